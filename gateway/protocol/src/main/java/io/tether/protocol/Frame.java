@@ -1,0 +1,169 @@
+package io.tether.protocol;
+
+/**
+ * One frame of the wire protocol (docs/PROTOCOL.md): one JSON object per WebSocket text frame. Each record below
+ * is one {@code type}; fields that the contract marks optional are {@code null} (objects) or 0 (numbers: seqs and
+ * versions start at 1, so 0 always means "absent").
+ */
+public sealed interface Frame {
+
+  /** The wire value of {@code type}. */
+  String type();
+
+  /** Frames that carry a per-direction sequence number and are buffered until acknowledged (§3). */
+  sealed interface Reliable extends Frame {
+    long seq();
+
+    /** The same frame carrying {@code seq}; the session assigns seqs when it accepts a frame for sending. */
+    Reliable withSeq(long seq);
+  }
+
+  // -- session lifecycle (§2) ---------------------------------------------------------------------------------
+
+  record Hello(String clientId, String token, RawJson attrs) implements Frame {
+    public String type() {
+      return "hello";
+    }
+  }
+
+  record Welcome(String sessionId, String resumeToken, long heartbeatMs, long resumeWindowMs, String node)
+      implements Frame {
+    public String type() {
+      return "welcome";
+    }
+  }
+
+  record Resume(String sessionId, String resumeToken, long lastSeq) implements Frame {
+    public String type() {
+      return "resume";
+    }
+  }
+
+  record Resumed(String sessionId, String resumeToken, long lastSeq, String node) implements Frame {
+    public String type() {
+      return "resumed";
+    }
+  }
+
+  // -- acks and heartbeats (§3, §4) ---------------------------------------------------------------------------
+
+  record Ack(long ack) implements Frame {
+    public String type() {
+      return "ack";
+    }
+  }
+
+  /** {@code ack} is -1 when absent (0 is a valid cumulative ack: nothing received yet). */
+  record Ping(long ack, RawJson attrs) implements Frame {
+    public String type() {
+      return "ping";
+    }
+  }
+
+  /** {@code ack} is -1 when absent. */
+  record Pong(long ack) implements Frame {
+    public String type() {
+      return "pong";
+    }
+  }
+
+  // -- streams (§5) --------------------------------------------------------------------------------------------
+
+  record Request(long seq, long stream, String address, RawJson body) implements Reliable {
+    public String type() {
+      return "request";
+    }
+
+    public Request withSeq(long seq) {
+      return new Request(seq, stream, address, body);
+    }
+  }
+
+  /** {@code error} is set when {@code ok} is false. */
+  record Response(long seq, long stream, boolean ok, RawJson body, ErrorInfo error, boolean fin) implements Reliable {
+    public String type() {
+      return "response";
+    }
+
+    public Response withSeq(long seq) {
+      return new Response(seq, stream, ok, body, error, fin);
+    }
+  }
+
+  /** {@code seq} 0 = volatile push (not buffered, not acked). {@code resource} labels a related resource (§5). */
+  record Push(long seq, long stream, String resource, RawJson body) implements Reliable {
+    public String type() {
+      return "push";
+    }
+
+    public boolean isVolatile() {
+      return seq == 0;
+    }
+
+    public Push withSeq(long seq) {
+      return new Push(seq, stream, resource, body);
+    }
+  }
+
+  // -- topics (§6) ---------------------------------------------------------------------------------------------
+
+  record Subscribe(long seq, String topic, long version) implements Reliable {
+    public String type() {
+      return "subscribe";
+    }
+
+    public Subscribe withSeq(long seq) {
+      return new Subscribe(seq, topic, version);
+    }
+  }
+
+  record Unsubscribe(long seq, String topic) implements Reliable {
+    public String type() {
+      return "unsubscribe";
+    }
+
+    public Unsubscribe withSeq(long seq) {
+      return new Unsubscribe(seq, topic);
+    }
+  }
+
+  record Notify(long seq, String topic, long version, RawJson body) implements Reliable {
+    public String type() {
+      return "notify";
+    }
+
+    public Notify withSeq(long seq) {
+      return new Notify(seq, topic, version, body);
+    }
+  }
+
+  // -- ending and errors (§7) ----------------------------------------------------------------------------------
+
+  /** {@code reason} is null when the client ends the session. */
+  record Bye(String reason) implements Frame {
+    public String type() {
+      return "bye";
+    }
+  }
+
+  record Reconnect(String reason) implements Frame {
+    public String type() {
+      return "reconnect";
+    }
+  }
+
+  /** {@code reason} qualifies some codes (e.g. {@code resume_failed}); null otherwise. */
+  record Error(String code, String message, String reason, boolean fatal) implements Frame {
+    public String type() {
+      return "error";
+    }
+
+    public static Error of(ErrorCode code, String message, boolean fatal) {
+      return new Error(code.wire(), message, null, fatal);
+    }
+  }
+
+  /** The {@code error} object of a failed {@code response}. */
+  record ErrorInfo(String code, String message) {
+  }
+}

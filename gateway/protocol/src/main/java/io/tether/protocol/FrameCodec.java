@@ -1,0 +1,455 @@
+package io.tether.protocol;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.io.SegmentedStringWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import io.tether.protocol.Frame.ErrorInfo;
+import java.util.regex.Pattern;
+
+/**
+ * JSON codec for {@link Frame}s (docs/PROTOCOL.md §1). Decoding streams through the object once: the size limit is
+ * checked before parsing, field types are checked as they are read, unknown fields are skipped, and opaque values
+ * ({@code body}, {@code attrs}) are kept as their raw text. Thread-safe.
+ */
+public final class FrameCodec {
+
+  /** Default maximum frame size in bytes (§1). */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
+  private static final Pattern CLIENT_ID = Pattern.compile("[A-Za-z0-9._:@-]{1,128}");
+  private static final int MAX_NESTING = 64;
+
+  private final JsonFactory factory;
+  private final int maxFrameBytes;
+
+  public FrameCodec() {
+    this(DEFAULT_MAX_FRAME_BYTES);
+  }
+
+  public FrameCodec(int maxFrameBytes) {
+    if (maxFrameBytes < 256) {
+      throw new IllegalArgumentException("maxFrameBytes must be at least 256, got " + maxFrameBytes);
+    }
+    this.maxFrameBytes = maxFrameBytes;
+    this.factory = JsonFactory.builder()
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .build();
+  }
+
+  public int maxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  /** True when {@code clientId} satisfies §2: 1–128 chars of {@code [A-Za-z0-9._:@-]}. */
+  public static boolean isValidClientId(String clientId) {
+    return clientId != null && CLIENT_ID.matcher(clientId).matches();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Decoding
+
+  /**
+   * Decodes one text frame. {@code text.length()} is a lower bound of its UTF-8 size, so a text longer than the
+   * limit is refused before any parsing; the transport checks the exact byte size of what it received.
+   */
+  public DecodeResult decode(String text) {
+    if (text == null || text.isEmpty()) {
+      return DecodeResult.fail(ErrorCode.BAD_FRAME, "empty frame");
+    }
+    if (text.length() > maxFrameBytes) {
+      return DecodeResult.fail(ErrorCode.TOO_LARGE, "frame exceeds " + maxFrameBytes + " bytes");
+    }
+    Fields f = new Fields();
+    try (JsonParser p = factory.createParser(text)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, "a frame must be a JSON object");
+      }
+      JsonToken t;
+      while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
+        String name = p.currentName();
+        p.nextToken();
+        String problem = f.read(name, p, text);
+        if (problem != null) {
+          return DecodeResult.fail(ErrorCode.BAD_FRAME, problem);
+        }
+      }
+      if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, "trailing content after the frame object");
+      }
+    } catch (IOException | RuntimeException e) {
+      return DecodeResult.fail(ErrorCode.BAD_FRAME, "malformed JSON: " + firstLine(e.getMessage()));
+    }
+    return f.build();
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "unreadable input";
+    }
+    int nl = s.indexOf('\n');
+    String line = nl < 0 ? s : s.substring(0, nl);
+    return line.length() > 200 ? line.substring(0, 200) : line;
+  }
+
+  /** The fields of one frame as read, before they are checked against its type. */
+  private static final class Fields {
+    String type;
+    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs;
+    String clientId, token, sessionId, resumeToken, address, topic, resource, reason, code, message, node;
+    Boolean ok, fin, fatal;
+    RawJson body, attrs;
+    ErrorInfo error;
+    boolean hasBody;
+
+    /** Reads the value the parser is on into field {@code name}; returns a problem description or null. */
+    String read(String name, JsonParser p, String text) throws IOException {
+      switch (name) {
+        case "type": return (type = str(p)) == null ? "field 'type' must be a string" : null;
+        case "seq": return (seq = num(p)) == null ? intProblem(name) : null;
+        case "ack": return (ack = num(p)) == null ? intProblem(name) : null;
+        case "stream": return (stream = num(p)) == null ? intProblem(name) : null;
+        case "version": return (version = num(p)) == null ? intProblem(name) : null;
+        case "lastSeq": return (lastSeq = num(p)) == null ? intProblem(name) : null;
+        case "heartbeatMs": return (heartbeatMs = num(p)) == null ? intProblem(name) : null;
+        case "resumeWindowMs": return (resumeWindowMs = num(p)) == null ? intProblem(name) : null;
+        case "clientId": return (clientId = str(p)) == null ? strProblem(name) : null;
+        case "token": return (token = str(p)) == null ? strProblem(name) : null;
+        case "sessionId": return (sessionId = str(p)) == null ? strProblem(name) : null;
+        case "resumeToken": return (resumeToken = str(p)) == null ? strProblem(name) : null;
+        case "address": return (address = str(p)) == null ? strProblem(name) : null;
+        case "topic": return (topic = str(p)) == null ? strProblem(name) : null;
+        case "resource": return (resource = str(p)) == null ? strProblem(name) : null;
+        case "reason": return (reason = str(p)) == null ? strProblem(name) : null;
+        case "code": return (code = str(p)) == null ? strProblem(name) : null;
+        case "message": return (message = str(p)) == null ? strProblem(name) : null;
+        case "node": return (node = str(p)) == null ? strProblem(name) : null;
+        case "ok": return (ok = bool(p)) == null ? boolProblem(name) : null;
+        case "fin": return (fin = bool(p)) == null ? boolProblem(name) : null;
+        case "fatal": return (fatal = bool(p)) == null ? boolProblem(name) : null;
+        case "body":
+          hasBody = true;
+          body = raw(p, text);
+          return null;
+        case "attrs":
+          if (p.currentToken() == JsonToken.VALUE_NULL) {
+            return null;
+          }
+          if (p.currentToken() != JsonToken.START_OBJECT) {
+            return "field 'attrs' must be an object";
+          }
+          attrs = raw(p, text);
+          return null;
+        case "error":
+          return readError(p);
+        default:
+          p.skipChildren(); // unknown fields are ignored (§1)
+          return null;
+      }
+    }
+
+    private String readError(JsonParser p) throws IOException {
+      if (p.currentToken() == JsonToken.VALUE_NULL) {
+        return null;
+      }
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        return "field 'error' must be an object";
+      }
+      String c = null, m = null;
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String n = p.currentName();
+        p.nextToken();
+        if ("code".equals(n)) {
+          c = str(p);
+        } else if ("message".equals(n)) {
+          m = str(p);
+        } else {
+          p.skipChildren();
+        }
+      }
+      error = new ErrorInfo(c, m);
+      return null;
+    }
+
+    DecodeResult build() {
+      if (type == null) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, "missing field 'type'");
+      }
+      String missing;
+      switch (type) {
+        case "hello":
+          if (!isValidClientId(clientId)) {
+            return DecodeResult.fail(ErrorCode.BAD_FRAME, "clientId must be 1-128 chars of [A-Za-z0-9._:@-]");
+          }
+          return DecodeResult.ok(new Frame.Hello(clientId, token, attrs));
+        case "welcome":
+          if ((missing = missing("sessionId", sessionId, "resumeToken", resumeToken)) != null) {
+            return missingField(missing);
+          }
+          return DecodeResult.ok(new Frame.Welcome(sessionId, resumeToken, orZero(heartbeatMs),
+              orZero(resumeWindowMs), node));
+        case "resume":
+          if ((missing = missing("sessionId", sessionId, "resumeToken", resumeToken, "lastSeq", lastSeq)) != null) {
+            return missingField(missing);
+          }
+          return DecodeResult.ok(new Frame.Resume(sessionId, resumeToken, lastSeq));
+        case "resumed":
+          if ((missing = missing("sessionId", sessionId, "resumeToken", resumeToken, "lastSeq", lastSeq)) != null) {
+            return missingField(missing);
+          }
+          return DecodeResult.ok(new Frame.Resumed(sessionId, resumeToken, lastSeq, node));
+        case "ack":
+          if (ack == null) {
+            return missingField("ack");
+          }
+          return DecodeResult.ok(new Frame.Ack(ack));
+        case "ping":
+          return DecodeResult.ok(new Frame.Ping(ack == null ? -1 : ack, attrs));
+        case "pong":
+          return DecodeResult.ok(new Frame.Pong(ack == null ? -1 : ack));
+        case "request":
+          if ((missing = missing("seq", seq, "stream", stream, "address", address)) != null) {
+            return missingField(missing);
+          }
+          if (address.isEmpty()) {
+            return DecodeResult.fail(ErrorCode.BAD_FRAME, "field 'address' must not be empty");
+          }
+          return reliable(new Frame.Request(seq, stream, address, body));
+        case "response":
+          if ((missing = missing("seq", seq, "stream", stream)) != null) {
+            return missingField(missing);
+          }
+          boolean success = ok == null || ok;
+          return reliable(new Frame.Response(seq, stream, success, body,
+              success ? null : (error == null ? new ErrorInfo(null, null) : error), fin == null || fin));
+        case "push":
+          if (!hasBody) {
+            return missingField("body");
+          }
+          return DecodeResult.ok(new Frame.Push(seq == null ? 0 : seq, stream == null ? 0 : stream, resource, body));
+        case "subscribe":
+          if ((missing = missing("seq", seq, "topic", topic)) != null) {
+            return missingField(missing);
+          }
+          return reliable(new Frame.Subscribe(seq, topic, orZero(version)));
+        case "unsubscribe":
+          if ((missing = missing("seq", seq, "topic", topic)) != null) {
+            return missingField(missing);
+          }
+          return reliable(new Frame.Unsubscribe(seq, topic));
+        case "notify":
+          if ((missing = missing("seq", seq, "topic", topic, "version", version)) != null) {
+            return missingField(missing);
+          }
+          return reliable(new Frame.Notify(seq, topic, version, body));
+        case "bye":
+          return DecodeResult.ok(new Frame.Bye(reason));
+        case "reconnect":
+          return DecodeResult.ok(new Frame.Reconnect(reason));
+        case "error":
+          if (code == null) {
+            return missingField("code");
+          }
+          return DecodeResult.ok(new Frame.Error(code, message, reason, fatal != null && fatal));
+        default:
+          return DecodeResult.fail(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + abbreviate(type) + "'");
+      }
+    }
+
+    private static DecodeResult reliable(Frame.Reliable frame) {
+      if (frame.seq() < 1) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, "field 'seq' must be >= 1");
+      }
+      return DecodeResult.ok(frame);
+    }
+
+    private static String missing(Object... namesAndValues) {
+      for (int i = 0; i < namesAndValues.length; i += 2) {
+        if (namesAndValues[i + 1] == null) {
+          return (String) namesAndValues[i];
+        }
+      }
+      return null;
+    }
+
+    private static DecodeResult missingField(String name) {
+      return DecodeResult.fail(ErrorCode.BAD_FRAME, "missing field '" + name + "'");
+    }
+
+    private static long orZero(Long v) {
+      return v == null ? 0 : v;
+    }
+
+    private static String str(JsonParser p) throws IOException {
+      if (p.currentToken() == JsonToken.VALUE_STRING) {
+        return p.getText();
+      }
+      p.skipChildren();
+      return null;
+    }
+
+    /** A non-negative integer that fits a long, else null. */
+    private static Long num(JsonParser p) throws IOException {
+      if (p.currentToken() == JsonToken.VALUE_NUMBER_INT && p.getNumberType() != JsonParser.NumberType.BIG_INTEGER) {
+        long v = p.getLongValue();
+        return v < 0 ? null : v;
+      }
+      p.skipChildren();
+      return null;
+    }
+
+    private static Boolean bool(JsonParser p) throws IOException {
+      JsonToken t = p.currentToken();
+      if (t == JsonToken.VALUE_TRUE || t == JsonToken.VALUE_FALSE) {
+        return t == JsonToken.VALUE_TRUE;
+      }
+      p.skipChildren();
+      return null;
+    }
+
+    /** The exact source text of the value the parser is on, found by character offsets. */
+    private static RawJson raw(JsonParser p, String text) throws IOException {
+      int start = (int) p.currentTokenLocation().getCharOffset();
+      p.skipChildren();
+      p.finishToken();
+      int end = (int) p.currentLocation().getCharOffset();
+      return new RawJson(text.substring(start, end));
+    }
+
+    private static String intProblem(String name) {
+      return "field '" + name + "' must be a non-negative integer";
+    }
+
+    private static String strProblem(String name) {
+      return "field '" + name + "' must be a string";
+    }
+
+    private static String boolProblem(String name) {
+      return "field '" + name + "' must be a boolean";
+    }
+
+    private static String abbreviate(String s) {
+      return s.length() > 40 ? s.substring(0, 40) + "…" : s;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Encoding
+
+  /** Encodes a frame as one JSON object; absent optional fields are left out. */
+  public String encode(Frame frame) {
+    SegmentedStringWriter out = new SegmentedStringWriter(factory._getBufferRecycler());
+    try (JsonGenerator g = factory.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("type", frame.type());
+      writeFields(frame, g);
+      g.writeEndObject();
+      g.flush();
+      return out.getAndClear();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // writing to memory does not fail
+    }
+  }
+
+  private static void writeFields(Frame frame, JsonGenerator g) throws IOException {
+    if (frame instanceof Frame.Push f) {
+      seq(g, f.seq());
+      g.writeNumberField("stream", f.stream());
+      str(g, "resource", f.resource());
+      raw(g, "body", f.body() == null ? RawJson.NULL : f.body());
+    } else if (frame instanceof Frame.Response f) {
+      seq(g, f.seq());
+      g.writeNumberField("stream", f.stream());
+      g.writeBooleanField("ok", f.ok());
+      raw(g, "body", f.body());
+      if (f.error() != null) {
+        g.writeObjectFieldStart("error");
+        str(g, "code", f.error().code());
+        str(g, "message", f.error().message());
+        g.writeEndObject();
+      }
+      g.writeBooleanField("fin", f.fin());
+    } else if (frame instanceof Frame.Request f) {
+      seq(g, f.seq());
+      g.writeNumberField("stream", f.stream());
+      g.writeStringField("address", f.address());
+      raw(g, "body", f.body());
+    } else if (frame instanceof Frame.Notify f) {
+      seq(g, f.seq());
+      g.writeStringField("topic", f.topic());
+      g.writeNumberField("version", f.version());
+      raw(g, "body", f.body() == null ? RawJson.NULL : f.body());
+    } else if (frame instanceof Frame.Ack f) {
+      g.writeNumberField("ack", f.ack());
+    } else if (frame instanceof Frame.Ping f) {
+      optionalAck(g, f.ack());
+      raw(g, "attrs", f.attrs());
+    } else if (frame instanceof Frame.Pong f) {
+      optionalAck(g, f.ack());
+    } else if (frame instanceof Frame.Subscribe f) {
+      seq(g, f.seq());
+      g.writeStringField("topic", f.topic());
+      g.writeNumberField("version", f.version());
+    } else if (frame instanceof Frame.Unsubscribe f) {
+      seq(g, f.seq());
+      g.writeStringField("topic", f.topic());
+    } else if (frame instanceof Frame.Hello f) {
+      g.writeStringField("clientId", f.clientId());
+      str(g, "token", f.token());
+      raw(g, "attrs", f.attrs());
+    } else if (frame instanceof Frame.Welcome f) {
+      g.writeStringField("sessionId", f.sessionId());
+      g.writeStringField("resumeToken", f.resumeToken());
+      g.writeNumberField("heartbeatMs", f.heartbeatMs());
+      g.writeNumberField("resumeWindowMs", f.resumeWindowMs());
+      str(g, "node", f.node());
+    } else if (frame instanceof Frame.Resume f) {
+      g.writeStringField("sessionId", f.sessionId());
+      g.writeStringField("resumeToken", f.resumeToken());
+      g.writeNumberField("lastSeq", f.lastSeq());
+    } else if (frame instanceof Frame.Resumed f) {
+      g.writeStringField("sessionId", f.sessionId());
+      g.writeStringField("resumeToken", f.resumeToken());
+      g.writeNumberField("lastSeq", f.lastSeq());
+      str(g, "node", f.node());
+    } else if (frame instanceof Frame.Bye f) {
+      str(g, "reason", f.reason());
+    } else if (frame instanceof Frame.Reconnect f) {
+      str(g, "reason", f.reason());
+    } else if (frame instanceof Frame.Error f) {
+      g.writeStringField("code", f.code());
+      str(g, "message", f.message());
+      str(g, "reason", f.reason());
+      g.writeBooleanField("fatal", f.fatal());
+    }
+  }
+
+  private static void seq(JsonGenerator g, long seq) throws IOException {
+    if (seq > 0) {
+      g.writeNumberField("seq", seq);
+    }
+  }
+
+  private static void optionalAck(JsonGenerator g, long ack) throws IOException {
+    if (ack >= 0) {
+      g.writeNumberField("ack", ack);
+    }
+  }
+
+  private static void str(JsonGenerator g, String name, String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(name, value);
+    }
+  }
+
+  private static void raw(JsonGenerator g, String name, RawJson value) throws IOException {
+    if (value != null) {
+      g.writeFieldName(name);
+      g.writeRawValue(value.json());
+    }
+  }
+}

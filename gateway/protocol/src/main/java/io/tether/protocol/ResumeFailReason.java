@@ -1,0 +1,23 @@
+package io.tether.protocol;
+
+/** Why a {@code resume} was refused (docs/PROTOCOL.md §2). Every one of them means: start a new session. */
+public enum ResumeFailReason {
+  /** No such session, or it ended (bye, replaced, kicked). */
+  UNKNOWN("unknown"),
+  /** The session stayed detached longer than the resume window. */
+  EXPIRED("expired"),
+  /** The session exists but the token is not its current resume token. */
+  BAD_TOKEN("bad_token"),
+  /** The session's buffer overflowed while it was detached; frames would have been lost. */
+  OVERFLOW("overflow");
+
+  private final String wire;
+
+  ResumeFailReason(String wire) {
+    this.wire = wire;
+  }
+
+  public String wire() {
+    return wire;
+  }
+}

@@ -1,0 +1,53 @@
+package io.tether.gateway;
+
+import io.tether.gateway.config.GatewayOptions;
+import io.tether.gateway.config.OptionsLoader;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** {@code java -jar tether-gateway.jar [options]}: starts one node (docs/PROTOCOL.md §11, README "Configuration"). */
+public final class GatewayMain {
+
+  /** Held so the level set below is not lost when the logger is garbage-collected. */
+  private static final Logger HAZELCAST_LOG = Logger.getLogger("com.hazelcast");
+
+  private GatewayMain() {
+  }
+
+  public static void main(String[] args) throws InterruptedException {
+    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+      System.out.print(OptionsLoader.help());
+      return;
+    }
+    GatewayOptions options;
+    try {
+      options = OptionsLoader.load(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("tether: " + e.getMessage());
+      System.err.println("Run with --help for the list of options.");
+      System.exit(2);
+      return;
+    }
+    if (System.getProperty("java.util.logging.config.file") == null) {
+      HAZELCAST_LOG.setLevel(Level.WARNING);
+    }
+    GatewayNode node;
+    try {
+      node = GatewayNode.start(options).toCompletionStage().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      System.err.println("tether: the node failed to start: " + e.getCause().getMessage());
+      System.exit(1);
+      return;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("tether: unclean stop: " + e.getMessage());
+      }
+    }, "tether-shutdown"));
+  }
+}

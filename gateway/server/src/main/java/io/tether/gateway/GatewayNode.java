@@ -1,0 +1,155 @@
+package io.tether.gateway;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tether.gateway.bridge.EventBusBridge;
+import io.tether.gateway.config.GatewayOptions;
+import io.tether.gateway.demo.DemoBackend;
+import io.tether.gateway.management.GatewayMetrics;
+import io.tether.gateway.management.ManagementServer;
+import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.store.ClusterStore;
+import io.tether.gateway.store.HazelcastSetup;
+import io.tether.gateway.transport.ClientEndpointVerticle;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.concurrent.CompletableFuture;
+import java.util.logging.Logger;
+
+/**
+ * One gateway node: a Hazelcast member, a clustered Vert.x on it, and the node's verticles (client endpoint per
+ * event loop, event-bus bridge, management server, optionally the demo backend). Used by {@link GatewayMain} and,
+ * in-process, by the tests.
+ */
+public final class GatewayNode {
+
+  private static final Logger LOG = Logger.getLogger(GatewayNode.class.getName());
+
+  private final GatewayOptions options;
+  private final HazelcastInstance hazelcast;
+  private final Vertx vertx;
+  private final SessionManager sessions;
+  private volatile boolean serving;
+  private int port;
+  private int managementPort;
+
+  private GatewayNode(GatewayOptions options, HazelcastInstance hazelcast, Vertx vertx, SessionManager sessions) {
+    this.options = options;
+    this.hazelcast = hazelcast;
+    this.vertx = vertx;
+    this.sessions = sessions;
+  }
+
+  /** Starts a node; fails with a clear message if the options are invalid or a port is taken. */
+  public static Future<GatewayNode> start(GatewayOptions options) {
+    GatewayOptions opts = new GatewayOptions(options).validate();
+    // Joining the cluster blocks; do it on a thread of its own, never on an event loop.
+    CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
+    Thread starter = new Thread(() -> {
+      try {
+        member.complete(Hazelcast.newHazelcastInstance(HazelcastSetup.config(opts)));
+      } catch (Throwable t) {
+        member.completeExceptionally(t);
+      }
+    }, "tether-cluster-join");
+    starter.start();
+    return Future.fromCompletionStage(member).compose(hz -> {
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      VertxOptions vertxOptions = new VertxOptions()
+          .setEventBusOptions(new EventBusOptions().setHost(opts.getClusterHost()).setPort(0))
+          .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
+              .setRegistryName("tether-" + opts.getNodeId()));
+      return Vertx.builder()
+          .with(vertxOptions)
+          .withMetrics(new MicrometerMetricsFactory(registry))
+          .withClusterManager(new HazelcastClusterManager(hz))
+          .buildClustered()
+          .compose(vertx -> {
+            GatewayMetrics metrics = new GatewayMetrics(registry);
+            SessionManager mgr = new SessionManager(vertx, opts, new ClusterStore(vertx, hz), metrics);
+            GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
+            return node.deploy(registry).map(node).recover(e -> node.stop().transform(x -> Future.failedFuture(e)));
+          })
+          .recover(e -> {
+            hz.shutdown();
+            return Future.failedFuture(e);
+          });
+    });
+  }
+
+  private Future<Void> deploy(PrometheusMeterRegistry registry) {
+    ManagementServer management = new ManagementServer(sessions, registry, () -> serving);
+    Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend()) : Future.succeededFuture();
+    return vertx.deployVerticle(new EventBusBridge(sessions))
+        .compose(id -> backends)
+        .compose(id -> vertx.deployVerticle(management))
+        .compose(id -> {
+          managementPort = management.actualPort();
+          // The first endpoint fixes the port (it may have been 0 = any); the others share it.
+          ClientEndpointVerticle first = new ClientEndpointVerticle(sessions, options.getPort());
+          return vertx.deployVerticle(first).map(deployment -> first.actualPort());
+        })
+        .compose(actual -> {
+          port = actual;
+          Future<?> rest = Future.succeededFuture();
+          for (int i = 1; i < options.getInstances(); i++) {
+            rest = rest.compose(x -> vertx.deployVerticle(new ClientEndpointVerticle(sessions, actual)));
+          }
+          return rest;
+        })
+        .map(x -> {
+          long sweep = Math.max(250, Math.min(options.getResumeWindowMs() / 4, 30_000));
+          vertx.setPeriodic(sweep, id -> sessions.expireDetached());
+          serving = true;
+          LOG.info(() -> "Tether node " + options.getNodeId() + " serving ws://" + options.getHost() + ":" + port
+              + ClientEndpointVerticle.PATH + ", management http://" + options.getManagementHost() + ":"
+              + managementPort + (options.isDemo() ? ", demo backend on" : ""));
+          return null;
+        });
+  }
+
+  /** Leaves the cluster and releases everything. Sockets are closed; sessions stay resumable on other nodes. */
+  public Future<Void> stop() {
+    serving = false;
+    return vertx.close().eventually(() -> {
+      hazelcast.shutdown();
+      return Future.succeededFuture();
+    });
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public SessionManager sessions() {
+    return sessions;
+  }
+
+  public HazelcastInstance hazelcast() {
+    return hazelcast;
+  }
+
+  public GatewayOptions options() {
+    return options;
+  }
+
+  public String nodeId() {
+    return options.getNodeId();
+  }
+
+  /** The client WebSocket port actually bound. */
+  public int port() {
+    return port;
+  }
+
+  public int managementPort() {
+    return managementPort;
+  }
+}

@@ -1,0 +1,220 @@
+package io.tether.gateway.bridge;
+
+import io.tether.gateway.session.SessionManager;
+import io.tether.protocol.Frame;
+import io.tether.protocol.RawJson;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongFunction;
+
+/**
+ * The gateway's event-bus API for backend verticles (docs/PROTOCOL.md §8): send to a client, ask a client, publish
+ * to a topic, query presence. Malformed messages fail with code 400 and a message naming the field; a missing
+ * session or client fails with 404; a full client buffer with 409.
+ */
+public final class EventBusBridge extends VerticleBase {
+
+  public static final String SEND = "gateway.send";
+  public static final String REQUEST = "gateway.request";
+  public static final String PUBLISH = "gateway.publish";
+  public static final String PRESENCE = "gateway.presence";
+  /** Largest batch accepted in one {@code gateway.send} ({@code bodies}). */
+  public static final int MAX_BATCH = 1000;
+
+  private final SessionManager mgr;
+
+  public EventBusBridge(SessionManager mgr) {
+    this.mgr = mgr;
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.<Object>consumer(SEND, this::send).completion(),
+        bus.<Object>consumer(REQUEST, this::request).completion(),
+        bus.<Object>consumer(PUBLISH, this::publish).completion(),
+        bus.<Object>consumer(PRESENCE, this::presence).completion(),
+        bus.<JsonObject>consumer(SessionManager.TOPIC_CHANGES, m -> {
+          JsonObject change = m.body();
+          mgr.topicChanged(change.getString("topic"), change.getLong("version"), change.getString("body"));
+        }).completion()));
+  }
+
+  /** A bad message from a backend: the reason names the field. */
+  private static final class BadMessage extends RuntimeException {
+    BadMessage(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static JsonObject json(Message<Object> m) {
+    if (m.body() instanceof JsonObject o) {
+      return o;
+    }
+    throw new BadMessage("the message body must be a JSON object");
+  }
+
+  private static String requireString(JsonObject o, String field) {
+    Object v = o.getValue(field);
+    if (!(v instanceof String s) || s.isEmpty()) {
+      throw new BadMessage("field '" + field + "' must be a non-empty string");
+    }
+    return s;
+  }
+
+  private static long optionalLong(JsonObject o, String field, long dflt, long min, long max) {
+    Object v = o.getValue(field);
+    if (v == null) {
+      return dflt;
+    }
+    if (!(v instanceof Number n) || n.longValue() < min || n.longValue() > max || n.doubleValue() != n.longValue()) {
+      throw new BadMessage("field '" + field + "' must be an integer from " + min + " to " + max);
+    }
+    return n.longValue();
+  }
+
+  /** The session a message targets: {@code sessionId} as given, or the current session of {@code clientId}. */
+  private Future<String> target(JsonObject o) {
+    if (o.getValue("sessionId") != null) {
+      return Future.succeededFuture(requireString(o, "sessionId"));
+    }
+    String clientId = requireString(o, "clientId");
+    return mgr.sessionOf(clientId).compose(id -> id == null
+        ? Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
+            io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 404, "no session for client '" + clientId + "'"))
+        : Future.succeededFuture(id));
+  }
+
+  private static <T> void reply(Message<Object> m, Future<T> result, java.util.function.Function<T, Object> toReply) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        m.reply(toReply.apply(ar.result()));
+      } else if (ar.cause() instanceof BadMessage bad) {
+        m.fail(400, bad.getMessage());
+      } else {
+        var failure = SessionManager.asReplyFailure(ar.cause());
+        m.fail(failure.failureCode(), failure.getMessage());
+      }
+    });
+  }
+
+  private static <T> Future<T> guarded(java.util.function.Supplier<Future<T>> action) {
+    try {
+      return action.get();
+    } catch (BadMessage e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  // -- gateway.send -------------------------------------------------------------------------------------------
+
+  private void send(Message<Object> m) {
+    reply(m, guarded(() -> {
+      JsonObject o = json(m);
+      long qos = optionalLong(o, "qos", 1, 0, 1);
+      long stream = optionalLong(o, "stream", 0, 0, Long.MAX_VALUE);
+      String resource = o.getValue("resource") == null ? null : requireString(o, "resource");
+      List<String> bodies = bodies(o);
+      return target(o).compose(sessionId -> {
+        if (qos == 0) {
+          return sendVolatile(sessionId, stream, resource, bodies);
+        }
+        Future<Boolean> streamOk = stream == 0 ? Future.succeededFuture(true) : mgr.hasOpenStream(sessionId, stream);
+        return streamOk.compose(open -> {
+          if (!open) {
+            return Future.failedFuture(new BadMessage("stream " + stream + " is not an open request stream of the "
+                + "session: related resources must be pushed before the request is answered"));
+          }
+          List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
+          for (String body : bodies) {
+            builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
+          }
+          return mgr.deliverAll(sessionId, builds).map(seq -> new JsonObject().put("seq", seq));
+        });
+      });
+    }), r -> r);
+  }
+
+  private Future<JsonObject> sendVolatile(String sessionId, long stream, String resource, List<String> bodies) {
+    Future<Integer> delivered = Future.succeededFuture(0);
+    for (String body : bodies) {
+      delivered = delivered.compose(n -> mgr.deliverVolatile(sessionId,
+          new Frame.Push(0, stream, resource, RawJson.of(body))).map(ok -> ok ? n + 1 : n));
+    }
+    return delivered.map(n -> new JsonObject().put("seq", 0).put("delivered", n));
+  }
+
+  /** {@code body} (one push) or {@code bodies} (a batch, in order), each checked against the frame size limit. */
+  private List<String> bodies(JsonObject o) {
+    List<String> out = new ArrayList<>();
+    if (o.getValue("bodies") != null) {
+      if (!(o.getValue("bodies") instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_BATCH) {
+        throw new BadMessage("field 'bodies' must be an array of 1 to " + MAX_BATCH + " values");
+      }
+      arr.forEach(b -> out.add(Json.encode(b)));
+    } else if (o.containsKey("body")) {
+      out.add(Json.encode(o.getValue("body")));
+    } else {
+      throw new BadMessage("field 'body' (or 'bodies') is required");
+    }
+    int limit = mgr.options().getMaxFrameBytes() - 256;
+    for (String b : out) {
+      if (b.length() > limit) {
+        throw new BadMessage("a body exceeds the frame size limit (" + limit + " bytes of JSON)");
+      }
+    }
+    return out;
+  }
+
+  // -- gateway.request ----------------------------------------------------------------------------------------
+
+  private void request(Message<Object> m) {
+    reply(m, guarded(() -> {
+      JsonObject o = json(m);
+      String address = requireString(o, "address");
+      long timeout = optionalLong(o, "timeoutMs", mgr.options().getRequestTimeoutMs(), 1, 3_600_000);
+      Object body = o.getValue("body");
+      return target(o).compose(sessionId -> mgr.requestClient(sessionId, address, body, timeout));
+    }), r -> r);
+  }
+
+  // -- gateway.publish ----------------------------------------------------------------------------------------
+
+  private void publish(Message<Object> m) {
+    reply(m, guarded(() -> {
+      JsonObject o = json(m);
+      String topic = requireString(o, "topic");
+      if (topic.length() > 256) {
+        throw new BadMessage("field 'topic' must be at most 256 characters");
+      }
+      if (!o.containsKey("body")) {
+        throw new BadMessage("field 'body' is required");
+      }
+      Object body = o.getValue("body");
+      if (Json.encode(body).length() > mgr.options().getMaxFrameBytes() - 512) {
+        throw new BadMessage("the body exceeds the frame size limit");
+      }
+      return mgr.publish(topic, body);
+    }), version -> new JsonObject().put("version", version));
+  }
+
+  // -- gateway.presence ---------------------------------------------------------------------------------------
+
+  private void presence(Message<Object> m) {
+    reply(m, guarded(() -> {
+      String clientId = requireString(json(m), "clientId");
+      return mgr.presence(clientId).compose(p -> p == null
+          ? Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
+              io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 404, "unknown client '" + clientId + "'"))
+          : Future.succeededFuture(p.toJson()));
+    }), r -> r);
+  }
+}

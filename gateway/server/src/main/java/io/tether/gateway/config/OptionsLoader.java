@@ -1,0 +1,186 @@
+package io.tether.gateway.config;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Builds {@link GatewayOptions} from, in increasing precedence: defaults, the JSON file named by {@code --config}
+ * (or {@code TETHER_CONFIG}), environment variables {@code TETHER_<NAME>}, and command-line flags {@code --<name>}.
+ * One table ({@link #SPECS}) defines every option once, for all three sources and for {@code --help}.
+ */
+public final class OptionsLoader {
+
+  /** One option: flag name (kebab-case), JSON key (camelCase), env var, help text, and how to apply a value. */
+  public record Spec(String flag, String jsonKey, String env, String help, BiConsumer<GatewayOptions, String> setter) {
+    void apply(GatewayOptions o, String value) {
+      try {
+        setter.accept(o, value);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("option " + flag + ": '" + value + "' is not a number");
+      }
+    }
+  }
+
+  private static Spec spec(String flag, String help, BiConsumer<GatewayOptions, String> setter) {
+    StringBuilder camel = new StringBuilder();
+    boolean up = false;
+    for (char c : flag.toCharArray()) {
+      if (c == '-') {
+        up = true;
+      } else {
+        camel.append(up ? Character.toUpperCase(c) : c);
+        up = false;
+      }
+    }
+    return new Spec("--" + flag, camel.toString(), "TETHER_" + flag.replace('-', '_').toUpperCase(Locale.ROOT), help,
+        setter);
+  }
+
+  private static List<String> list(String v) {
+    return v.isBlank() ? List.of() : Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static boolean bool(String v) {
+    if (v.isEmpty() || v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException("expected true or false, got '" + v + "'");
+  }
+
+  public static final List<Spec> SPECS = List.of(
+      spec("port", "client WebSocket port (default 8080; 0 = any free port)", (o, v) -> o.setPort(Integer.parseInt(v))),
+      spec("host", "client listen address (default 0.0.0.0)", GatewayOptions::setHost),
+      spec("management-port", "management HTTP port: /health /metrics /admin (default 9090)",
+          (o, v) -> o.setManagementPort(Integer.parseInt(v))),
+      spec("management-host", "management listen address (default 0.0.0.0)", GatewayOptions::setManagementHost),
+      spec("cluster-host", "address Hazelcast binds and advertises (default 127.0.0.1)", GatewayOptions::setClusterHost),
+      spec("cluster-port", "Hazelcast member port (default 5701)", (o, v) -> o.setClusterPort(Integer.parseInt(v))),
+      spec("members", "host:port of every cluster member, comma-separated (default: this node alone)",
+          (o, v) -> o.setMembers(list(v))),
+      spec("cluster-config", "Hazelcast XML file replacing the built-in network settings", GatewayOptions::setClusterConfig),
+      spec("backup-count", "synchronous backups of session state (default 1)",
+          (o, v) -> o.setBackupCount(Integer.parseInt(v))),
+      spec("node-id", "this node's name in presence records and logs (default node-<random>)", GatewayOptions::setNodeId),
+      spec("heartbeat-ms", "heartbeat interval told to clients (default 25000)",
+          (o, v) -> o.setHeartbeatMs(Long.parseLong(v))),
+      spec("resume-window-ms", "how long a detached session stays resumable (default 120000)",
+          (o, v) -> o.setResumeWindowMs(Long.parseLong(v))),
+      spec("handshake-timeout-ms", "time allowed for hello/resume on a new socket (default 10000)",
+          (o, v) -> o.setHandshakeTimeoutMs(Long.parseLong(v))),
+      spec("max-frame-bytes", "largest accepted frame (default 65536)",
+          (o, v) -> o.setMaxFrameBytes(Integer.parseInt(v))),
+      spec("buffer-max-frames", "unacked server frames kept per session (default 1000)",
+          (o, v) -> o.setBufferMaxFrames(Integer.parseInt(v))),
+      spec("buffer-max-bytes", "unacked server bytes kept per session (default 1048576)",
+          (o, v) -> o.setBufferMaxBytes(Long.parseLong(v))),
+      spec("max-pending-requests", "client requests awaiting a backend reply per session (default 100)",
+          (o, v) -> o.setMaxPendingRequests(Integer.parseInt(v))),
+      spec("request-timeout-ms", "timeout of a client request forwarded to a backend (default 30000)",
+          (o, v) -> o.setRequestTimeoutMs(Long.parseLong(v))),
+      spec("allowed-addresses", "event-bus addresses clients may call, comma-separated, '*' wildcards (default none)",
+          (o, v) -> o.setAllowedAddresses(list(v))),
+      spec("allowed-topics", "topics clients may subscribe to, comma-separated, '*' wildcards (default *)",
+          (o, v) -> o.setAllowedTopics(list(v))),
+      spec("instances", "client endpoint verticle instances (default: number of cores)",
+          (o, v) -> o.setInstances(Integer.parseInt(v))),
+      spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
+      spec("config", "JSON file with any of these options (camelCase keys)", (o, v) -> { }));
+
+  private static final Map<String, Spec> BY_JSON_KEY =
+      SPECS.stream().collect(java.util.stream.Collectors.toMap(Spec::jsonKey, s -> s));
+
+  private OptionsLoader() {
+  }
+
+  static Spec byJsonKey(String key) {
+    Spec s = BY_JSON_KEY.get(key);
+    return s == null || s.jsonKey().equals("config") ? null : s;
+  }
+
+  /** Parses arguments and environment into validated options; a bad value throws with a message naming it. */
+  public static GatewayOptions load(String[] args, Map<String, String> env) {
+    String configFile = env.get("TETHER_CONFIG");
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        configFile = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        configFile = args[i].substring("--config=".length());
+      }
+    }
+    GatewayOptions options = configFile == null ? new GatewayOptions() : new GatewayOptions(readJson(configFile));
+    for (Spec s : SPECS) {
+      String v = env.get(s.env());
+      if (v != null && !s.jsonKey().equals("config")) {
+        s.apply(options, v);
+      }
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      String value = null;
+      int eq = arg.indexOf('=');
+      if (eq > 0) {
+        value = arg.substring(eq + 1);
+        arg = arg.substring(0, eq);
+      }
+      Spec spec = bySpecFlag(arg);
+      if (spec == null) {
+        throw new IllegalArgumentException("unknown option '" + arg + "' (see --help)");
+      }
+      if (value == null) {
+        boolean isFlag = spec.jsonKey().equals("demo");
+        if (isFlag) {
+          value = "true";
+        } else if (i + 1 < args.length) {
+          value = args[++i];
+        } else {
+          throw new IllegalArgumentException("option " + arg + " needs a value");
+        }
+      }
+      spec.apply(options, value);
+    }
+    return options.validate();
+  }
+
+  private static Spec bySpecFlag(String flag) {
+    for (Spec s : SPECS) {
+      if (s.flag().equals(flag)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  private static JsonObject readJson(String file) {
+    try {
+      return new JsonObject(Files.readString(Path.of(file)));
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read config file " + file + ": " + e.getMessage());
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("config file " + file + " is not a JSON object: " + e.getMessage());
+    }
+  }
+
+  /** The text of {@code --help}. */
+  public static String help() {
+    StringBuilder sb = new StringBuilder();
+    sb.append("Usage: java -jar tether-gateway.jar [options]\n\n")
+        .append("Starts a Tether gateway node. With no options: one node with an embedded Hazelcast member,\n")
+        .append("clients on ws://0.0.0.0:8080/ws, management on http://0.0.0.0:9090.\n\n")
+        .append("Options (each also as environment variable, and as a camelCase key in --config JSON):\n");
+    for (Spec s : SPECS) {
+      sb.append(String.format("  %-24s %-30s %s%n", s.flag(), s.env(), s.help()));
+    }
+    sb.append(String.format("  %-24s %-30s %s%n", "--help", "", "print this help"));
+    return sb.toString();
+  }
+}

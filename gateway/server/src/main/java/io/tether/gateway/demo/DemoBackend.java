@@ -1,0 +1,126 @@
+package io.tether.gateway.demo;
+
+import io.tether.gateway.bridge.EventBusBridge;
+import io.tether.gateway.session.SessionManager;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+
+/**
+ * The demo backend (docs/PROTOCOL.md §9), deployed with {@code --demo}. It uses only the public event-bus API of
+ * the gateway, as a user's own verticle would, so it doubles as an example of one.
+ */
+public final class DemoBackend extends VerticleBase {
+
+  /** Pushes are sent in batches of this many ({@code gateway.send} with {@code bodies}). */
+  static final int PUSH_BATCH = 100;
+  /** Largest {@code count} demo.push accepts. */
+  static final int MAX_PUSH_COUNT = 1_000_000;
+  /** How long demo.push keeps retrying while the client's buffer is full (it waits for the client's acks). */
+  static final long PUSH_PATIENCE_MS = 30_000;
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    return Future.all(List.of(
+        bus.consumer("demo.echo", m -> m.reply(m.body())).completion(),
+        bus.<JsonObject>consumer("demo.push", this::push).completion(),
+        bus.<JsonObject>consumer("demo.publish", this::publish).completion(),
+        bus.<JsonObject>consumer("demo.related", this::related).completion(),
+        bus.<JsonObject>consumer("demo.ask", this::ask).completion()));
+  }
+
+  private static JsonObject body(Message<JsonObject> m) {
+    return m.body() == null ? new JsonObject() : m.body();
+  }
+
+  private static void relay(Message<JsonObject> m, Future<?> result) {
+    result.onSuccess(m::reply).onFailure(e -> {
+      if (e instanceof ReplyException re) {
+        m.fail(re.failureCode(), re.getMessage());
+      } else {
+        m.fail(500, String.valueOf(e.getMessage()));
+      }
+    });
+  }
+
+  /** {@code {"count":n,"to"?:clientId,"qos"?:1}}: pushes {@code {"n":1..n}} in order; replies {@code {"sent":n}}. */
+  private void push(Message<JsonObject> m) {
+    JsonObject req = body(m);
+    Integer count = req.getInteger("count");
+    String to = req.getString("to", m.headers().get(SessionManager.HEADER_CLIENT_ID));
+    int qos = req.getInteger("qos", 1);
+    if (count == null || count < 1 || count > MAX_PUSH_COUNT) {
+      m.fail(400, "count must be an integer from 1 to " + MAX_PUSH_COUNT);
+      return;
+    }
+    if (to == null) {
+      m.fail(400, "to is required when the caller is not a client");
+      return;
+    }
+    long deadline = System.currentTimeMillis() + PUSH_PATIENCE_MS;
+    relay(m, pushBatch(to, qos, 1, count, deadline).map(v -> new JsonObject().put("sent", count)));
+  }
+
+  private Future<Void> pushBatch(String to, int qos, int from, int count, long deadline) {
+    if (from > count) {
+      return Future.succeededFuture();
+    }
+    int until = Math.min(count, from + PUSH_BATCH - 1);
+    JsonArray bodies = new JsonArray();
+    for (int n = from; n <= until; n++) {
+      bodies.add(new JsonObject().put("n", n));
+    }
+    JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies);
+    return vertx.eventBus().request(EventBusBridge.SEND, send).transform(ar -> {
+      if (ar.succeeded()) {
+        return pushBatch(to, qos, until + 1, count, deadline);
+      }
+      // 409: the client's buffer is full. Wait for its acks to make room, within our patience.
+      if (ar.cause() instanceof ReplyException re && re.failureCode() == 409
+          && System.currentTimeMillis() < deadline) {
+        return vertx.timer(20).compose(v -> pushBatch(to, qos, from, count, deadline));
+      }
+      return Future.failedFuture(ar.cause());
+    });
+  }
+
+  private void publish(Message<JsonObject> m) {
+    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m)).map(r -> r.body()));
+  }
+
+  /** {@code {"id":…}}: pushes related resources {@code a} and {@code b} on the request's stream, then answers. */
+  private void related(Message<JsonObject> m) {
+    Object id = body(m).getValue("id");
+    String sessionId = m.headers().get(SessionManager.HEADER_SESSION_ID);
+    String stream = m.headers().get(SessionManager.HEADER_STREAM);
+    if (sessionId == null || stream == null) {
+      m.fail(400, "demo.related must be called by a client");
+      return;
+    }
+    Future<?> done = Future.succeededFuture();
+    for (String label : List.of("a", "b")) {
+      JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
+          .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label));
+      done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send));
+    }
+    relay(m, done.map(v -> new JsonObject().put("id", id)));
+  }
+
+  /** {@code {"body":…}}: asks the caller {@code demo.question} and answers with the client's reply. */
+  private void ask(Message<JsonObject> m) {
+    String sessionId = m.headers().get(SessionManager.HEADER_SESSION_ID);
+    if (sessionId == null) {
+      m.fail(400, "demo.ask must be called by a client");
+      return;
+    }
+    JsonObject question = new JsonObject().put("sessionId", sessionId).put("address", "demo.question")
+        .put("body", body(m).getValue("body"));
+    relay(m, vertx.eventBus().request(EventBusBridge.REQUEST, question).map(r -> r.body()));
+  }
+}

@@ -1,0 +1,146 @@
+package io.tether.gateway.management;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The gateway's own meters (docs/OPERATIONS.md "Metrics"). Names are constants and every tag has a small fixed
+ * set of values, so the series count stays bounded whatever clients send.
+ */
+public final class GatewayMetrics {
+
+  public static final String SESSIONS = "tether_sessions";
+  public static final String SESSION_TRANSITIONS = "tether_session_transitions";
+  public static final String FRAMES_IN = "tether_frames_in";
+  public static final String FRAMES_OUT = "tether_frames_out";
+  public static final String RESUMES = "tether_resumes";
+  public static final String REPLAYED = "tether_replayed_frames";
+  public static final String BUFFERED_BYTES = "tether_buffered_bytes";
+  public static final String HEARTBEAT_TIMEOUTS = "tether_heartbeat_timeouts";
+  public static final String REQUEST_DURATION = "tether_request_duration";
+  public static final String STORE_FLUSH_DURATION = "tether_store_flush_duration";
+  public static final String STORE_FLUSH_FRAMES = "tether_store_flush_frames";
+  public static final String ERRORS = "tether_errors";
+  public static final String VOLATILE_DROPPED = "tether_volatile_dropped";
+
+  /** Metrics that record nothing, for components used without a registry. */
+  public static final GatewayMetrics NOOP = new GatewayMetrics(null);
+
+  private final MeterRegistry registry;
+  private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+  private final Timer flushTimer;
+  private final DistributionSummary flushFrames;
+  private final Counter replayed;
+  private final Counter heartbeatTimeouts;
+  private final Counter volatileDropped;
+
+  public GatewayMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    if (registry == null) {
+      flushTimer = null;
+      flushFrames = null;
+      replayed = heartbeatTimeouts = volatileDropped = null;
+      return;
+    }
+    flushTimer = Timer.builder(STORE_FLUSH_DURATION).description("Session store writes (one per session batch)")
+        .publishPercentiles(0.5, 0.99).register(registry);
+    flushFrames = DistributionSummary.builder(STORE_FLUSH_FRAMES).description("Server frames per store write")
+        .register(registry);
+    replayed = Counter.builder(REPLAYED).description("Frames replayed to clients on resume").register(registry);
+    heartbeatTimeouts = Counter.builder(HEARTBEAT_TIMEOUTS)
+        .description("Sockets closed because the client fell silent").register(registry);
+    volatileDropped = Counter.builder(VOLATILE_DROPPED)
+        .description("Volatile pushes dropped because the socket was not writable").register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Registers a gauge per session state, read from {@code counts} when scraped. */
+  public <T> void sessionGauge(String state, T source, ToDoubleFunction<T> value) {
+    if (registry != null) {
+      Gauge.builder(SESSIONS, source, value).tag("state", state).description("Sessions by state on this node")
+          .register(registry);
+    }
+  }
+
+  public void bufferedBytesGauge(Supplier<Number> value) {
+    if (registry != null) {
+      Gauge.builder(BUFFERED_BYTES, value).description("Unacknowledged server bytes held by this node's sessions")
+          .register(registry);
+    }
+  }
+
+  private void count(String name, String tagKey, String tagValue) {
+    if (registry != null) {
+      counters.computeIfAbsent(name + '\0' + tagKey + '\0' + tagValue,
+          k -> Counter.builder(name).tag(tagKey, tagValue).register(registry)).increment();
+    }
+  }
+
+  public void frameIn(String type) {
+    count(FRAMES_IN, "type", type);
+  }
+
+  public void frameOut(String type) {
+    count(FRAMES_OUT, "type", type);
+  }
+
+  public void transition(String state) {
+    count(SESSION_TRANSITIONS, "to", state);
+  }
+
+  public void resumed() {
+    count(RESUMES, "result", "ok");
+  }
+
+  public void resumeFailed(String reason) {
+    count(RESUMES, "result", reason);
+  }
+
+  public void error(String code) {
+    count(ERRORS, "code", code);
+  }
+
+  public void replayed(int frames) {
+    if (replayed != null) {
+      replayed.increment(frames);
+    }
+  }
+
+  public void heartbeatTimeout() {
+    if (heartbeatTimeouts != null) {
+      heartbeatTimeouts.increment();
+    }
+  }
+
+  public void volatileDropped() {
+    if (volatileDropped != null) {
+      volatileDropped.increment();
+    }
+  }
+
+  public void flushed(long nanos, int frames) {
+    if (flushTimer != null) {
+      flushTimer.record(nanos, TimeUnit.NANOSECONDS);
+      flushFrames.record(frames);
+    }
+  }
+
+  public void request(long nanos, String outcome) {
+    if (registry != null) {
+      Timer.builder(REQUEST_DURATION).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
+          .description("Client requests from receipt to response").register(registry)
+          .record(nanos, TimeUnit.NANOSECONDS);
+    }
+  }
+}

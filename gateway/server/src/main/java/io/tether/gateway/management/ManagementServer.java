@@ -1,0 +1,77 @@
+package io.tether.gateway.management;
+
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tether.gateway.session.SessionManager;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The management port (docs/PROTOCOL.md §10): {@code GET /health}, {@code GET /metrics} (Prometheus text) and
+ * {@code GET /admin/clients/{clientId}}. Three routes do not need a router.
+ */
+public final class ManagementServer extends VerticleBase {
+
+  private static final String CLIENTS = "/admin/clients/";
+
+  private final SessionManager mgr;
+  private final PrometheusMeterRegistry registry;
+  private final BooleanSupplier serving;
+  private HttpServer server;
+
+  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, BooleanSupplier serving) {
+    this.mgr = mgr;
+    this.registry = registry;
+    this.serving = serving;
+  }
+
+  @Override
+  public Future<?> start() {
+    server = vertx.createHttpServer(new HttpServerOptions()
+            .setHost(mgr.options().getManagementHost())
+            .setPort(mgr.options().getManagementPort()))
+        .requestHandler(this::handle);
+    return server.listen();
+  }
+
+  public int actualPort() {
+    return server.actualPort();
+  }
+
+  private void handle(HttpServerRequest req) {
+    String path = req.path();
+    if (req.method().name().equals("GET") && path.equals("/health")) {
+      boolean up = serving.getAsBoolean();
+      json(req, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN").put("node", mgr.nodeId())
+          .put("sessions", mgr.localSessionCount()));
+    } else if (req.method().name().equals("GET") && path.equals("/metrics")) {
+      req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
+    } else if (req.method().name().equals("GET") && path.startsWith(CLIENTS) && path.length() > CLIENTS.length()) {
+      String clientId = path.substring(CLIENTS.length());
+      mgr.presence(clientId).onComplete(ar -> {
+        if (ar.failed()) {
+          json(req, 503, new JsonObject().put("error", "presence store unavailable"));
+        } else if (ar.result() == null) {
+          json(req, 404, new JsonObject().put("error", "unknown client").put("clientId", clientId));
+        } else {
+          json(req, 200, ar.result().toJson());
+        }
+      });
+    } else {
+      json(req, 404, new JsonObject().put("error", "not found").put("path", path));
+    }
+  }
+
+  private static void json(HttpServerRequest req, int status, JsonObject body) {
+    req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+}

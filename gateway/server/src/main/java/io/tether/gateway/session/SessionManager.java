@@ -1,0 +1,547 @@
+package io.tether.gateway.session;
+
+import io.tether.gateway.bridge.AddressPolicy;
+import io.tether.gateway.config.GatewayOptions;
+import io.tether.gateway.management.GatewayMetrics;
+import io.tether.gateway.store.AppendOp;
+import io.tether.gateway.store.AppendOutcome;
+import io.tether.gateway.store.ClusterStore;
+import io.tether.gateway.store.PresenceOp;
+import io.tether.gateway.store.ResumeOp;
+import io.tether.gateway.store.ResumeOutcome;
+import io.tether.gateway.store.SessionRecord;
+import io.tether.protocol.ErrorCode;
+import io.tether.protocol.Frame;
+import io.tether.protocol.FrameCodec;
+import io.tether.protocol.RawJson;
+import io.tether.protocol.ResumeFailReason;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonObject;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongFunction;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The node's sessions: handshakes (hello, resume), routing of frames to a session wherever it is (attached here, or
+ * detached in the store), presence, topic fan-out to local subscribers, and server-initiated requests.
+ * Thread-safe; each session's own state is touched only on its context.
+ */
+public final class SessionManager {
+
+  private static final Logger LOG = Logger.getLogger(SessionManager.class.getName());
+
+  public static final String HEADER_CLIENT_ID = "gateway.clientId";
+  public static final String HEADER_SESSION_ID = "gateway.sessionId";
+  public static final String HEADER_REQUEST_ID = "gateway.requestId";
+  public static final String HEADER_STREAM = "gateway.stream";
+  public static final String PRESENCE_EVENTS = "gateway.presence.events";
+  /** Internal: one message per publish, to every node, which delivers to its local subscribers. */
+  public static final String TOPIC_CHANGES = "tether.topic.changes";
+  /** Placeholder seq used to split a frame's text around its seq when the store numbers it. */
+  private static final long SEQ_MARK = 999_999_999_999_999L;
+
+  /** Failure of a resume, carrying the reason sent to the client. */
+  public static final class ResumeRefused extends RuntimeException {
+    public final ResumeFailReason reason;
+
+    ResumeRefused(ResumeFailReason reason) {
+      super(reason.wire(), null, false, false);
+      this.reason = reason;
+    }
+  }
+
+  private record ServerRequest(Promise<Object> promise, long timerId) {
+  }
+
+  final Vertx vertx;
+  final GatewayOptions options;
+  final ClusterStore store;
+  final GatewayMetrics metrics;
+  final FrameCodec codec;
+  final String nodeId;
+  private final AddressPolicy addresses;
+  private final AddressPolicy topics;
+  private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  private final Map<String, Set<Session>> subscribers = new ConcurrentHashMap<>();
+  private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
+
+  public SessionManager(Vertx vertx, GatewayOptions options, ClusterStore store, GatewayMetrics metrics) {
+    this.vertx = vertx;
+    this.options = options;
+    this.store = store;
+    this.metrics = metrics;
+    this.codec = new FrameCodec(options.getMaxFrameBytes());
+    this.nodeId = options.getNodeId();
+    this.addresses = new AddressPolicy(options.effectiveAllowedAddresses());
+    this.topics = new AddressPolicy(options.getAllowedTopics());
+    metrics.sessionGauge("ONLINE", sessions, m -> count(m.values(), SessionState.ONLINE));
+    metrics.sessionGauge("SUSPECT", sessions, m -> count(m.values(), SessionState.SUSPECT));
+    metrics.bufferedBytesGauge(() -> sessions.values().stream().mapToLong(Session::unackedBytes).sum());
+  }
+
+  private static double count(Collection<Session> all, SessionState state) {
+    return all.stream().filter(s -> s.state() == state).count();
+  }
+
+  public FrameCodec codec() {
+    return codec;
+  }
+
+  public GatewayOptions options() {
+    return options;
+  }
+
+  public GatewayMetrics metrics() {
+    return metrics;
+  }
+
+  public String nodeId() {
+    return nodeId;
+  }
+
+  public int localSessionCount() {
+    return sessions.size();
+  }
+
+  <T> Promise<T> promise() {
+    Context ctx = Vertx.currentContext();
+    return ctx == null ? Promise.promise() : ((ContextInternal) ctx).promise();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Handshakes (docs/PROTOCOL.md §2)
+
+  /** Creates a session for a {@code hello}, sends {@code welcome}, and ends the client's older session. */
+  public Future<Session> hello(Context ctx, Transport transport, Frame.Hello hello) {
+    String sessionId = Tokens.sessionId();
+    String token = Tokens.resumeToken();
+    String attrs = hello.attrs() == null ? null : hello.attrs().json();
+    long now = System.currentTimeMillis();
+    SessionRecord record = SessionRecord.create(hello.clientId(), Tokens.hash(token), nodeId,
+        options.getResumeWindowMs(), options.getBufferMaxFrames(), options.getBufferMaxBytes(), attrs);
+    return store.create(sessionId, record)
+        .compose(v -> store.presence(hello.clientId(), PresenceOp.claim(sessionId, nodeId, attrs, now)))
+        .map(previous -> {
+          Session s = new Session(this, ctx, sessionId, hello.clientId(), 1, transport, 0, 0, 0, Map.of(), List.of());
+          sessions.put(sessionId, s);
+          s.send(new Frame.Welcome(sessionId, token, options.getHeartbeatMs(), options.getResumeWindowMs(), nodeId));
+          metrics.transition(SessionState.ONLINE.name());
+          publishPresence(hello.clientId(), sessionId, SessionState.ONLINE.name());
+          if (previous != null && !sessionId.equals(previous.sessionId()) && !"CLOSED".equals(previous.state())) {
+            endSession(previous.sessionId(), "replaced");
+          }
+          return s;
+        });
+  }
+
+  /**
+   * Resumes a session on this node: the store checks the token and window, takes the session over (fencing any
+   * previous owner by epoch) and returns what the client missed, which is replayed after {@code resumed}.
+   */
+  public Future<Session> resume(Context ctx, Transport transport, Frame.Resume resume) {
+    String sessionId = resume.sessionId();
+    String token = Tokens.resumeToken();
+    long now = System.currentTimeMillis();
+    ResumeOp op = new ResumeOp(Tokens.hash(resume.resumeToken()), Tokens.hash(token), nodeId, resume.lastSeq(), now);
+    return store.resume(sessionId, op).compose(outcome -> {
+      if (outcome.failure() != null) {
+        metrics.resumeFailed(outcome.failure().wire());
+        return Future.failedFuture(new ResumeRefused(outcome.failure()));
+      }
+      Session old = sessions.get(sessionId);
+      Session s = new Session(this, ctx, sessionId, outcome.clientId(), outcome.epoch(), transport,
+          outcome.outSeq(), Math.min(resume.lastSeq(), outcome.outSeq()), outcome.inSeq(), outcome.subscriptions(),
+          outcome.pending());
+      sessions.put(sessionId, s);
+      if (old != null) {
+        old.run(() -> {
+          old.fence();
+          return Future.succeededFuture();
+        });
+      }
+      s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), nodeId));
+      s.replay(outcome.missed());
+      metrics.resumed();
+      metrics.transition(SessionState.ONLINE.name());
+      updatePresence(outcome.clientId(), sessionId, SessionState.ONLINE.name(), null);
+      for (String topic : outcome.subscriptions().keySet()) {
+        subscribe(topic, s);
+        catchUp(s, topic);
+      }
+      return Future.succeededFuture(s);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Delivering frames to a session wherever it is
+
+  /**
+   * Delivers a reliable frame to a session: through its socket if it is attached here, else into its buffer in the
+   * store (numbered there) if it is detached. Completes with the frame's seq once it is durable.
+   */
+  public Future<Long> deliver(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream) {
+    Session s = sessions.get(sessionId);
+    if (s == null) {
+      return appendToStore(sessionId, build, completesStream, 0);
+    }
+    return s.<Long>run(() -> s.enqueue(build, completesStream)).recover(e -> {
+      if (e instanceof Session.SendRefused r && r.code == ErrorCode.NO_HANDLER) {
+        return appendToStore(sessionId, build, completesStream, 0);
+      }
+      return Future.failedFuture(e);
+    });
+  }
+
+  private Future<Long> appendToStore(String sessionId, LongFunction<? extends Frame.Reliable> build,
+      long completesStream, int attempt) {
+    String text = codec.encode(build.apply(SEQ_MARK));
+    String mark = "\"seq\":" + SEQ_MARK;
+    int at = text.indexOf(mark);
+    AppendOp op = new AppendOp(text.substring(0, at + 6), text.substring(at + mark.length()), completesStream);
+    return store.append(sessionId, op).compose(outcome -> appended(sessionId, build, completesStream, attempt,
+        outcome));
+  }
+
+  private Future<Long> appended(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream,
+      int attempt, AppendOutcome outcome) {
+    if (outcome.failure() != null) {
+      return Future.failedFuture(new Session.SendRefused(
+          "overflow".equals(outcome.failure()) ? ErrorCode.OVERFLOW : ErrorCode.NO_HANDLER,
+          "session " + outcome.failure()));
+    }
+    if (outcome.owner() == null) {
+      return Future.succeededFuture(outcome.seq());
+    }
+    if (nodeId.equals(outcome.owner()) && attempt < 5) {
+      // Attached here a moment ago and detaching, or attaching right now: look again shortly.
+      return vertx.timer(5L << attempt).compose(v -> {
+        Session s = sessions.get(sessionId);
+        return s != null ? deliver(sessionId, build, completesStream)
+            : appendToStore(sessionId, build, completesStream, attempt + 1);
+      });
+    }
+    return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
+        "session is attached to node " + outcome.owner() + ", which cannot be reached from this node"));
+  }
+
+  /**
+   * Delivers several frames in order, all or none when the session is attached here; through the store one by one
+   * (each durable before the next) when it is detached. Completes with the last seq.
+   */
+  public Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds) {
+    Session s = sessions.get(sessionId);
+    Future<Long> local = s == null ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "not here"))
+        : s.run(() -> s.enqueueAll(builds, 0));
+    return local.recover(e -> {
+      if (!(e instanceof Session.SendRefused r && r.code == ErrorCode.NO_HANDLER)) {
+        return Future.failedFuture(e);
+      }
+      Future<Long> chain = Future.succeededFuture(0L);
+      for (LongFunction<? extends Frame.Reliable> build : builds) {
+        chain = chain.compose(prev -> deliver(sessionId, build, 0));
+      }
+      return chain;
+    });
+  }
+
+  /** Sends a volatile push if the session is attached here; volatile frames are never buffered. */
+  public Future<Boolean> deliverVolatile(String sessionId, Frame.Push push) {
+    Session s = sessions.get(sessionId);
+    if (s == null) {
+      return Future.succeededFuture(false);
+    }
+    return s.run(() -> Future.succeededFuture(s.sendVolatile(push)));
+  }
+
+  /** True if the session is attached here with {@code stream} open (related pushes must target an open stream). */
+  public Future<Boolean> hasOpenStream(String sessionId, long stream) {
+    Session s = sessions.get(sessionId);
+    if (s == null) {
+      return store.session(sessionId).map(r -> r != null && r.status() != SessionRecord.Status.CLOSED);
+    }
+    return s.run(() -> Future.succeededFuture(s.hasOpenStream(stream)));
+  }
+
+  void deliverFallback(String sessionId, Frame.Response response, long stream) {
+    deliver(sessionId, seq -> response.withSeq(seq), stream).onFailure(e ->
+        LOG.log(Level.WARNING, "response on stream " + stream + " for session " + Tokens.redact(sessionId)
+            + " could not be buffered: " + e.getMessage()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Client requests → backends (docs/PROTOCOL.md §8)
+
+  Frame.ErrorInfo checkRequest(Frame.Request r, Map<Long, Long> openStreams) {
+    if (r.stream() % 2 == 0) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "client requests use odd stream ids");
+    }
+    if (openStreams.containsKey(r.stream())) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
+    }
+    if (!addresses.allows(r.address())) {
+      return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "address '" + r.address() + "' is not allowed");
+    }
+    if (openStreams.size() >= options.getMaxPendingRequests()) {
+      return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(),
+          "too many requests open (max " + options.getMaxPendingRequests() + ")");
+    }
+    return null;
+  }
+
+  boolean topicAllowed(String topic) {
+    return topics.allows(topic);
+  }
+
+  /** Forwards an accepted client request to its backend; the reply (or failure) becomes the stream's response. */
+  void forward(Session s, Frame.Request r) {
+    DeliveryOptions delivery = new DeliveryOptions()
+        .setSendTimeout(options.getRequestTimeoutMs())
+        .addHeader(HEADER_CLIENT_ID, s.clientId)
+        .addHeader(HEADER_SESSION_ID, s.id)
+        .addHeader(HEADER_REQUEST_ID, s.id + ":" + r.seq())
+        .addHeader(HEADER_STREAM, Long.toString(r.stream()));
+    Object body;
+    try {
+      body = r.body() == null ? null : Json.decodeValue(r.body().json());
+    } catch (RuntimeException e) {
+      body = r.body().json();
+    }
+    long started = System.nanoTime();
+    String sessionId = s.id;
+    vertx.eventBus().request(r.address(), body, delivery).onComplete(ar -> {
+      Frame.Response response;
+      if (ar.succeeded()) {
+        String json = Json.encode(ar.result().body());
+        response = json.length() > options.getMaxFrameBytes() - 256
+            ? error(r.stream(), ErrorCode.TOO_LARGE, "the backend's reply exceeds the frame size limit")
+            : new Frame.Response(0, r.stream(), true, RawJson.of(json), null, true);
+      } else {
+        response = failure(r.stream(), ar.cause());
+      }
+      metrics.request(System.nanoTime() - started, response.ok() ? "ok" : response.error().code());
+      deliverFallback(sessionId, response, r.stream());
+    });
+  }
+
+  private static Frame.Response error(long stream, ErrorCode code, String message) {
+    return new Frame.Response(0, stream, false, null, new Frame.ErrorInfo(code.wire(), message), true);
+  }
+
+  /** Maps an event-bus failure to the response error the client sees (docs/PROTOCOL.md §8). */
+  static Frame.Response failure(long stream, Throwable cause) {
+    if (cause instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return error(stream, ErrorCode.NO_HANDLER, "no backend serves this address");
+      }
+      if (re.failureType() == ReplyFailure.TIMEOUT) {
+        return error(stream, ErrorCode.TIMEOUT, "the backend did not answer in time");
+      }
+      ErrorCode code = switch (re.failureCode()) {
+        case 401 -> ErrorCode.UNAUTHORIZED;
+        case 403 -> ErrorCode.NOT_ALLOWED;
+        case 408, 504 -> ErrorCode.TIMEOUT;
+        case 429 -> ErrorCode.RATE_LIMITED;
+        default -> ErrorCode.BACKEND_ERROR;
+      };
+      return error(stream, code, re.getMessage());
+    }
+    return error(stream, ErrorCode.BACKEND_ERROR, String.valueOf(cause.getMessage()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Server-initiated requests (docs/PROTOCOL.md §5)
+
+  /**
+   * Sends a request to the client on a new even stream (twice the frame's seq, so unique per session) and completes
+   * with the body of the client's answer, or fails on error, timeout, or if the client is not attached here.
+   */
+  public Future<Object> requestClient(String sessionId, String address, Object body, long timeoutMs) {
+    Session s = sessions.get(sessionId);
+    if (s == null) {
+      return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
+          "the client is not connected"));
+    }
+    String json = Json.encode(body);
+    return s.run(() -> {
+      long stream = 2 * s.nextSeq();
+      String key = sessionId + "/" + stream;
+      Promise<Object> promise = promise();
+      long timer = vertx.setTimer(timeoutMs, t -> {
+        if (serverRequests.remove(key) != null) {
+          promise.tryFail(new ReplyException(ReplyFailure.TIMEOUT, 504, "the client did not answer in time"));
+        }
+      });
+      serverRequests.put(key, new ServerRequest(promise, timer));
+      s.enqueue(seq -> new Frame.Request(seq, 2 * seq, address, RawJson.of(json)), 0).onFailure(e -> {
+        serverRequests.remove(key);
+        vertx.cancelTimer(timer);
+        promise.tryFail(e instanceof Session.SendRefused r
+            ? new ReplyException(ReplyFailure.RECIPIENT_FAILURE, r.code == ErrorCode.OVERFLOW ? 409 : 503,
+            r.getMessage()) : e);
+      });
+      return promise.future();
+    });
+  }
+
+  void completeServerRequest(String sessionId, Frame.Response r) {
+    ServerRequest pending = serverRequests.remove(sessionId + "/" + r.stream());
+    if (pending == null) {
+      return; // answered already, or timed out
+    }
+    vertx.cancelTimer(pending.timerId());
+    if (r.ok()) {
+      pending.promise().tryComplete(r.body() == null ? null : Json.decodeValue(r.body().json()));
+    } else {
+      Frame.ErrorInfo e = r.error();
+      pending.promise().tryFail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 500,
+          (e.code() == null ? "error" : e.code()) + (e.message() == null ? "" : ": " + e.message())));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Topics (docs/PROTOCOL.md §6)
+
+  /** Publishes a topic's new value cluster-wide; completes with its version. */
+  public Future<Long> publish(String topic, Object body) {
+    String json = Json.encode(body);
+    return store.publish(topic, json).onSuccess(version -> vertx.eventBus().publish(TOPIC_CHANGES,
+        new JsonObject().put("topic", topic).put("version", version).put("body", json)));
+  }
+
+  /** A topic changed somewhere in the cluster: tell this node's subscribers. */
+  public void topicChanged(String topic, long version, String body) {
+    Set<Session> set = subscribers.get(topic);
+    if (set != null) {
+      for (Session s : set) {
+        s.ctx.runOnContext(v -> s.onTopicChange(topic, version, body));
+      }
+    }
+  }
+
+  void subscribe(String topic, Session s) {
+    subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(s);
+  }
+
+  void unsubscribe(String topic, Session s) {
+    subscribers.computeIfPresent(topic, (t, set) -> {
+      set.remove(s);
+      return set.isEmpty() ? null : set;
+    });
+  }
+
+  /** Sends the topic's latest value if it is newer than what the client has. */
+  void catchUp(Session s, String topic) {
+    store.topic(topic).onSuccess(rec -> {
+      if (rec != null) {
+        s.ctx.runOnContext(v -> s.onTopicChange(topic, rec.version(), rec.body()));
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Presence (docs/PROTOCOL.md §4) and session ends
+
+  void stateChanged(Session s, SessionState state) {
+    metrics.transition(state.name());
+    updatePresence(s.clientId, s.id, state.name(), null);
+  }
+
+  void heartbeat(Session s, String attrs) {
+    store.presence(s.clientId, PresenceOp.update(s.id, null, null, attrs, System.currentTimeMillis()));
+  }
+
+  private void updatePresence(String clientId, String sessionId, String state, String attrs) {
+    store.presence(clientId, PresenceOp.update(sessionId, state, nodeId, attrs, System.currentTimeMillis()))
+        .onFailure(e -> LOG.log(Level.WARNING, "presence update failed for " + clientId, e));
+    publishPresence(clientId, sessionId, state);
+  }
+
+  private void publishPresence(String clientId, String sessionId, String state) {
+    vertx.eventBus().publish(PRESENCE_EVENTS, new JsonObject().put("clientId", clientId).put("sessionId", sessionId)
+        .put("state", state).put("node", nodeId).put("at", System.currentTimeMillis()));
+  }
+
+  /** The session's socket is gone and its state is in the store (or it was fenced): forget it here. */
+  void detached(Session s) {
+    sessions.remove(s.id, s);
+    for (String topic : s.subscriptions().keySet()) {
+      unsubscribe(topic, s);
+    }
+  }
+
+  /** Ends a session for good in the store, then marks presence CLOSED. */
+  Future<Void> ended(Session s, String reason) {
+    detached(s);
+    return store.end(s.id, reason, System.currentTimeMillis()).compose(clientId -> {
+      metrics.transition(SessionState.CLOSED.name());
+      updatePresence(s.clientId, s.id, SessionState.CLOSED.name(), null);
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  /** Ends a session wherever it is: {@code replaced} by a newer hello, {@code kicked} by an operator. */
+  public Future<Void> endSession(String sessionId, String reason) {
+    Session s = sessions.get(sessionId);
+    if (s != null) {
+      return s.run(() -> s.end(reason, false));
+    }
+    return store.end(sessionId, reason, System.currentTimeMillis()).compose(clientId -> {
+      if (clientId != null) {
+        metrics.transition(SessionState.CLOSED.name());
+        updatePresence(clientId, sessionId, SessionState.CLOSED.name(), null);
+      }
+      return Future.<Void>succeededFuture();
+    });
+  }
+
+  public Future<io.tether.gateway.store.PresenceRecord> presence(String clientId) {
+    return store.presence(clientId);
+  }
+
+  /** Expires sessions detached past their window (run by the oldest member) and reports them CLOSED. */
+  public Future<Integer> expireDetached() {
+    if (!store.isOldestMember()) {
+      return Future.succeededFuture(0);
+    }
+    return store.expireDetached(System.currentTimeMillis()).map(ended -> {
+      ended.forEach((sessionId, clientId) -> {
+        metrics.transition(SessionState.CLOSED.name());
+        updatePresence(clientId, sessionId, SessionState.CLOSED.name(), null);
+      });
+      return ended.size();
+    });
+  }
+
+  /** Local sessions, for drain and diagnostics. */
+  public Collection<Session> localSessions() {
+    return sessions.values();
+  }
+
+  /** Resolves a client id to its current session id (null if it has none that is not closed). */
+  public Future<String> sessionOf(String clientId) {
+    return store.presence(clientId).map(p -> p == null || "CLOSED".equals(p.state()) ? null : p.sessionId());
+  }
+
+  /** The event-bus failure a backend sees when a send or request to a client is refused. */
+  public static ReplyException asReplyFailure(Throwable e) {
+    if (e instanceof Session.SendRefused r) {
+      return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, r.code == ErrorCode.OVERFLOW ? 409 : 404,
+          r.code.wire() + ": " + r.getMessage());
+    }
+    return e instanceof ReplyException re ? re : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 500,
+        String.valueOf(e.getMessage()));
+  }
+}

@@ -1,0 +1,44 @@
+package io.tether.gateway.session;
+
+/**
+ * Sizes of the unacknowledged frames, oldest first, so that a cumulative ack can give their bytes back to the
+ * session's byte budget. Four bytes per frame instead of a second copy of the frames.
+ */
+final class SizeRing {
+
+  private int[] sizes = new int[8];
+  private int head;
+  private int count;
+
+  void add(int size) {
+    if (count == sizes.length) {
+      int[] grown = new int[sizes.length * 2];
+      for (int i = 0; i < count; i++) {
+        grown[i] = sizes[(head + i) % sizes.length];
+      }
+      sizes = grown;
+      head = 0;
+    }
+    sizes[(head + count) % sizes.length] = size;
+    count++;
+  }
+
+  /** Removes the {@code n} oldest sizes and returns their sum. */
+  long pop(long n) {
+    long sum = 0;
+    for (long i = 0; i < n && count > 0; i++) {
+      sum += sizes[head];
+      head = (head + 1) % sizes.length;
+      count--;
+    }
+    if (count == 0 && sizes.length > 64) {
+      sizes = new int[8];
+      head = 0;
+    }
+    return sum;
+  }
+
+  int count() {
+    return count;
+  }
+}

@@ -1,0 +1,17 @@
+package io.tether.gateway.session;
+
+/** What a session needs from its socket; separates the session (which survives sockets) from the connection. */
+public interface Transport {
+
+  /** Writes one frame's text. */
+  void write(String text);
+
+  /** True when the socket's write queue is full; volatile pushes are dropped then, never queued. */
+  boolean writeQueueFull();
+
+  /** Stops / restarts reading client frames (backpressure while accepted frames wait for the store). */
+  void pauseReading(boolean paused);
+
+  /** Closes the socket with a WebSocket close code. */
+  void close(short code, String reason);
+}

@@ -1,0 +1,132 @@
+package io.tether.gateway.store;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The owner node's batched write of one session: new server frames, the client's cumulative ack, the highest client
+ * seq accepted, subscription and pending-request changes, and optionally the detach. It is refused (FENCED) when
+ * the session's epoch moved on: another socket or node took the session over, and this owner must stop writing.
+ */
+public final class FlushOp extends SessionOp<Integer> {
+
+  public static final int OK = 0;
+  public static final int FENCED = 1;
+  public static final int GONE = 2;
+
+  long epoch;
+  List<StoredFrame> frames = List.of();
+  long acked;
+  long inSeq;
+  Map<String, Long> subsPut;
+  List<String> subsRemove;
+  List<PendingRequest> pendingPut;
+  List<Long> pendingRemove;
+  String attrs;
+  boolean detach;
+  long now;
+
+  public FlushOp() {
+  }
+
+  public FlushOp(long epoch, List<StoredFrame> frames, long acked, long inSeq, Map<String, Long> subsPut,
+      List<String> subsRemove, List<PendingRequest> pendingPut, List<Long> pendingRemove, String attrs,
+      boolean detach, long now) {
+    this.epoch = epoch;
+    this.frames = frames;
+    this.acked = acked;
+    this.inSeq = inSeq;
+    this.subsPut = subsPut;
+    this.subsRemove = subsRemove;
+    this.pendingPut = pendingPut;
+    this.pendingRemove = pendingRemove;
+    this.attrs = attrs;
+    this.detach = detach;
+    this.now = now;
+  }
+
+  @Override
+  public Integer process(Map.Entry<String, SessionRecord> entry) {
+    SessionRecord r = entry.getValue();
+    if (ended(r)) {
+      return GONE;
+    }
+    if (r.epoch != epoch || r.status != SessionRecord.Status.ATTACHED) {
+      return FENCED;
+    }
+    for (StoredFrame f : frames) {
+      if (f.seq() > r.outSeq) {
+        r.append(f);
+      }
+    }
+    r.trimTo(acked);
+    if (inSeq > r.inSeq) {
+      r.inSeq = inSeq;
+    }
+    if (subsPut != null) {
+      r.subscriptions.putAll(subsPut);
+    }
+    if (subsRemove != null) {
+      subsRemove.forEach(r.subscriptions::remove);
+    }
+    if (pendingPut != null) {
+      for (PendingRequest p : pendingPut) {
+        r.pending.put(p.stream(), p);
+      }
+    }
+    if (pendingRemove != null) {
+      pendingRemove.forEach(r.pending::remove);
+    }
+    if (attrs != null) {
+      r.attrs = attrs;
+    }
+    if (detach) {
+      r.status = SessionRecord.Status.DETACHED;
+      r.owner = null;
+      r.detachedAt = now;
+      keepFor(entry, r, r.windowMs + DETACHED_GRACE_MS);
+    } else {
+      keepUnchangedExpiry(entry, r);
+    }
+    return OK;
+  }
+
+  @Override
+  public int getClassId() {
+    return StoreSerialization.FLUSH_OP;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeLong(epoch);
+    Wire.writeFrames(out, frames);
+    out.writeLong(acked);
+    out.writeLong(inSeq);
+    Wire.writeVersions(out, subsPut);
+    Wire.writeStrings(out, subsRemove);
+    Wire.writeRequests(out, pendingPut);
+    Wire.writeLongs(out, pendingRemove);
+    out.writeString(attrs);
+    out.writeBoolean(detach);
+    out.writeLong(now);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    epoch = in.readLong();
+    frames = new ArrayList<>(Wire.readFrames(in));
+    acked = in.readLong();
+    inSeq = in.readLong();
+    subsPut = Wire.readVersions(in);
+    subsRemove = Wire.readStrings(in);
+    pendingPut = Wire.readRequests(in);
+    pendingRemove = Wire.readLongs(in);
+    attrs = in.readString();
+    detach = in.readBoolean();
+    now = in.readLong();
+  }
+}

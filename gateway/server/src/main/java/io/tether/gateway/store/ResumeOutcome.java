@@ -1,0 +1,115 @@
+package io.tether.gateway.store;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import io.tether.protocol.ResumeFailReason;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a resume found: either the reason it failed, or a snapshot of the session as taken over (new epoch, both
+ * positions, the frames the client missed, subscriptions, pending requests) and the owner it was taken from.
+ */
+public final class ResumeOutcome implements IdentifiedDataSerializable {
+
+  ResumeFailReason failure;
+  String clientId;
+  long epoch;
+  long outSeq;
+  long inSeq;
+  List<StoredFrame> missed = List.of();
+  Map<String, Long> subscriptions = Map.of();
+  List<PendingRequest> pending = List.of();
+  String attrs;
+  String previousOwner;
+
+  public ResumeOutcome() {
+  }
+
+  static ResumeOutcome failed(ResumeFailReason reason) {
+    ResumeOutcome o = new ResumeOutcome();
+    o.failure = reason;
+    return o;
+  }
+
+  public ResumeFailReason failure() { return failure; }
+  public String clientId() { return clientId; }
+  public long epoch() { return epoch; }
+  public long outSeq() { return outSeq; }
+  public long inSeq() { return inSeq; }
+  public List<StoredFrame> missed() { return missed; }
+  public Map<String, Long> subscriptions() { return subscriptions; }
+  public List<PendingRequest> pending() { return pending; }
+  public String attrs() { return attrs; }
+  /** The node that had the session attached when it was taken over, or null if it was detached. */
+  public String previousOwner() { return previousOwner; }
+
+  @Override
+  public int getFactoryId() {
+    return StoreSerialization.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return StoreSerialization.RESUME_OUTCOME;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeByte(failure == null ? -1 : failure.ordinal());
+    if (failure != null) {
+      return;
+    }
+    out.writeString(clientId);
+    out.writeLong(epoch);
+    out.writeLong(outSeq);
+    out.writeLong(inSeq);
+    Wire.writeFrames(out, missed);
+    Wire.writeVersions(out, subscriptions);
+    Wire.writeRequests(out, pending);
+    out.writeString(attrs);
+    out.writeString(previousOwner);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    byte f = in.readByte();
+    if (f >= 0) {
+      failure = ResumeFailReason.values()[f];
+      return;
+    }
+    clientId = in.readString();
+    epoch = in.readLong();
+    outSeq = in.readLong();
+    inSeq = in.readLong();
+    missed = new ArrayList<>(Wire.readFrames(in));
+    subscriptions = Wire.readVersions(in);
+    pending = Wire.readRequests(in);
+    attrs = in.readString();
+    previousOwner = in.readString();
+  }
+
+  static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner) {
+    ResumeOutcome o = new ResumeOutcome();
+    o.clientId = r.clientId;
+    o.epoch = r.epoch;
+    o.outSeq = r.outSeq;
+    o.inSeq = r.inSeq;
+    List<StoredFrame> missed = new ArrayList<>(r.frames.size());
+    for (StoredFrame f : r.frames) {
+      if (f.seq() > lastSeq) {
+        missed.add(f);
+      }
+    }
+    o.missed = missed;
+    o.subscriptions = new HashMap<>(r.subscriptions);
+    o.pending = new ArrayList<>(r.pending.values());
+    o.attrs = r.attrs;
+    o.previousOwner = previousOwner;
+    return o;
+  }
+}

@@ -1,0 +1,191 @@
+package io.tether.gateway.store;
+
+import com.hazelcast.nio.ObjectDataInput;
+import com.hazelcast.nio.ObjectDataOutput;
+import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster copy of one session (map {@code tether.sessions}, key = session id): identity, resume-token hash,
+ * ownership epoch, both positions, the unacked server frames, subscriptions and accepted-but-unanswered requests.
+ * It is stored in OBJECT format and changed only by entry processors on its partition, so a change costs the size
+ * of the delta, not of the record (docs/ARCHITECTURE.md "Session store").
+ */
+public final class SessionRecord implements IdentifiedDataSerializable {
+
+  public enum Status { ATTACHED, DETACHED, EXPIRED, CLOSED }
+
+  String clientId;
+  String tokenHash;
+  long epoch;
+  String owner;
+  Status status = Status.ATTACHED;
+  /** Why an EXPIRED or CLOSED session ended (expired, overflow, bye, replaced, kicked). */
+  String endReason;
+  long outSeq;
+  long inSeq;
+  long acked;
+  ArrayDeque<StoredFrame> frames = new ArrayDeque<>(4);
+  long bytes;
+  long detachedAt;
+  long windowMs;
+  int maxFrames;
+  long maxBytes;
+  Map<String, Long> subscriptions = new HashMap<>(4);
+  Map<Long, PendingRequest> pending = new LinkedHashMap<>(4);
+  String attrs;
+
+  public SessionRecord() {
+  }
+
+  public static SessionRecord create(String clientId, String tokenHash, String owner, long windowMs, int maxFrames,
+      long maxBytes, String attrs) {
+    SessionRecord r = new SessionRecord();
+    r.clientId = clientId;
+    r.tokenHash = tokenHash;
+    r.owner = owner;
+    r.epoch = 1;
+    r.windowMs = windowMs;
+    r.maxFrames = maxFrames;
+    r.maxBytes = maxBytes;
+    r.attrs = attrs;
+    return r;
+  }
+
+  public String clientId() {
+    return clientId;
+  }
+
+  public Status status() {
+    return status;
+  }
+
+  public String owner() {
+    return owner;
+  }
+
+  public long epoch() {
+    return epoch;
+  }
+
+  public long outSeq() {
+    return outSeq;
+  }
+
+  public long inSeq() {
+    return inSeq;
+  }
+
+  public String endReason() {
+    return endReason;
+  }
+
+  public int frameCount() {
+    return frames.size();
+  }
+
+  public long bytes() {
+    return bytes;
+  }
+
+  public Map<String, Long> subscriptions() {
+    return subscriptions;
+  }
+
+  /** Drops frames the client has acknowledged. */
+  void trimTo(long ack) {
+    if (ack > acked) {
+      acked = ack;
+    }
+    StoredFrame head;
+    while ((head = frames.peekFirst()) != null && head.seq() <= acked) {
+      frames.pollFirst();
+      bytes -= head.size();
+    }
+  }
+
+  void append(StoredFrame f) {
+    frames.addLast(f);
+    bytes += f.size();
+    outSeq = f.seq();
+  }
+
+  boolean overBounds() {
+    return frames.size() > maxFrames || bytes > maxBytes;
+  }
+
+  /** Ends the session for good: buffers are released, only a tombstone remains. */
+  void end(Status terminal, String reason) {
+    status = terminal;
+    endReason = reason;
+    owner = null;
+    frames.clear();
+    bytes = 0;
+    pending.clear();
+  }
+
+  @Override
+  public int getFactoryId() {
+    return StoreSerialization.FACTORY_ID;
+  }
+
+  @Override
+  public int getClassId() {
+    return StoreSerialization.SESSION_RECORD;
+  }
+
+  @Override
+  public void writeData(ObjectDataOutput out) throws IOException {
+    out.writeString(clientId);
+    out.writeString(tokenHash);
+    out.writeLong(epoch);
+    out.writeString(owner);
+    out.writeByte(status.ordinal());
+    out.writeString(endReason);
+    out.writeLong(outSeq);
+    out.writeLong(inSeq);
+    out.writeLong(acked);
+    Wire.writeFrames(out, frames);
+    out.writeLong(detachedAt);
+    out.writeLong(windowMs);
+    out.writeInt(maxFrames);
+    out.writeLong(maxBytes);
+    Wire.writeVersions(out, subscriptions);
+    Wire.writeRequests(out, pending.values());
+    out.writeString(attrs);
+  }
+
+  @Override
+  public void readData(ObjectDataInput in) throws IOException {
+    clientId = in.readString();
+    tokenHash = in.readString();
+    epoch = in.readLong();
+    owner = in.readString();
+    status = Status.values()[in.readByte()];
+    endReason = in.readString();
+    outSeq = in.readLong();
+    inSeq = in.readLong();
+    acked = in.readLong();
+    frames = Wire.readFrames(in);
+    bytes = 0;
+    for (StoredFrame f : frames) {
+      bytes += f.size();
+    }
+    detachedAt = in.readLong();
+    windowMs = in.readLong();
+    maxFrames = in.readInt();
+    maxBytes = in.readLong();
+    subscriptions = Wire.readVersions(in);
+    pending = new LinkedHashMap<>();
+    List<PendingRequest> reqs = Wire.readRequests(in);
+    for (PendingRequest r : reqs) {
+      pending.put(r.stream(), r);
+    }
+    attrs = in.readString();
+  }
+}

@@ -1,0 +1,236 @@
+package io.tether.gateway.transport;
+
+import io.tether.gateway.session.Session;
+import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.session.Transport;
+import io.tether.protocol.CloseCodes;
+import io.tether.protocol.DecodeResult;
+import io.tether.protocol.ErrorCode;
+import io.tether.protocol.Frame;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.http.WebSocketFrame;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One client socket: reassembles WebSocket frames under the size limit, decodes them, runs the handshake
+ * (docs/PROTOCOL.md §2) and then hands frames to the attached {@link Session}. Bad input becomes an {@code error}
+ * frame here; nothing a client sends can throw past this class.
+ */
+final class Connection implements Transport {
+
+  private static final Logger LOG = Logger.getLogger(Connection.class.getName());
+  /** Frames a client may pipeline after hello/resume before the session is ready. */
+  private static final int MAX_EARLY_FRAMES = 64;
+
+  private enum Phase { HANDSHAKE, ATTACHING, ATTACHED, CLOSED }
+
+  private final ServerWebSocket ws;
+  private final SessionManager mgr;
+  private final Context ctx;
+  private final ClientEndpointVerticle endpoint;
+  private final long openedAt = System.currentTimeMillis();
+  private Phase phase = Phase.HANDSHAKE;
+  private Session session;
+  private Buffer partial;
+  private boolean partialBinary;
+  private List<Frame> early;
+
+  Connection(ServerWebSocket ws, SessionManager mgr, Context ctx, ClientEndpointVerticle endpoint) {
+    this.ws = ws;
+    this.mgr = mgr;
+    this.ctx = ctx;
+    this.endpoint = endpoint;
+  }
+
+  void start() {
+    ws.frameHandler(this::onWebSocketFrame);
+    ws.closeHandler(v -> onClosed());
+    ws.exceptionHandler(e -> LOG.log(Level.FINE, "socket error", e));
+  }
+
+  /** Called by the endpoint's sweep: handshake timeout, then the session's heartbeat deadlines. */
+  void tick(long now) {
+    if (phase == Phase.HANDSHAKE && now - openedAt > mgr.options().getHandshakeTimeoutMs()) {
+      fatal(ErrorCode.HANDSHAKE_REQUIRED, "no hello or resume within " + mgr.options().getHandshakeTimeoutMs()
+          + " ms", CloseCodes.POLICY);
+    } else if (phase == Phase.ATTACHED) {
+      session.checkHeartbeat(now);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Reading
+
+  private void onWebSocketFrame(WebSocketFrame f) {
+    if (phase == Phase.CLOSED || !(f.isText() || f.isBinary() || f.isContinuation())) {
+      return; // Vert.x answers pings and runs the close handshake itself
+    }
+    if (f.isContinuation()) {
+      if (partial == null) {
+        protocolError(ErrorCode.BAD_FRAME, "continuation frame without a first frame");
+        return;
+      }
+      partial = partial.appendBuffer(f.binaryData());
+    } else {
+      partial = f.binaryData();
+      partialBinary = f.isBinary();
+    }
+    if (partial.length() > mgr.options().getMaxFrameBytes()) {
+      partial = null;
+      fatal(ErrorCode.TOO_LARGE, "frame exceeds " + mgr.options().getMaxFrameBytes() + " bytes", CloseCodes.TOO_LARGE);
+      return;
+    }
+    if (!f.isFinal()) {
+      if (!f.isContinuation()) {
+        partial = Buffer.buffer(partial.length() * 2).appendBuffer(partial); // own the bytes before appending
+      }
+      return;
+    }
+    Buffer message = partial;
+    partial = null;
+    if (partialBinary) {
+      protocolError(ErrorCode.BAD_FRAME, "binary frames are not accepted: send one JSON object per text frame");
+      return;
+    }
+    onText(message.toString(StandardCharsets.UTF_8));
+  }
+
+  private void onText(String text) {
+    DecodeResult result = mgr.codec().decode(text);
+    if (result instanceof DecodeResult.Failure failure) {
+      mgr.metrics().frameIn("invalid");
+      if (failure.code() == ErrorCode.TOO_LARGE) {
+        fatal(failure.code(), failure.message(), CloseCodes.TOO_LARGE);
+      } else {
+        protocolError(failure.code(), failure.message());
+      }
+      return;
+    }
+    Frame frame = ((DecodeResult.Ok) result).frame();
+    mgr.metrics().frameIn(frame.type());
+    switch (phase) {
+      case HANDSHAKE -> handshake(frame);
+      case ATTACHING -> {
+        if (early == null) {
+          early = new ArrayList<>(4);
+        }
+        if (early.size() >= MAX_EARLY_FRAMES) {
+          fatal(ErrorCode.RATE_LIMITED, "too many frames before the handshake completed", CloseCodes.POLICY);
+        } else {
+          early.add(frame);
+        }
+      }
+      case ATTACHED -> session.onFrame(frame);
+      default -> { }
+    }
+  }
+
+  private void handshake(Frame frame) {
+    if (frame instanceof Frame.Hello hello) {
+      phase = Phase.ATTACHING;
+      mgr.hello(ctx, this, hello).onComplete(this::attached);
+    } else if (frame instanceof Frame.Resume resume) {
+      phase = Phase.ATTACHING;
+      mgr.resume(ctx, this, resume).onComplete(this::attached);
+    } else {
+      fatal(ErrorCode.HANDSHAKE_REQUIRED, "the first frame must be hello or resume", CloseCodes.POLICY);
+    }
+  }
+
+  private void attached(AsyncResult<Session> ar) {
+    if (ar.failed()) {
+      if (ar.cause() instanceof SessionManager.ResumeRefused refused) {
+        mgr.metrics().error(ErrorCode.RESUME_FAILED.wire());
+        write(mgr.codec().encode(new Frame.Error(ErrorCode.RESUME_FAILED.wire(),
+            "the session cannot be resumed: " + refused.reason.wire() + "; send hello to start a new session",
+            refused.reason.wire(), true)));
+        close(CloseCodes.POLICY, "resume failed");
+      } else {
+        LOG.log(Level.WARNING, "handshake failed", ar.cause());
+        close(CloseCodes.INTERNAL, "session store unavailable");
+      }
+      return;
+    }
+    session = ar.result();
+    if (phase == Phase.CLOSED) {
+      session.onTransportClosed(this);
+      return;
+    }
+    phase = Phase.ATTACHED;
+    if (early != null) {
+      List<Frame> pipelined = early;
+      early = null;
+      pipelined.forEach(f -> session.onFrame(f));
+    }
+  }
+
+  /**
+   * A bad frame: before the handshake it ends the socket (the peer does not speak the protocol); after it, the
+   * session gets a non-fatal error and carries on (docs/PROTOCOL.md §7).
+   */
+  private void protocolError(ErrorCode code, String message) {
+    if (phase == Phase.HANDSHAKE) {
+      fatal(code, message, CloseCodes.POLICY);
+    } else {
+      mgr.metrics().error(code.wire());
+      write(mgr.codec().encode(Frame.Error.of(code, message, false)));
+    }
+  }
+
+  private void fatal(ErrorCode code, String message, short closeCode) {
+    if (phase == Phase.ATTACHED) {
+      session.fatal(code, message, closeCode);
+      return;
+    }
+    mgr.metrics().error(code.wire());
+    write(mgr.codec().encode(Frame.Error.of(code, message, true)));
+    close(closeCode, code.wire());
+  }
+
+  private void onClosed() {
+    Phase was = phase;
+    phase = Phase.CLOSED;
+    endpoint.removed(this);
+    if (was == Phase.ATTACHED) {
+      session.onTransportClosed(this);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Transport
+
+  @Override
+  public void write(String text) {
+    if (phase != Phase.CLOSED) {
+      ws.writeTextMessage(text);
+    }
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return ws.writeQueueFull();
+  }
+
+  @Override
+  public void pauseReading(boolean paused) {
+    if (paused) {
+      ws.pause();
+    } else {
+      ws.resume();
+    }
+  }
+
+  @Override
+  public void close(short code, String reason) {
+    if (!ws.isClosed()) {
+      ws.close(code, reason);
+    }
+  }
+}
