@@ -13,14 +13,19 @@ import io.tether.gateway.session.SessionManager;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.HazelcastSetup;
 import io.tether.gateway.transport.ClientEndpointVerticle;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -60,28 +65,43 @@ public final class GatewayNode {
       }
     }, "tether-cluster-join");
     starter.start();
-    return Future.fromCompletionStage(member).compose(hz -> {
+    // Not bound to the node's Vert.x: on failure that instance is closed and could not deliver the result.
+    Promise<GatewayNode> result = Promise.promise();
+    member.whenComplete((hz, joinFailure) -> {
+      if (joinFailure != null) {
+        result.fail(joinFailure);
+        return;
+      }
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       VertxOptions vertxOptions = new VertxOptions()
           .setEventBusOptions(new EventBusOptions().setHost(opts.getClusterHost()).setPort(0))
           .setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)
               .setRegistryName("tether-" + opts.getNodeId()));
-      return Vertx.builder()
+      Vertx.builder()
           .with(vertxOptions)
           .withMetrics(new MicrometerMetricsFactory(registry))
           .withClusterManager(new HazelcastClusterManager(hz))
           .buildClustered()
-          .compose(vertx -> {
+          .onFailure(e -> {
+            hz.shutdown();
+            result.fail(e);
+          })
+          .onSuccess(vertx -> {
             GatewayMetrics metrics = new GatewayMetrics(registry);
             SessionManager mgr = new SessionManager(vertx, opts, new ClusterStore(vertx, hz), metrics);
             GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
-            return node.deploy(registry).map(node).recover(e -> node.stop().transform(x -> Future.failedFuture(e)));
-          })
-          .recover(e -> {
-            hz.shutdown();
-            return Future.failedFuture(e);
+            node.deploy(registry).onComplete(ar -> {
+              if (ar.succeeded()) {
+                result.complete(node);
+              } else {
+                LOG.log(Level.SEVERE, "node " + opts.getNodeId() + " failed to start", ar.cause());
+                result.fail(ar.cause());
+                node.stop();
+              }
+            });
           });
     });
+    return result.future();
   }
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
@@ -92,17 +112,17 @@ public final class GatewayNode {
         .compose(id -> vertx.deployVerticle(management))
         .compose(id -> {
           managementPort = management.actualPort();
-          // The first endpoint fixes the port (it may have been 0 = any); the others share it.
-          ClientEndpointVerticle first = new ClientEndpointVerticle(sessions, options.getPort());
-          return vertx.deployVerticle(first).map(deployment -> first.actualPort());
-        })
-        .compose(actual -> {
-          port = actual;
-          Future<?> rest = Future.succeededFuture();
-          for (int i = 1; i < options.getInstances(); i++) {
-            rest = rest.compose(x -> vertx.deployVerticle(new ClientEndpointVerticle(sessions, actual)));
-          }
-          return rest;
+          // One deployment of N instances: they share the port, including a random one (port 0).
+          List<ClientEndpointVerticle> endpoints = new CopyOnWriteArrayList<>();
+          return vertx.deployVerticle(() -> {
+            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(sessions, options.getPort());
+            endpoints.add(endpoint);
+            return endpoint;
+          }, new DeploymentOptions().setInstances(options.getInstances()))
+              .map(deployment -> {
+                port = endpoints.get(0).actualPort();
+                return null;
+              });
         })
         .map(x -> {
           long sweep = Math.max(250, Math.min(options.getResumeWindowMs() / 4, 30_000));
