@@ -9,6 +9,8 @@ import com.fasterxml.jackson.core.io.SegmentedStringWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import io.tether.protocol.Frame.ErrorInfo;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -37,7 +39,8 @@ public final class FrameCodec {
     }
     this.maxFrameBytes = maxFrameBytes;
     this.factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING).build())
+        .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_NESTING)
+            .maxNumberLength(maxFrameBytes).build())
         .build();
   }
 
@@ -73,10 +76,7 @@ public final class FrameCodec {
       while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         p.nextToken();
-        String problem = f.read(name, p, text);
-        if (problem != null) {
-          return DecodeResult.fail(ErrorCode.BAD_FRAME, problem);
-        }
+        f.read(name, p, text);
       }
       if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
         return DecodeResult.fail(ErrorCode.BAD_FRAME, "trailing content after the frame object");
@@ -96,6 +96,25 @@ public final class FrameCodec {
     return line.length() > 200 ? line.substring(0, 200) : line;
   }
 
+  /** The fields each frame type uses; only these are type-checked. */
+  private static final Map<String, String[]> FIELDS = Map.ofEntries(
+      Map.entry("hello", new String[] {"clientId", "token", "attrs"}),
+      Map.entry("welcome", new String[] {"sessionId", "resumeToken", "heartbeatMs", "resumeWindowMs", "node"}),
+      Map.entry("resume", new String[] {"sessionId", "resumeToken", "lastSeq"}),
+      Map.entry("resumed", new String[] {"sessionId", "resumeToken", "lastSeq", "node"}),
+      Map.entry("ack", new String[] {"ack"}),
+      Map.entry("ping", new String[] {"ack", "attrs"}),
+      Map.entry("pong", new String[] {"ack"}),
+      Map.entry("request", new String[] {"seq", "stream", "address"}),
+      Map.entry("response", new String[] {"seq", "stream", "ok", "error", "fin"}),
+      Map.entry("push", new String[] {"seq", "stream", "resource"}),
+      Map.entry("subscribe", new String[] {"seq", "topic", "version"}),
+      Map.entry("unsubscribe", new String[] {"seq", "topic"}),
+      Map.entry("notify", new String[] {"seq", "topic", "version"}),
+      Map.entry("bye", new String[] {"reason"}),
+      Map.entry("reconnect", new String[] {"reason"}),
+      Map.entry("error", new String[] {"code", "message", "reason", "fatal"}));
+
   /** The fields of one frame as read, before they are checked against its type. */
   private static final class Fields {
     String type;
@@ -106,78 +125,109 @@ public final class FrameCodec {
     ErrorInfo error;
     boolean hasBody;
 
-    /** Reads the value the parser is on into field {@code name}; returns a problem description or null. */
-    String read(String name, JsonParser p, String text) throws IOException {
-      switch (name) {
-        case "type": return (type = str(p)) == null ? "field 'type' must be a string" : null;
-        case "seq": return (seq = num(p)) == null ? intProblem(name) : null;
-        case "ack": return (ack = num(p)) == null ? intProblem(name) : null;
-        case "stream": return (stream = num(p)) == null ? intProblem(name) : null;
-        case "version": return (version = num(p)) == null ? intProblem(name) : null;
-        case "lastSeq": return (lastSeq = num(p)) == null ? intProblem(name) : null;
-        case "heartbeatMs": return (heartbeatMs = num(p)) == null ? intProblem(name) : null;
-        case "resumeWindowMs": return (resumeWindowMs = num(p)) == null ? intProblem(name) : null;
-        case "clientId": return (clientId = str(p)) == null ? strProblem(name) : null;
-        case "token": return (token = str(p)) == null ? strProblem(name) : null;
-        case "sessionId": return (sessionId = str(p)) == null ? strProblem(name) : null;
-        case "resumeToken": return (resumeToken = str(p)) == null ? strProblem(name) : null;
-        case "address": return (address = str(p)) == null ? strProblem(name) : null;
-        case "topic": return (topic = str(p)) == null ? strProblem(name) : null;
-        case "resource": return (resource = str(p)) == null ? strProblem(name) : null;
-        case "reason": return (reason = str(p)) == null ? strProblem(name) : null;
-        case "code": return (code = str(p)) == null ? strProblem(name) : null;
-        case "message": return (message = str(p)) == null ? strProblem(name) : null;
-        case "node": return (node = str(p)) == null ? strProblem(name) : null;
-        case "ok": return (ok = bool(p)) == null ? boolProblem(name) : null;
-        case "fin": return (fin = bool(p)) == null ? boolProblem(name) : null;
-        case "fatal": return (fatal = bool(p)) == null ? boolProblem(name) : null;
-        case "body":
+    /**
+     * Problems with fields as read (wrong JSON type). They matter only for fields the frame's type uses: any other
+     * field is ignored, as unknown fields are (docs/PROTOCOL.md §1).
+     */
+    final Map<String, String> problems = new HashMap<>(4);
+
+    /** Reads the value the parser is on into field {@code name}; a JSON null leaves the field absent. */
+    void read(String name, JsonParser p, String text) throws IOException {
+      if (p.currentToken() == JsonToken.VALUE_NULL && !name.equals("body")) {
+        return;
+      }
+      String problem = switch (name) {
+        case "type" -> (type = str(p)) == null ? strProblem(name) : null;
+        case "seq" -> (seq = num(p)) == null ? intProblem(name) : null;
+        case "ack" -> (ack = num(p)) == null ? intProblem(name) : null;
+        case "stream" -> (stream = num(p)) == null ? intProblem(name) : null;
+        case "version" -> (version = num(p)) == null ? intProblem(name) : null;
+        case "lastSeq" -> (lastSeq = num(p)) == null ? intProblem(name) : null;
+        case "heartbeatMs" -> (heartbeatMs = num(p)) == null ? intProblem(name) : null;
+        case "resumeWindowMs" -> (resumeWindowMs = num(p)) == null ? intProblem(name) : null;
+        case "clientId" -> (clientId = str(p)) == null ? strProblem(name) : null;
+        case "token" -> (token = str(p)) == null ? strProblem(name) : null;
+        case "sessionId" -> (sessionId = str(p)) == null ? strProblem(name) : null;
+        case "resumeToken" -> (resumeToken = str(p)) == null ? strProblem(name) : null;
+        case "address" -> (address = str(p)) == null ? strProblem(name) : null;
+        case "topic" -> (topic = str(p)) == null ? strProblem(name) : null;
+        case "resource" -> (resource = str(p)) == null ? strProblem(name) : null;
+        case "reason" -> (reason = str(p)) == null ? strProblem(name) : null;
+        case "code" -> (code = str(p)) == null ? strProblem(name) : null;
+        case "message" -> (message = str(p)) == null ? strProblem(name) : null;
+        case "node" -> (node = str(p)) == null ? strProblem(name) : null;
+        case "ok" -> (ok = bool(p)) == null ? boolProblem(name) : null;
+        case "fin" -> (fin = bool(p)) == null ? boolProblem(name) : null;
+        case "fatal" -> (fatal = bool(p)) == null ? boolProblem(name) : null;
+        case "body" -> {
           hasBody = true;
           body = raw(p, text);
-          return null;
-        case "attrs":
-          if (p.currentToken() == JsonToken.VALUE_NULL) {
-            return null;
-          }
+          yield null;
+        }
+        case "attrs" -> {
           if (p.currentToken() != JsonToken.START_OBJECT) {
-            return "field 'attrs' must be an object";
+            p.skipChildren();
+            yield "field 'attrs' must be an object";
           }
           attrs = raw(p, text);
-          return null;
-        case "error":
-          return readError(p);
-        default:
+          yield null;
+        }
+        case "error" -> readError(p);
+        default -> {
           p.skipChildren(); // unknown fields are ignored (§1)
-          return null;
+          yield null;
+        }
+      };
+      if (problem != null) {
+        problems.put(name, problem);
       }
     }
 
-    private String readError(JsonParser p) throws IOException {
-      if (p.currentToken() == JsonToken.VALUE_NULL) {
-        return null;
+    /** The first problem among the fields a frame type uses, or null. */
+    private String problemIn(String... fields) {
+      for (String f : fields) {
+        String problem = problems.get(f);
+        if (problem != null) {
+          return problem;
+        }
       }
+      return null;
+    }
+
+    private String readError(JsonParser p) throws IOException {
       if (p.currentToken() != JsonToken.START_OBJECT) {
+        p.skipChildren();
         return "field 'error' must be an object";
       }
-      String c = null, m = null;
+      String c = null, m = null, problem = null;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String n = p.currentName();
         p.nextToken();
+        boolean isNull = p.currentToken() == JsonToken.VALUE_NULL;
         if ("code".equals(n)) {
           c = str(p);
+          problem = c == null && !isNull ? "field 'error.code' must be a string" : problem;
         } else if ("message".equals(n)) {
           m = str(p);
+          problem = m == null && !isNull ? "field 'error.message' must be a string" : problem;
         } else {
           p.skipChildren();
         }
       }
       error = new ErrorInfo(c, m);
-      return null;
+      return problem;
     }
 
     DecodeResult build() {
+      if (problems.containsKey("type")) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, problems.get("type"));
+      }
       if (type == null) {
         return DecodeResult.fail(ErrorCode.BAD_FRAME, "missing field 'type'");
+      }
+      String problem = problemIn(FIELDS.getOrDefault(type, new String[0]));
+      if (problem != null) {
+        return DecodeResult.fail(ErrorCode.BAD_FRAME, problem);
       }
       String missing;
       switch (type) {

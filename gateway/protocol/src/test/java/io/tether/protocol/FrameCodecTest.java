@@ -764,4 +764,42 @@ class FrameCodecTest {
       assertEquals("{\"type\":\"push\",\"seq\":7,\"stream\":0,\"body\":{}}", CODEC.encode(reliable));
     }
   }
+
+  @Nested
+  class FieldsOutsideTheFrameType {
+
+    /** Verifies that a badly typed field that the frame's type does not use is ignored like an unknown field. */
+    @Test
+    void badlyTypedFieldNotUsedByTheTypeIsIgnored() {
+      assertEquals(new Frame.Ack(1), decodeOk("{\"type\":\"ack\",\"ack\":1,\"topic\":7}"));
+      assertEquals(new Frame.Ping(-1, null), decodeOk("{\"type\":\"ping\",\"seq\":\"x\"}"));
+    }
+
+    /** Verifies that a badly typed field the frame's type uses is still a bad_frame. */
+    @Test
+    void badlyTypedFieldUsedByTheTypeIsRefused() {
+      assertFails(ErrorCode.BAD_FRAME, "{\"type\":\"ack\",\"ack\":\"1\"}");
+    }
+
+    /** Verifies that JSON null in an optional field means the field is absent. */
+    @Test
+    void nullInOptionalFieldMeansAbsent() {
+      assertEquals(new Frame.Bye(null), decodeOk("{\"type\":\"bye\",\"reason\":null}"));
+      assertEquals(new Frame.Hello("c", null, null), decodeOk("{\"type\":\"hello\",\"clientId\":\"c\",\"token\":null}"));
+    }
+
+    /** Verifies that an opaque body may hold a number longer than Jackson's default limit. */
+    @Test
+    void longNumberInsideOpaqueBodyIsKept() {
+      String digits = "1".repeat(2000);
+      assertEquals(raw("{\"n\":" + digits + "}"), decodedBody(pushWithBody("{\"n\":" + digits + "}")));
+    }
+
+    /** Verifies that a non-string error code in a response is a bad_frame, not silently dropped. */
+    @Test
+    void nonStringErrorCodeIsRefused() {
+      assertFails(ErrorCode.BAD_FRAME,
+          "{\"type\":\"response\",\"seq\":1,\"stream\":1,\"ok\":false,\"error\":{\"code\":7}}");
+    }
+  }
 }
