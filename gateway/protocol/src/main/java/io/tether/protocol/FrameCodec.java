@@ -392,6 +392,10 @@ public final class FrameCodec {
 
   /** Encodes a frame as one JSON object; absent optional fields are left out. */
   public String encode(Frame frame) {
+    String direct = encodeDirect(frame);
+    if (direct != null) {
+      return direct;
+    }
     SegmentedStringWriter out = new SegmentedStringWriter(factory._getBufferRecycler());
     try (JsonGenerator g = factory.createGenerator(out)) {
       g.writeStartObject();
@@ -403,6 +407,66 @@ public final class FrameCodec {
     } catch (IOException e) {
       throw new UncheckedIOException(e); // writing to memory does not fail
     }
+  }
+
+  /**
+   * The frames of the hot path (pushes, notifies, acks), written straight into a string: their bodies are raw JSON
+   * already, so a generator would only copy them. Same output as the generator path (tested).
+   */
+  private static String encodeDirect(Frame frame) {
+    if (frame instanceof Frame.Push f) {
+      String body = f.body() == null ? "null" : f.body().json();
+      StringBuilder sb = new StringBuilder(64 + body.length()).append("{\"type\":\"push\"");
+      if (f.seq() > 0) {
+        sb.append(",\"seq\":").append(f.seq());
+      }
+      sb.append(",\"stream\":").append(f.stream());
+      if (f.resource() != null) {
+        appendString(sb.append(",\"resource\":"), f.resource());
+      }
+      return sb.append(",\"body\":").append(body).append('}').toString();
+    }
+    if (frame instanceof Frame.Notify f) {
+      String body = f.body() == null ? "null" : f.body().json();
+      StringBuilder sb = new StringBuilder(80 + body.length()).append("{\"type\":\"notify\"");
+      if (f.seq() > 0) {
+        sb.append(",\"seq\":").append(f.seq());
+      }
+      appendString(sb.append(",\"topic\":"), f.topic());
+      return sb.append(",\"version\":").append(f.version()).append(",\"body\":").append(body).append('}').toString();
+    }
+    if (frame instanceof Frame.Ack f) {
+      return "{\"type\":\"ack\",\"ack\":" + f.ack() + "}";
+    }
+    if (frame instanceof Frame.Pong f) {
+      return f.ack() >= 0 ? "{\"type\":\"pong\",\"ack\":" + f.ack() + "}" : "{\"type\":\"pong\"}";
+    }
+    return null;
+  }
+
+  /** Appends {@code s} as a JSON string literal (RFC 8259 §7 escapes). */
+  private static void appendString(StringBuilder sb, String s) {
+    sb.append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        case '\b' -> sb.append("\\b");
+        case '\f' -> sb.append("\\f");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    sb.append('"');
   }
 
   private static void writeFields(Frame frame, JsonGenerator g) throws IOException {

@@ -802,4 +802,26 @@ class FrameCodecTest {
           "{\"type\":\"response\",\"seq\":1,\"stream\":1,\"ok\":false,\"error\":{\"code\":7}}");
     }
   }
+
+  @Nested
+  class DirectEncoding {
+
+    /** Verifies that labels and topics with quotes, backslashes, control and non-ASCII characters survive a round trip. */
+    @Test
+    void pushAndNotifyStringsAreEscaped() {
+      String nasty = "a\"b\\c\nd\te\u0001f\u00e9\u4e2d\ud83d\ude00/";
+      Frame push = new Frame.Push(3, 5, nasty, raw("{\"x\":[1,2]}"));
+      Frame notify = new Frame.Notify(4, nasty, 9, raw("\"s\""));
+      assertEquals(push, decodeOk(CODEC.encode(push)));
+      assertEquals(notify, decodeOk(CODEC.encode(notify)));
+    }
+
+    /** Verifies that acks and pongs encode as the contract shows them. */
+    @Test
+    void acksAndPongsHaveTheContractShape() {
+      assertEquals("{\"type\":\"ack\",\"ack\":42}", CODEC.encode(new Frame.Ack(42)));
+      assertEquals("{\"type\":\"pong\",\"ack\":12}", CODEC.encode(new Frame.Pong(12)));
+      assertEquals("{\"type\":\"pong\"}", CODEC.encode(new Frame.Pong(-1)));
+    }
+  }
 }

@@ -75,6 +75,8 @@ public final class SessionManager {
   private final AddressPolicy addresses;
   private final AddressPolicy topics;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+  /** clientId → its session attached here: sends by clientId to local clients need no cluster lookup. */
+  private final Map<String, Session> byClient = new ConcurrentHashMap<>();
   private final Map<String, Set<Session>> subscribers = new ConcurrentHashMap<>();
   private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
 
@@ -137,6 +139,7 @@ public final class SessionManager {
         .map(previous -> {
           Session s = new Session(this, ctx, sessionId, hello.clientId(), 1, transport, 0, 0, 0, Map.of(), List.of());
           sessions.put(sessionId, s);
+          byClient.put(s.clientId, s);
           s.send(new Frame.Welcome(sessionId, token, options.getHeartbeatMs(), options.getResumeWindowMs(), nodeId));
           metrics.transition(SessionState.ONLINE.name());
           publishPresence(hello.clientId(), sessionId, SessionState.ONLINE.name());
@@ -166,6 +169,7 @@ public final class SessionManager {
           outcome.outSeq(), Math.min(resume.lastSeq(), outcome.outSeq()), outcome.inSeq(), outcome.subscriptions(),
           outcome.pending());
       sessions.put(sessionId, s);
+      byClient.put(s.clientId, s);
       if (old != null) {
         old.run(() -> {
           old.fence();
@@ -477,6 +481,7 @@ public final class SessionManager {
   /** The session's socket is gone and its state is in the store (or it was fenced): forget it here. */
   void detached(Session s) {
     sessions.remove(s.id, s);
+    byClient.remove(s.clientId, s);
     for (String topic : s.subscriptions().keySet()) {
       unsubscribe(topic, s);
     }
@@ -532,6 +537,10 @@ public final class SessionManager {
 
   /** Resolves a client id to its current session id (null if it has none that is not closed). */
   public Future<String> sessionOf(String clientId) {
+    Session local = byClient.get(clientId);
+    if (local != null) {
+      return Future.succeededFuture(local.id);
+    }
     return store.presence(clientId).map(p -> p == null || "CLOSED".equals(p.state()) ? null : p.sessionId());
   }
 
