@@ -62,13 +62,13 @@ public final class Session {
   private long writtenSeq;
   private final SizeRing unacked = new SizeRing();
   private long unackedBytes;
-  private List<StoredFrame> toFlush = new ArrayList<>(4);
-  private List<Promise<Long>> toFlushPromises = new ArrayList<>(4);
+  private List<StoredFrame> toFlush = new ArrayList<>();
+  private List<Promise<Long>> toFlushPromises = new ArrayList<>();
 
   // Client → server positions.
   private long inSeq;
   private long durableInSeq;
-  private List<Inbound> undispatched = new ArrayList<>(4);
+  private List<Inbound> undispatched = new ArrayList<>();
 
   // Changes waiting for the next store write.
   private Map<String, Long> subsPut;
@@ -428,9 +428,9 @@ public final class Session {
     List<StoredFrame> frames = toFlush;
     List<Promise<Long>> promises = toFlushPromises;
     List<Inbound> inbound = undispatched;
-    toFlush = new ArrayList<>(4);
-    toFlushPromises = new ArrayList<>(4);
-    undispatched = new ArrayList<>(4);
+    toFlush = new ArrayList<>();
+    toFlushPromises = new ArrayList<>();
+    undispatched = new ArrayList<>();
     long flushedInSeq = inSeq;
     boolean detaching = detachPromise != null;
     FlushOp op = new FlushOp(epoch, frames, clientAck, flushedInSeq, subsPut, subsRemove, pendingPut, pendingRemove,

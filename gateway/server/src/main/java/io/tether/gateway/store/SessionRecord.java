@@ -30,14 +30,14 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   long outSeq;
   long inSeq;
   long acked;
-  ArrayDeque<StoredFrame> frames = new ArrayDeque<>(4);
+  ArrayDeque<StoredFrame> frames = new ArrayDeque<>(2);
   long bytes;
   long detachedAt;
   long windowMs;
   int maxFrames;
   long maxBytes;
-  Map<String, Long> subscriptions = new HashMap<>(4);
-  Map<Long, PendingRequest> pending = new LinkedHashMap<>(4);
+  Map<String, Long> subscriptions = new HashMap<>();
+  Map<Long, PendingRequest> pending = new LinkedHashMap<>();
   String attrs;
 
   public SessionRecord() {
