@@ -148,7 +148,15 @@ public final class OptionsLoader {
       }
       spec.apply(options, value);
     }
-    return options.validate();
+    try {
+      return options.validate();
+    } catch (IllegalArgumentException e) {
+      // Validation speaks of JSON keys; name the flag and the variable too, whichever way the value came in.
+      String key = e.getMessage().split(" ", 2)[0];
+      Spec spec = BY_JSON_KEY.get(key);
+      throw spec == null ? e
+          : new IllegalArgumentException(e.getMessage() + " (" + spec.flag() + ", " + spec.env() + ")");
+    }
   }
 
   private static Spec bySpecFlag(String flag) {
