@@ -1,0 +1,154 @@
+package io.tether.client;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * A client of the Tether gateway (docs/PROTOCOL.md): one session over a WebSocket that survives network breaks.
+ *
+ * <ul>
+ *   <li>{@link #connect()} says {@code hello}; the session's id and resume token are kept.</li>
+ *   <li>Every reliable frame the server sends is acked (cumulatively, within {@code ackDelayMs} or every
+ *       {@code ackBatchFrames} frames) and reaches the application exactly once, in order: replays are dropped.</li>
+ *   <li>Heartbeat: a {@code ping} when nothing was sent for {@code heartbeatMs}; 2 × {@code heartbeatMs} without a
+ *       frame from the server means the socket is dead.</li>
+ *   <li>When the socket is lost, the client reconnects (exponential backoff, full jitter) and resumes: the server
+ *       replays what the client missed, the client resends what the server missed. Own reliable frames are kept
+ *       until acked, in a bounded buffer. If the session cannot be resumed, a new one is started and
+ *       {@link #sessionHandler} hears {@link SessionEvent.Kind#RESYNCED}.</li>
+ * </ul>
+ *
+ * <p>Threading: the client runs on one Vert.x context (the caller's when created on one of {@code vertx}'s contexts,
+ * else a new event-loop context). Every handler is called on it and every returned future completes on it. Methods
+ * may be called from any thread. Handlers must not block.
+ */
+public interface TetherClient {
+
+  /**
+   * Creates a client; nothing happens on the network until {@link #connect()}.
+   *
+   * @throws IllegalArgumentException if the options are invalid (the message names the option)
+   */
+  static TetherClient create(Vertx vertx, TetherClientOptions options) {
+    return new TetherClientImpl(vertx, options);
+  }
+
+  /**
+   * Connects and starts a session ({@code hello} → {@code welcome}), or, if the client already has a session (it
+   * went OFFLINE after exhausting its reconnect attempts), resumes it. Completes when the client is ONLINE; fails
+   * with a {@link TetherException} ({@link TetherException#CONNECT_FAILED}, {@link TetherException#CLOSED}) otherwise.
+   * Already ONLINE: completes at once; CONNECTING/RECONNECTING: completes with that attempt.
+   */
+  Future<Void> connect();
+
+  /**
+   * Sends a request to a backend {@code address} on a new odd stream and completes with the response's body: a
+   * {@link JsonObject}, {@link io.vertx.core.json.JsonArray}, String, Number, Boolean or null. Fails with a
+   * {@link TetherException}: the server's error ({@code ok:false}: {@code not_allowed}, {@code no_handler},
+   * {@code timeout}, {@code backend_error}, …), or {@link TetherException#TIMEOUT},
+   * {@link TetherException#BUFFER_FULL}, {@link TetherException#TOO_LARGE}, {@link TetherException#SESSION_LOST},
+   * {@link TetherException#NOT_CONNECTED}, {@link TetherException#CLOSED}. While RECONNECTING the request is
+   * queued and sent once the session is back. Related resources of the request go to {@link #pushHandler}.
+   *
+   * @param body any value {@link io.vertx.core.json.Json#encode} accepts (JsonObject, JsonArray, Map, List,
+   *             String, Number, Boolean, null)
+   */
+  default Future<Object> request(String address, Object body) {
+    return request(address, body, options().getRequestTimeoutMs());
+  }
+
+  /** {@link #request(String, Object)} with its own timeout (0 = none). */
+  Future<Object> request(String address, Object body, long timeoutMs);
+
+  /** {@link #request(String, Object)} for a response body that is a JSON object (else fails with TetherException). */
+  Future<JsonObject> requestJson(String address, Object body);
+
+  /**
+   * Follows {@code topic}: the server sends a {@code notify} at once if its version is newer than
+   * {@code knownVersion} (0 = nothing cached), and on every later change ({@link #notifyHandler}). Completes once
+   * the server has accepted the subscription; fails with {@code not_allowed} if it refused the topic. The
+   * subscription is part of the session: it survives resume, and it is renewed (with the last version received) on
+   * a new session after a re-sync.
+   */
+  Future<Void> subscribe(String topic, long knownVersion);
+
+  /** {@link #subscribe(String, long)} with version 0: nothing cached. */
+  default Future<Void> subscribe(String topic) {
+    return subscribe(topic, 0);
+  }
+
+  /** Stops following {@code topic}; completes once the server has the {@code unsubscribe}. */
+  Future<Void> unsubscribe(String topic);
+
+  /**
+   * Replaces the client's attrs (presence signature/status) and sends them in a {@code ping} at once if ONLINE
+   * (else with the next connection's {@code hello}/first ping).
+   */
+  Future<Void> updateAttrs(JsonObject attrs);
+
+  /**
+   * Ends the session: sends {@code bye} (if ONLINE) and closes the socket. The client is CLOSED afterwards; pending
+   * requests fail with {@link TetherException#CLOSED}. When not ONLINE the server cannot be told: the session then
+   * expires on the server after its resume window.
+   */
+  Future<Void> close();
+
+  // -- handlers -------------------------------------------------------------------------------------------------
+
+  /** Pushes: stream 0 pushes (reliable and volatile) and related resources of requests ({@link Push#resource()}). */
+  TetherClient pushHandler(Handler<Push> handler);
+
+  /** Data-change notifications of subscribed topics. */
+  TetherClient notifyHandler(Handler<Notification> handler);
+
+  /**
+   * Answers server-initiated requests: the future's value becomes the {@code ok:true} response body; a failure
+   * becomes {@code ok:false} with the {@link TetherException#code()} (else {@code backend_error}) and message.
+   * Without a handler, server requests are answered with {@code no_handler}.
+   */
+  TetherClient requestHandler(Function<ServerRequest, Future<Object>> handler);
+
+  /** Every change of {@link #state()}. */
+  TetherClient stateHandler(Handler<ConnectionState> handler);
+
+  /** Session changes: started, resumed, re-synced (a new session after resume failed: re-sync your state!), ended. */
+  TetherClient sessionHandler(Handler<SessionEvent> handler);
+
+  /**
+   * Problems that are not the outcome of a call: non-fatal {@code error} frames from the server, fatal ones before
+   * the client reconnects, protocol violations, exceptions thrown by the application's handlers. Logged if unset.
+   */
+  TetherClient exceptionHandler(Handler<Throwable> handler);
+
+  // -- observation (any thread) ---------------------------------------------------------------------------------
+
+  ConnectionState state();
+
+  /** The current session id, or null before the first welcome. Opaque; do not log it in full. */
+  String sessionId();
+
+  /** The node serving the session ({@code welcome}/{@code resumed} {@code node}), or null. */
+  String node();
+
+  /** The heartbeat interval in use (the override, or the server's), 0 before the first welcome. */
+  long heartbeatMs();
+
+  /** Highest server seq received in the current session. */
+  long lastReceivedSeq();
+
+  /** Highest seq this client assigned to a reliable frame in the current session. */
+  long lastSentSeq();
+
+  /** Own reliable frames not yet acked by the server (the outbound buffer's size). */
+  int unackedFrames();
+
+  /** Subscribed topics → last version received (or the known version given to subscribe). A copy. */
+  Map<String, Long> subscriptions();
+
+  /** A copy of the options. */
+  TetherClientOptions options();
+}

@@ -1,0 +1,267 @@
+package io.tether.client;
+
+import io.tether.protocol.FrameCodec;
+import io.vertx.core.json.JsonObject;
+import java.net.URI;
+import java.net.URISyntaxException;
+
+/**
+ * Options of a {@link TetherClient}. Every option has a {@code DEFAULT_*} constant; setters are fluent and checked
+ * by {@link #validate()}, which {@link TetherClient#create} calls (the message names the option).
+ */
+public class TetherClientOptions {
+
+  /** The gateway's WebSocket endpoint. */
+  public static final String DEFAULT_URL = "ws://127.0.0.1:8080/ws";
+  /** 0: use the {@code heartbeatMs} the server announces in {@code welcome}/its default. */
+  public static final long DEFAULT_HEARTBEAT_MS = 0;
+  /** Upper bound of the first reconnect delay (full jitter: the delay is uniform in [0, bound]). */
+  public static final long DEFAULT_RECONNECT_INITIAL_DELAY_MS = 250;
+  /** Cap of the exponentially growing reconnect delay bound. */
+  public static final long DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
+  /** Reconnect attempts in a row before giving up ({@link ConnectionState#OFFLINE}); -1 = never give up. */
+  public static final int DEFAULT_MAX_RECONNECT_ATTEMPTS = -1;
+  /** Own reliable frames kept until the server acks them (queued while offline included). */
+  public static final int DEFAULT_MAX_OUTBOUND_FRAMES = 1000;
+  /** Time for one connection attempt: TCP, WebSocket upgrade and {@code welcome}/{@code resumed}. */
+  public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+  /** Time a request may wait for its response, offline time included; 0 = no client-side timeout. */
+  public static final long DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+  /** Largest frame sent or accepted, in bytes: keep it equal to the server's {@code maxFrameBytes}. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
+  /** Received reliable frames are acked at most this long after receipt. */
+  public static final long DEFAULT_ACK_DELAY_MS = 50;
+  /** … or as soon as this many are unacknowledged. */
+  public static final int DEFAULT_ACK_BATCH_FRAMES = 100;
+
+  private String url = DEFAULT_URL;
+  private String clientId;
+  private String token;
+  private JsonObject attrs;
+  private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private long reconnectInitialDelayMs = DEFAULT_RECONNECT_INITIAL_DELAY_MS;
+  private long reconnectMaxDelayMs = DEFAULT_RECONNECT_MAX_DELAY_MS;
+  private int maxReconnectAttempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
+  private int maxOutboundFrames = DEFAULT_MAX_OUTBOUND_FRAMES;
+  private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
+  private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
+  private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  private long ackDelayMs = DEFAULT_ACK_DELAY_MS;
+  private int ackBatchFrames = DEFAULT_ACK_BATCH_FRAMES;
+
+  public TetherClientOptions() {
+  }
+
+  public TetherClientOptions(TetherClientOptions other) {
+    this.url = other.url;
+    this.clientId = other.clientId;
+    this.token = other.token;
+    this.attrs = other.attrs == null ? null : other.attrs.copy();
+    this.heartbeatMs = other.heartbeatMs;
+    this.reconnectInitialDelayMs = other.reconnectInitialDelayMs;
+    this.reconnectMaxDelayMs = other.reconnectMaxDelayMs;
+    this.maxReconnectAttempts = other.maxReconnectAttempts;
+    this.maxOutboundFrames = other.maxOutboundFrames;
+    this.connectTimeoutMs = other.connectTimeoutMs;
+    this.requestTimeoutMs = other.requestTimeoutMs;
+    this.maxFrameBytes = other.maxFrameBytes;
+    this.ackDelayMs = other.ackDelayMs;
+    this.ackBatchFrames = other.ackBatchFrames;
+  }
+
+  /**
+   * Checks every option; throws {@link IllegalArgumentException} naming the first bad one.
+   *
+   * @return this
+   */
+  public TetherClientOptions validate() {
+    parsedUrl();
+    require(FrameCodec.isValidClientId(clientId),
+        "clientId is required: 1-128 chars of [A-Za-z0-9._:@-] (got " + (clientId == null ? "none" : "'" + clientId
+            + "'") + ")");
+    require(heartbeatMs == 0 || heartbeatMs >= 100, "heartbeatMs must be 0 (use the server's) or at least 100");
+    require(reconnectInitialDelayMs >= 1, "reconnectInitialDelayMs must be at least 1");
+    require(reconnectMaxDelayMs >= reconnectInitialDelayMs,
+        "reconnectMaxDelayMs must be at least reconnectInitialDelayMs (" + reconnectInitialDelayMs + ")");
+    require(maxReconnectAttempts >= -1, "maxReconnectAttempts must be -1 (unlimited) or at least 0");
+    require(maxOutboundFrames >= 1, "maxOutboundFrames must be at least 1");
+    require(connectTimeoutMs >= 100, "connectTimeoutMs must be at least 100");
+    require(requestTimeoutMs >= 0, "requestTimeoutMs must be 0 (none) or positive");
+    require(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024");
+    require(ackDelayMs >= 1 && ackDelayMs <= 200, "ackDelayMs must be between 1 and 200");
+    require(ackBatchFrames >= 1, "ackBatchFrames must be at least 1");
+    return this;
+  }
+
+  private static void require(boolean ok, String message) {
+    if (!ok) {
+      throw new IllegalArgumentException(message);
+    }
+  }
+
+  /** The URL as a URI; throws {@link IllegalArgumentException} unless it is a {@code ws://} or {@code wss://} URL. */
+  URI parsedUrl() {
+    if (url == null) {
+      throw new IllegalArgumentException("url is required");
+    }
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException("url is not a valid URI: " + e.getMessage());
+    }
+    if (!"ws".equalsIgnoreCase(uri.getScheme()) && !"wss".equalsIgnoreCase(uri.getScheme())) {
+      throw new IllegalArgumentException("url must start with ws:// or wss:// (got '" + url + "')");
+    }
+    if (uri.getHost() == null) {
+      throw new IllegalArgumentException("url has no host (got '" + url + "')");
+    }
+    return uri;
+  }
+
+  public String getUrl() {
+    return url;
+  }
+
+  /** The WebSocket URL, e.g. {@code ws://127.0.0.1:8080/ws} ({@code wss://} for TLS). */
+  public TetherClientOptions setUrl(String url) {
+    this.url = url;
+    return this;
+  }
+
+  public String getClientId() {
+    return clientId;
+  }
+
+  /** Required: the client's id, 1–128 chars of {@code [A-Za-z0-9._:@-]}; one live session per id. */
+  public TetherClientOptions setClientId(String clientId) {
+    this.clientId = clientId;
+    return this;
+  }
+
+  public String getToken() {
+    return token;
+  }
+
+  /** Optional credential sent in {@code hello}. */
+  public TetherClientOptions setToken(String token) {
+    this.token = token;
+    return this;
+  }
+
+  public JsonObject getAttrs() {
+    return attrs;
+  }
+
+  /** Optional signature/status information sent in {@code hello}; part of the client's presence record. */
+  public TetherClientOptions setAttrs(JsonObject attrs) {
+    this.attrs = attrs == null ? null : attrs.copy();
+    return this;
+  }
+
+  public long getHeartbeatMs() {
+    return heartbeatMs;
+  }
+
+  /**
+   * Overrides the heartbeat interval the server announces (0, the default, uses the server's). A value above the
+   * server's makes the server consider the client silent: use a smaller one, if any.
+   */
+  public TetherClientOptions setHeartbeatMs(long heartbeatMs) {
+    this.heartbeatMs = heartbeatMs;
+    return this;
+  }
+
+  public long getReconnectInitialDelayMs() {
+    return reconnectInitialDelayMs;
+  }
+
+  public TetherClientOptions setReconnectInitialDelayMs(long reconnectInitialDelayMs) {
+    this.reconnectInitialDelayMs = reconnectInitialDelayMs;
+    return this;
+  }
+
+  public long getReconnectMaxDelayMs() {
+    return reconnectMaxDelayMs;
+  }
+
+  public TetherClientOptions setReconnectMaxDelayMs(long reconnectMaxDelayMs) {
+    this.reconnectMaxDelayMs = reconnectMaxDelayMs;
+    return this;
+  }
+
+  public int getMaxReconnectAttempts() {
+    return maxReconnectAttempts;
+  }
+
+  /** Failed reconnect attempts in a row before the client gives up and goes OFFLINE; -1 = never give up. */
+  public TetherClientOptions setMaxReconnectAttempts(int maxReconnectAttempts) {
+    this.maxReconnectAttempts = maxReconnectAttempts;
+    return this;
+  }
+
+  public int getMaxOutboundFrames() {
+    return maxOutboundFrames;
+  }
+
+  /**
+   * Bound of the outbound buffer: own reliable frames not yet acked by the server, including those queued while
+   * reconnecting. When it is full, new requests/subscriptions fail at once with {@link TetherException#BUFFER_FULL}.
+   */
+  public TetherClientOptions setMaxOutboundFrames(int maxOutboundFrames) {
+    this.maxOutboundFrames = maxOutboundFrames;
+    return this;
+  }
+
+  public long getConnectTimeoutMs() {
+    return connectTimeoutMs;
+  }
+
+  public TetherClientOptions setConnectTimeoutMs(long connectTimeoutMs) {
+    this.connectTimeoutMs = connectTimeoutMs;
+    return this;
+  }
+
+  public long getRequestTimeoutMs() {
+    return requestTimeoutMs;
+  }
+
+  public TetherClientOptions setRequestTimeoutMs(long requestTimeoutMs) {
+    this.requestTimeoutMs = requestTimeoutMs;
+    return this;
+  }
+
+  public int getMaxFrameBytes() {
+    return maxFrameBytes;
+  }
+
+  public TetherClientOptions setMaxFrameBytes(int maxFrameBytes) {
+    this.maxFrameBytes = maxFrameBytes;
+    return this;
+  }
+
+  public long getAckDelayMs() {
+    return ackDelayMs;
+  }
+
+  public TetherClientOptions setAckDelayMs(long ackDelayMs) {
+    this.ackDelayMs = ackDelayMs;
+    return this;
+  }
+
+  public int getAckBatchFrames() {
+    return ackBatchFrames;
+  }
+
+  public TetherClientOptions setAckBatchFrames(int ackBatchFrames) {
+    this.ackBatchFrames = ackBatchFrames;
+    return this;
+  }
+
+  @Override
+  public String toString() {
+    return "TetherClientOptions[url=" + url + ", clientId=" + clientId + ", heartbeatMs=" + heartbeatMs
+        + ", reconnect=" + reconnectInitialDelayMs + ".." + reconnectMaxDelayMs + " ms x " + maxReconnectAttempts
+        + ", maxOutboundFrames=" + maxOutboundFrames + "]";
+  }
+}
