@@ -42,6 +42,12 @@ public final class EventBusBridge extends VerticleBase {
         bus.<Object>consumer(REQUEST, this::request).completion(),
         bus.<Object>consumer(PUBLISH, this::publish).completion(),
         bus.<Object>consumer(PRESENCE, this::presence).completion(),
+        bus.<JsonObject>consumer(SessionManager.nodeAddress(mgr.nodeId()), m -> mgr.onNodeMessage(m.body())
+            .onSuccess(m::reply)
+            .onFailure(e -> {
+              var failure = SessionManager.asReplyFailure(e);
+              m.fail(failure.failureCode(), failure.getMessage());
+            })).completion(),
         bus.<JsonObject>consumer(SessionManager.TOPIC_CHANGES, m -> {
           JsonObject change = m.body();
           mgr.topicChanged(change.getString("topic"), change.getLong("version"), change.getString("body"));
@@ -127,18 +133,11 @@ public final class EventBusBridge extends VerticleBase {
         if (qos == 0) {
           return sendVolatile(sessionId, stream, resource, bodies);
         }
-        Future<Boolean> streamOk = stream == 0 ? Future.succeededFuture(true) : mgr.hasOpenStream(sessionId, stream);
-        return streamOk.compose(open -> {
-          if (!open) {
-            return Future.failedFuture(new BadMessage("stream " + stream + " is not an open request stream of the "
-                + "session: related resources must be pushed before the request is answered"));
-          }
-          List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
-          for (String body : bodies) {
-            builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
-          }
-          return mgr.deliverAll(sessionId, builds).map(seq -> new JsonObject().put("seq", seq));
-        });
+        List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
+        for (String body : bodies) {
+          builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
+        }
+        return mgr.deliverAll(sessionId, builds, stream).map(seq -> new JsonObject().put("seq", seq));
       });
     }), r -> r);
   }

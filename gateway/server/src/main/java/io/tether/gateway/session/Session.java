@@ -115,6 +115,10 @@ public final class Session {
     return clientId;
   }
 
+  long epoch() {
+    return epoch;
+  }
+
   public SessionState state() {
     return state;
   }
@@ -294,13 +298,23 @@ public final class Session {
    * @param completesStream the client request stream this frame answers, or 0
    */
   Future<Long> enqueue(LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    return enqueueAll(List.of(build), completesStream);
+    return enqueueAll(List.of(build), completesStream, 0);
   }
 
-  /** Accepts several frames, all or none, in order; completes with the last one's seq once all are durable. */
-  Future<Long> enqueueAll(List<? extends LongFunction<? extends Frame.Reliable>> builds, long completesStream) {
+  /**
+   * Accepts several frames, all or none, in order; completes with the last one's seq once all are durable.
+   *
+   * @param requireOpenStream if not 0, refuse unless this client request stream is still open (related resources
+   *     must come before the final response, docs/PROTOCOL.md §5)
+   */
+  Future<Long> enqueueAll(List<? extends LongFunction<? extends Frame.Reliable>> builds, long completesStream,
+      long requireOpenStream) {
     if (!state.attached() || detachPromise != null) {
       return Future.failedFuture(new SendRefused(ErrorCode.NO_HANDLER, "session is not attached here"));
+    }
+    if (requireOpenStream != 0 && !openStreams.containsKey(requireOpenStream)) {
+      return Future.failedFuture(new SendRefused(ErrorCode.BAD_FRAME, "stream " + requireOpenStream
+          + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
     List<Frame.Reliable> frames = new ArrayList<>(builds.size());
     List<String> texts = new ArrayList<>(builds.size());
@@ -364,10 +378,6 @@ public final class Session {
    */
   void respond(long stream, Frame.Response response) {
     enqueue(seq -> response.withSeq(seq), stream).onFailure(e -> mgr.deliverFallback(id, response, stream));
-  }
-
-  boolean hasOpenStream(long stream) {
-    return openStreams.containsKey(stream);
   }
 
   /** A topic changed: send the client the new value if it follows the topic and does not have it yet. */
@@ -470,6 +480,7 @@ public final class Session {
         }
       }
       if (detaching) {
+        mgr.stateChanged(this, SessionState.DETACHED);
         mgr.detached(this);
         detachPromise.complete();
       } else if (dirty()) {
@@ -549,7 +560,9 @@ public final class Session {
     }
     transport = null;
     detachPromise = Promise.promise();
-    setState(SessionState.DETACHED);
+    // Presence says DETACHED only once the store does (flush below), so a backend reacting to the event finds the
+    // session detached wherever it looks.
+    state = SessionState.DETACHED;
     scheduleFlush();
     return detachPromise.future();
   }

@@ -10,6 +10,7 @@ import io.tether.gateway.store.PresenceOp;
 import io.tether.gateway.store.ResumeOp;
 import io.tether.gateway.store.ResumeOutcome;
 import io.tether.gateway.store.SessionRecord;
+import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
@@ -24,7 +25,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +55,8 @@ public final class SessionManager {
   public static final String TOPIC_CHANGES = "tether.topic.changes";
   /** Placeholder seq used to split a frame's text around its seq when the store numbers it. */
   private static final long SEQ_MARK = 999_999_999_999_999L;
+  /** A forwarded operation follows a moving session at most this many times. */
+  private static final int MAX_HOPS = 3;
 
   /** Failure of a resume, carrying the reason sent to the client. */
   public static final class ResumeRefused extends RuntimeException {
@@ -176,6 +181,11 @@ public final class SessionManager {
           return Future.succeededFuture();
         });
       }
+      if (outcome.previousOwner() != null && !nodeId.equals(outcome.previousOwner())) {
+        // The store already refuses the old owner's writes; this makes it drop the socket now, not at its next write.
+        forward(outcome.previousOwner(), new JsonObject().put("op", "fence").put("sessionId", sessionId)
+            .put("epoch", outcome.epoch()).put("hops", 1));
+      }
       s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), nodeId));
       s.replay(outcome.missed());
       metrics.resumed();
@@ -192,91 +202,170 @@ public final class SessionManager {
   // ---------------------------------------------------------------------------------------------------------
   // Delivering frames to a session wherever it is
 
+  /** The event-bus address on which a node takes operations for the sessions attached to it. */
+  public static String nodeAddress(String nodeId) {
+    return "tether.node." + nodeId;
+  }
+
   /**
-   * Delivers a reliable frame to a session: through its socket if it is attached here, else into its buffer in the
-   * store (numbered there) if it is detached. Completes with the frame's seq once it is durable.
+   * Delivers a reliable frame to a session wherever it is: through its socket if it is attached here, through its
+   * owner node if it is attached elsewhere, else into its buffer in the store (numbered there). Completes with the
+   * frame's seq once it is durable.
    */
   public Future<Long> deliver(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    Session s = sessions.get(sessionId);
-    if (s == null) {
-      return appendToStore(sessionId, build, completesStream, 0);
-    }
-    return s.<Long>run(() -> s.enqueue(build, completesStream)).recover(e -> {
-      if (e instanceof Session.SendRefused r && r.code == ErrorCode.NO_HANDLER) {
-        return appendToStore(sessionId, build, completesStream, 0);
-      }
-      return Future.failedFuture(e);
-    });
-  }
-
-  private Future<Long> appendToStore(String sessionId, LongFunction<? extends Frame.Reliable> build,
-      long completesStream, int attempt) {
-    String text = codec.encode(build.apply(SEQ_MARK));
-    String mark = "\"seq\":" + SEQ_MARK;
-    int at = text.indexOf(mark);
-    AppendOp op = new AppendOp(text.substring(0, at + 6), text.substring(at + mark.length()), completesStream);
-    return store.append(sessionId, op).compose(outcome -> appended(sessionId, build, completesStream, attempt,
-        outcome));
-  }
-
-  private Future<Long> appended(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream,
-      int attempt, AppendOutcome outcome) {
-    if (outcome.failure() != null) {
-      return Future.failedFuture(new Session.SendRefused(
-          "overflow".equals(outcome.failure()) ? ErrorCode.OVERFLOW : ErrorCode.NO_HANDLER,
-          "session " + outcome.failure()));
-    }
-    if (outcome.owner() == null) {
-      return Future.succeededFuture(outcome.seq());
-    }
-    if (nodeId.equals(outcome.owner()) && attempt < 5) {
-      // Attached here a moment ago and detaching, or attaching right now: look again shortly.
-      return vertx.timer(5L << attempt).compose(v -> {
-        Session s = sessions.get(sessionId);
-        return s != null ? deliver(sessionId, build, completesStream)
-            : appendToStore(sessionId, build, completesStream, attempt + 1);
-      });
-    }
-    return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
-        "session is attached to node " + outcome.owner() + ", which cannot be reached from this node"));
+    return deliverAll(sessionId, List.of(build), completesStream, 0, 0);
   }
 
   /**
-   * Delivers several frames in order, all or none when the session is attached here; through the store one by one
-   * (each durable before the next) when it is detached. Completes with the last seq.
+   * Delivers several frames in order: all or none when the session is attached (here or on its owner node); one by
+   * one through the store, each durable before the next, when it is detached. Completes with the last seq.
+   *
+   * @param requireOpenStream if not 0, the client request stream the frames belong to; refused unless it is open
    */
-  public Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds) {
+  public Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
+      long requireOpenStream) {
+    return deliverAll(sessionId, builds, 0, requireOpenStream, 0);
+  }
+
+  private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
+      long completesStream, long requireOpenStream, int hops) {
     Session s = sessions.get(sessionId);
     Future<Long> local = s == null ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "not here"))
-        : s.run(() -> s.enqueueAll(builds, 0));
+        : s.run(() -> s.enqueueAll(builds, completesStream, requireOpenStream));
     return local.recover(e -> {
       if (!(e instanceof Session.SendRefused r && r.code == ErrorCode.NO_HANDLER)) {
         return Future.failedFuture(e);
       }
+      if (builds.size() > 1 || requireOpenStream != 0) {
+        return forwardOrAppendAll(sessionId, builds, requireOpenStream, hops);
+      }
+      return appendToStore(sessionId, builds.get(0), completesStream, 0, hops);
+    });
+  }
+
+  /** A batch for a session not attached here: as one batch to its owner node, or frame by frame into the store. */
+  private Future<Long> forwardOrAppendAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
+      long requireOpenStream, int hops) {
+    return store.owner(sessionId).compose(owner -> {
+      if (owner != null && !nodeId.equals(owner)) {
+        JsonArray frames = new JsonArray();
+        builds.forEach(b -> frames.add(template(b)));
+        return forward(owner, new JsonObject().put("op", "deliver").put("sessionId", sessionId).put("frames", frames)
+            .put("requireOpenStream", requireOpenStream).put("hops", hops + 1))
+            .map(reply -> ((JsonObject) reply).getLong("seq"));
+      }
       Future<Long> chain = Future.succeededFuture(0L);
       for (LongFunction<? extends Frame.Reliable> build : builds) {
-        chain = chain.compose(prev -> deliver(sessionId, build, 0));
+        chain = chain.compose(prev -> appendToStore(sessionId, build, 0, 0, hops));
       }
       return chain;
     });
   }
 
-  /** Sends a volatile push if the session is attached here; volatile frames are never buffered. */
-  public Future<Boolean> deliverVolatile(String sessionId, Frame.Push push) {
-    Session s = sessions.get(sessionId);
-    if (s == null) {
-      return Future.succeededFuture(false);
-    }
-    return s.run(() -> Future.succeededFuture(s.sendVolatile(push)));
+  /** The frame's text with a placeholder seq, from which any node can rebuild the frame for the seq it assigns. */
+  private String template(LongFunction<? extends Frame.Reliable> build) {
+    return codec.encode(build.apply(SEQ_MARK));
   }
 
-  /** True if the session is attached here with {@code stream} open (related pushes must target an open stream). */
-  public Future<Boolean> hasOpenStream(String sessionId, long stream) {
-    Session s = sessions.get(sessionId);
-    if (s == null) {
-      return store.session(sessionId).map(r -> r != null && r.status() != SessionRecord.Status.CLOSED);
+  private LongFunction<Frame.Reliable> fromTemplate(String template) {
+    Frame.Reliable frame = (Frame.Reliable) ((DecodeResult.Ok) codec.decode(template)).frame();
+    return frame::withSeq;
+  }
+
+  private Future<Long> appendToStore(String sessionId, LongFunction<? extends Frame.Reliable> build,
+      long completesStream, int attempt, int hops) {
+    String text = template(build);
+    String mark = "\"seq\":" + SEQ_MARK;
+    int at = text.indexOf(mark);
+    AppendOp op = new AppendOp(text.substring(0, at + 6), text.substring(at + mark.length()), completesStream);
+    return store.append(sessionId, op).compose(outcome -> {
+      if (outcome.failure() != null) {
+        return Future.failedFuture(new Session.SendRefused(
+            "overflow".equals(outcome.failure()) ? ErrorCode.OVERFLOW : ErrorCode.NO_HANDLER,
+            "session " + outcome.failure()));
+      }
+      if (outcome.owner() == null) {
+        return Future.succeededFuture(outcome.seq());
+      }
+      if (nodeId.equals(outcome.owner())) {
+        if (attempt >= 5) {
+          return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session is moving; try again"));
+        }
+        // Attached here a moment ago and detaching, or attaching right now: look again shortly.
+        return vertx.timer(5L << attempt).compose(v -> sessions.containsKey(sessionId)
+            ? deliverAll(sessionId, List.of(build), completesStream, 0, hops)
+            : appendToStore(sessionId, build, completesStream, attempt + 1, hops));
+      }
+      return forward(outcome.owner(), new JsonObject().put("op", "deliver").put("sessionId", sessionId)
+          .put("frames", new JsonArray().add(text)).put("completesStream", completesStream).put("hops", hops + 1))
+          .map(reply -> ((JsonObject) reply).getLong("seq"));
+    });
+  }
+
+  /** Sends an operation to the node a session is attached to (docs/ARCHITECTURE.md "Routing"). */
+  private Future<Object> forward(String owner, JsonObject op) {
+    if (op.getInteger("hops", 0) > MAX_HOPS) {
+      return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session keeps moving; try again"));
     }
-    return s.run(() -> Future.succeededFuture(s.hasOpenStream(stream)));
+    return vertx.eventBus().request(nodeAddress(owner), op,
+            new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs() + 5_000))
+        .map(m -> m.body())
+        .recover(e -> e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+            ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
+                "the session's node " + owner + " is unreachable"))
+            : Future.failedFuture(e));
+  }
+
+  /** An operation forwarded by another node for a session that was attached here when it was sent. */
+  public Future<Object> onNodeMessage(JsonObject op) {
+    String sessionId = op.getString("sessionId");
+    int hops = op.getInteger("hops", 1);
+    switch (op.getString("op", "")) {
+      case "deliver" -> {
+        List<LongFunction<Frame.Reliable>> builds = new ArrayList<>();
+        for (Object t : op.getJsonArray("frames")) {
+          builds.add(fromTemplate((String) t));
+        }
+        return deliverAll(sessionId, builds, op.getLong("completesStream", 0L), op.getLong("requireOpenStream", 0L),
+            hops).map(seq -> new JsonObject().put("seq", seq));
+      }
+      case "volatile" -> {
+        Session s = sessions.get(sessionId);
+        Frame.Push push = (Frame.Push) ((DecodeResult.Ok) codec.decode(op.getString("frame"))).frame();
+        return s == null ? Future.succeededFuture(false) : s.run(() -> Future.succeededFuture(s.sendVolatile(push)));
+      }
+      case "request" -> {
+        return requestClient(sessionId, op.getString("address"), op.getValue("body"), op.getLong("timeoutMs"), hops);
+      }
+      case "end" -> {
+        return endSession(sessionId, op.getString("reason"), hops).map(v -> null);
+      }
+      case "fence" -> {
+        Session s = sessions.get(sessionId);
+        if (s != null && s.epoch() < op.getLong("epoch")) {
+          s.run(() -> {
+            s.fence();
+            return Future.succeededFuture();
+          });
+        }
+        return Future.succeededFuture(null);
+      }
+      default -> {
+        return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 400, "unknown node operation"));
+      }
+    }
+  }
+
+  /** Sends a volatile push if the session is attached here or on another node; volatile frames are never buffered. */
+  public Future<Boolean> deliverVolatile(String sessionId, Frame.Push push) {
+    Session s = sessions.get(sessionId);
+    if (s != null) {
+      return s.run(() -> Future.succeededFuture(s.sendVolatile(push)));
+    }
+    return store.owner(sessionId).compose(owner -> owner == null || nodeId.equals(owner)
+        ? Future.succeededFuture(false)
+        : forward(owner, new JsonObject().put("op", "volatile").put("sessionId", sessionId)
+            .put("frame", codec.encode(push)).put("hops", 1)).map(Boolean.TRUE::equals));
   }
 
   void deliverFallback(String sessionId, Frame.Response response, long stream) {
@@ -373,10 +462,18 @@ public final class SessionManager {
    * with the body of the client's answer, or fails on error, timeout, or if the client is not attached here.
    */
   public Future<Object> requestClient(String sessionId, String address, Object body, long timeoutMs) {
+    return requestClient(sessionId, address, body, timeoutMs, 0);
+  }
+
+  private Future<Object> requestClient(String sessionId, String address, Object body, long timeoutMs, int hops) {
     Session s = sessions.get(sessionId);
     if (s == null) {
-      return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
-          "the client is not connected"));
+      ReplyException notConnected = new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
+          "the client is not connected");
+      return store.owner(sessionId).compose(owner -> owner == null || nodeId.equals(owner)
+          ? Future.failedFuture(notConnected)
+          : forward(owner, new JsonObject().put("op", "request").put("sessionId", sessionId).put("address", address)
+              .put("body", body).put("timeoutMs", timeoutMs).put("hops", hops + 1)));
     }
     String json = Json.encode(body);
     return s.run(() -> {
@@ -499,10 +596,25 @@ public final class SessionManager {
 
   /** Ends a session wherever it is: {@code replaced} by a newer hello, {@code kicked} by an operator. */
   public Future<Void> endSession(String sessionId, String reason) {
+    return endSession(sessionId, reason, 0);
+  }
+
+  private Future<Void> endSession(String sessionId, String reason, int hops) {
     Session s = sessions.get(sessionId);
     if (s != null) {
       return s.run(() -> s.end(reason, false));
     }
+    return store.owner(sessionId).compose(owner -> {
+      if (owner != null && !nodeId.equals(owner) && hops == 0) {
+        // Its node says bye on its socket; if that node is gone, end it in the store from here.
+        return forward(owner, new JsonObject().put("op", "end").put("sessionId", sessionId).put("reason", reason)
+            .put("hops", 1)).<Void>mapEmpty().recover(e -> endInStore(sessionId, reason));
+      }
+      return endInStore(sessionId, reason);
+    });
+  }
+
+  private Future<Void> endInStore(String sessionId, String reason) {
     return store.end(sessionId, reason, System.currentTimeMillis()).compose(clientId -> {
       if (clientId != null) {
         metrics.transition(SessionState.CLOSED.name());
@@ -547,8 +659,12 @@ public final class SessionManager {
   /** The event-bus failure a backend sees when a send or request to a client is refused. */
   public static ReplyException asReplyFailure(Throwable e) {
     if (e instanceof Session.SendRefused r) {
-      return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, r.code == ErrorCode.OVERFLOW ? 409 : 404,
-          r.code.wire() + ": " + r.getMessage());
+      int code = switch (r.code) {
+        case OVERFLOW -> 409;
+        case BAD_FRAME -> 400;
+        default -> 404;
+      };
+      return new ReplyException(ReplyFailure.RECIPIENT_FAILURE, code, r.code.wire() + ": " + r.getMessage());
     }
     return e instanceof ReplyException re ? re : new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 500,
         String.valueOf(e.getMessage()));

@@ -63,6 +63,11 @@ public final class ClusterStore {
     return bridge(sessions.submitToKey(sessionId, new EndOp(reason, false, now)));
   }
 
+  /** The node the session is attached to, or null when it is detached, ended or unknown. */
+  public Future<String> owner(String sessionId) {
+    return bridge(sessions.submitToKey(sessionId, new OwnerOp()));
+  }
+
   public Future<SessionRecord> session(String sessionId) {
     return bridge(sessions.getAsync(sessionId));
   }

@@ -19,6 +19,7 @@ public final class StoreSerialization implements DataSerializableFactory {
   static final int PRESENCE_OP = 9;
   static final int TOPIC_RECORD = 10;
   static final int PUBLISH_OP = 11;
+  static final int OWNER_OP = 12;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -34,6 +35,7 @@ public final class StoreSerialization implements DataSerializableFactory {
       case PRESENCE_OP: return new PresenceOp();
       case TOPIC_RECORD: return new TopicRecord();
       case PUBLISH_OP: return new PublishOp();
+      case OWNER_OP: return new OwnerOp();
       default: return null;
     }
   }

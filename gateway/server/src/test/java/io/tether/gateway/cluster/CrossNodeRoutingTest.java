@@ -1,0 +1,117 @@
+package io.tether.gateway.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.WireClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Routing between two clustered nodes (docs/ARCHITECTURE.md "Routing"): the event bus hands {@code gateway.*}
+ * messages to either node's bridge, so every operation must reach the node a session is attached to.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class CrossNodeRoutingTest {
+
+  private static GatewayNode a;
+  private static GatewayNode b;
+
+  @BeforeAll
+  static void startCluster(VertxTestContext ctx) {
+    TestNodes.cluster(2, o -> o).onComplete(ctx.succeeding(nodes -> {
+      a = nodes.get(0);
+      b = nodes.get(1);
+      ctx.completeNow();
+    }));
+  }
+
+  @AfterAll
+  static void stopCluster(VertxTestContext ctx) {
+    TestNodes.stopAll(List.of(a, b)).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that sends from a backend on either node, whichever node's bridge the event bus picks, all reach a
+   * client attached to one node, each once and in the order sent.
+   */
+  @Test
+  void sendsFromEitherNodeReachTheClientInOrder(Vertx vertx, VertxTestContext ctx) {
+    int count = 20;
+    WireClient.connect(vertx, a.port()).compose(c -> c.hello("route-order").compose(w -> {
+      Future<Object> chain = Future.succeededFuture();
+      for (int i = 1; i <= count; i++) {
+        GatewayNode from = i % 2 == 0 ? a : b;
+        JsonObject send = new JsonObject().put("clientId", "route-order").put("body", new JsonObject().put("i", i));
+        chain = chain.compose(x -> from.vertx().eventBus().request("gateway.send", send).map(m -> m.body()));
+      }
+      return chain.compose(x -> c.take(count, "push"));
+    })).onComplete(ctx.succeeding(pushes -> ctx.verify(() -> {
+      assertEquals(IntStream.rangeClosed(1, count).boxed().collect(Collectors.toList()),
+          pushes.stream().map(p -> p.getJsonObject("body").getInteger("i")).collect(Collectors.toList()));
+      ctx.completeNow();
+    })));
+  }
+
+  /** Verifies that a server-initiated request sent from the other node's event bus is answered by the client. */
+  @Test
+  void serverRequestFromTheOtherNodeIsAnswered(Vertx vertx, VertxTestContext ctx) {
+    WireClient.connect(vertx, a.port()).compose(c -> c.hello("route-ask").compose(w -> {
+      c.next("request").onSuccess(req -> c.send(new JsonObject().put("type", "response").put("seq", c.nextSeq())
+          .put("stream", req.getLong("stream")).put("ok", true).put("body", new JsonObject().put("yes", true))));
+      return b.vertx().eventBus().request("gateway.request", new JsonObject().put("clientId", "route-ask")
+          .put("address", "q").put("body", new JsonObject()).put("timeoutMs", 10_000)).map(m -> m.body());
+    })).onComplete(ctx.succeeding(answer -> ctx.verify(() -> {
+      assertEquals(new JsonObject().put("yes", true), answer);
+      ctx.completeNow();
+    })));
+  }
+
+  /** Verifies that a hello on one node ends the same client's session on the other with bye "replaced". */
+  @Test
+  void helloOnOneNodeReplacesTheSessionOnTheOther(Vertx vertx, VertxTestContext ctx) {
+    WireClient.connect(vertx, a.port()).compose(old -> old.hello("route-replace")
+        .compose(w -> WireClient.connect(vertx, b.port()))
+        .compose(fresh -> fresh.hello("route-replace"))
+        .compose(w -> old.next("bye"))
+        .compose(bye -> old.closed().map(code -> List.of(bye, code))))
+        .onComplete(ctx.succeeding(byeAndCode -> ctx.verify(() -> {
+          assertEquals("replaced", ((JsonObject) byeAndCode.get(0)).getString("reason"));
+          assertEquals((short) 1000, byeAndCode.get(1));
+          ctx.completeNow();
+        })));
+  }
+
+  /**
+   * Verifies that resuming on the other node while the first socket is still open makes the first node close that
+   * socket at once (not at its next write), with 1008.
+   */
+  @Test
+  void resumeOnTheOtherNodeClosesTheOldSocketAtOnce(Vertx vertx, VertxTestContext ctx) {
+    WireClient.connect(vertx, a.port()).compose(old -> old.hello("route-takeover")
+        .compose(w -> WireClient.connect(vertx, b.port()))
+        .compose(fresh -> fresh.resume(old.sessionId(), old.resumeToken(), old.lastSeq()))
+        .compose(resumed -> old.closed().map(code -> List.of(resumed, code))))
+        .onComplete(ctx.succeeding(result -> ctx.verify(() -> {
+          JsonObject resumed = (JsonObject) result.get(0);
+          assertEquals("resumed", resumed.getString("type"));
+          assertEquals(b.nodeId(), resumed.getString("node"));
+          assertEquals((short) 1008, result.get(1));
+          ctx.completeNow();
+        })));
+  }
+}
