@@ -32,6 +32,11 @@ public final class Session {
   private static final Logger LOG = Logger.getLogger(Session.class.getName());
   /** Accepted client frames waiting for the store before reading pauses. */
   private static final int MAX_UNDISPATCHED = 256;
+  /**
+   * A store write that would only trim acknowledged frames waits this long for other changes to ride with. Under
+   * load the trim goes out with the next frames; an idle session trims once, a moment later.
+   */
+  private static final long TRIM_DELAY_MS = 100;
 
   /** Raised when a frame cannot be accepted for sending; {@code code} maps to the event-bus failure. */
   public static final class SendRefused extends RuntimeException {
@@ -76,6 +81,7 @@ public final class Session {
   private List<PendingRequest> pendingPut;
   private List<Long> pendingRemove;
   private boolean trimDirty;
+  private boolean trimTimerSet;
   private boolean flushing;
   private boolean flushScheduled;
   private boolean readingPaused;
@@ -279,7 +285,19 @@ public final class Session {
     unackedBytes -= unacked.pop(ack - clientAck);
     clientAck = ack;
     trimDirty = true;
-    scheduleFlush();
+    armTrimTimer();
+  }
+
+  private void armTrimTimer() {
+    if (!trimTimerSet) {
+      trimTimerSet = true;
+      mgr.vertx.setTimer(TRIM_DELAY_MS, id -> {
+        trimTimerSet = false;
+        if (trimDirty) {
+          flush();
+        }
+      });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -418,7 +436,7 @@ public final class Session {
   // The store write
 
   private boolean dirty() {
-    return !toFlush.isEmpty() || !undispatched.isEmpty() || trimDirty || subsPut != null || subsRemove != null
+    return !toFlush.isEmpty() || !undispatched.isEmpty() || subsPut != null || subsRemove != null
         || pendingPut != null || pendingRemove != null || detachPromise != null;
   }
 
@@ -432,7 +450,7 @@ public final class Session {
 
   private void flush() {
     flushScheduled = false;
-    if (flushing || !dirty() || state == SessionState.CLOSED) {
+    if (flushing || !(dirty() || trimDirty) || state == SessionState.CLOSED) {
       return;
     }
     List<StoredFrame> frames = toFlush;
@@ -485,6 +503,8 @@ public final class Session {
         detachPromise.complete();
       } else if (dirty()) {
         flush();
+      } else if (trimDirty) {
+        armTrimTimer();
       }
     });
   }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -26,10 +26,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The event-bus integration for backends (docs/PROTOCOL.md §8): gateway.send, gateway.request, gateway.publish and
@@ -41,20 +40,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class EventBusBridgeTest {
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o.setAllowedAddresses(List.of("test.*")));
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o.setAllowedAddresses(List.of("test.*"))).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   // ---------------------------------------------------------------------------------------------------------
   // helpers

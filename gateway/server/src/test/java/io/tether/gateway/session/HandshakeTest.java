@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,30 +13,19 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The {@code hello}/{@code welcome} handshake and a first request (docs/PROTOCOL.md §2, §5). */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class HandshakeTest {
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o);
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   /** Verifies that welcome carries an unguessable session id and token, the timings and the node id. */
   @Test

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -22,10 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Heartbeat and presence (docs/PROTOCOL.md §4): a silent client goes SUSPECT and is pinged after 1.5 heartbeats,
@@ -40,20 +39,10 @@ class HeartbeatTest {
 
   private static final long HEARTBEAT_MS = 400;
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o.setHeartbeatMs(HEARTBEAT_MS));
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o.setHeartbeatMs(HEARTBEAT_MS)).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   // ---------------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -13,30 +13,19 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Reliable frames: gapless seqs in order, and dropping of duplicate client frames (docs/PROTOCOL.md §3). */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ReliableDeliveryTest {
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o);
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   private static JsonObject request(long seq, long stream, String address, JsonObject body) {
     return new JsonObject().put("type", "request").put("seq", seq).put("stream", stream)

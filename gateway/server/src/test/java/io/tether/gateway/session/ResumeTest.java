@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.testing.FaultyRelay;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -32,11 +33,10 @@ import java.util.function.LongUnaryOperator;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Resuming a session after a disconnect (docs/PROTOCOL.md §2, §3): replay of missed server frames, resending of
@@ -52,28 +52,17 @@ class ResumeTest {
   private static final long LAST = PUSHES + 1;
   private static final short POLICY = 1008;
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o);
   private static GatewayNode node;
   /** Nodes with special options started by a single test; stopped after it. */
   private static final List<GatewayNode> extraNodes = new CopyOnWriteArrayList<>();
-
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
 
   @AfterEach
   void stopExtraNodes(VertxTestContext ctx) {
     List<GatewayNode> nodes = List.copyOf(extraNodes);
     extraNodes.clear();
     TestNodes.stopAll(nodes).onComplete(ctx.succeedingThenComplete());
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
   }
 
   // ---------------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,10 +16,9 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** How sessions end: {@code bye} from the client, and replacement by a newer {@code hello} (docs/PROTOCOL.md §2, §7). */
 @ExtendWith(VertxExtension.class)
@@ -29,20 +28,10 @@ class SessionEndTest {
   private static final short NORMAL = 1000;
   private static final short POLICY = 1008;
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o);
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   private static final JsonObject BYE = new JsonObject().put("type", "bye");
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -18,10 +19,9 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bad input (docs/PROTOCOL.md §7): every malformed or forbidden frame gets its error — code, fatal flag and, when
@@ -32,20 +32,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class BadInputTest {
 
+  @RegisterExtension
+  static final NodeExtension NODE = NodeExtension.start(o -> o);
   private static GatewayNode node;
 
-  @BeforeAll
-  static void startNode(VertxTestContext ctx) {
-    TestNodes.start(o -> o).onComplete(ctx.succeeding(n -> {
-      node = n;
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopNode(VertxTestContext ctx) {
-    node.stop().onComplete(ctx.succeedingThenComplete());
-  }
 
   // ---------------------------------------------------------------------------------------------------------
   // helpers
