@@ -13,8 +13,8 @@ usage() {
 usage: scripts/bench-push.sh [options]            (each option also has an environment variable)
 
   --variants NxM[,NxM…]  push variants: N connections x M pushes each  BENCH_VARIANTS   100x2000,1000x200
-  --rounds R             rounds per variant and server                 BENCH_ROUNDS     5
-  --warmup W             leading rounds left out of the median         BENCH_WARMUP     2
+  --rounds R             rounds per variant and server                 BENCH_ROUNDS     9
+  --warmup W             leading rounds left out of the median         BENCH_WARMUP     4
   --idle-conns K         idle sessions for heap per session (0 = skip) BENCH_IDLE_CONNS 2000
   --timeout-s S          bound of each load-client phase               BENCH_TIMEOUT_S  120
   --bare-only            do not build or start the gateway             BENCH_BARE_ONLY  0
@@ -23,12 +23,13 @@ usage: scripts/bench-push.sh [options]            (each option also has an envir
 
 Ports: bare 8090; gateway clients 8080/8081, management 9090/9091, cluster 5701/5702.
 Output: run/bench/summary.txt (the final table), run/bench/logs/ (every process's output).
+Exit status: 0 only if every figure was measured and no round had errors, gaps or duplicates.
 EOF
 }
 
 VARIANTS=${BENCH_VARIANTS:-100x2000,1000x200}
-ROUNDS=${BENCH_ROUNDS:-5}
-WARMUP=${BENCH_WARMUP:-2}
+ROUNDS=${BENCH_ROUNDS:-9}
+WARMUP=${BENCH_WARMUP:-4}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-2000}
 TIMEOUT_S=${BENCH_TIMEOUT_S:-120}
 BARE_ONLY=${BENCH_BARE_ONLY:-0}
@@ -80,8 +81,8 @@ log() { echo "[bench $(date +%H:%M:%S)] $*"; }
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  for pid in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  for pid in "${PIDS[@]}"; do # up to 10 s to shut down cleanly, then SIGKILL
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || continue 2; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null
   done
 }
@@ -90,7 +91,22 @@ trap 'exit 130' INT TERM
 
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Starts "$@" in the background with output to $1, records its PID (in SPAWNED and for the cleanup).
+# The child drops this script's traps before exec: a signal arriving in between must not make it
+# run the cleanup itself.
+spawn() { # log command…
+  local log=$1
+  shift
+  (
+    trap - EXIT INT TERM
+    exec "$@" >"$log" 2>&1
+  ) &
+  SPAWNED=$!
+  PIDS+=("$SPAWNED")
+}
+
 # --- build and stage jars (never run from target/: STACK.md trap 11) ---------------------------------
+rm -rf "$LOGS" # the start-up checks grep these logs: nothing from an earlier run may match
 mkdir -p "$LOGS"
 need_gateway=$((1 - BARE_ONLY))
 if [[ $REBUILD == 1 || ! -f $BENCH_SRC || ($need_gateway == 1 && ! -f $GATEWAY_SRC) ]]; then
@@ -113,11 +129,10 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null # thousands of sockets on both ends
 # --- servers ----------------------------------------------------------------------------------------
 start_bare() {
   port_in_use $BARE_PORT && { log "FATAL: port $BARE_PORT is already in use"; exit 1; }
-  java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port $BARE_PORT >"$LOGS/bare.log" 2>&1 &
-  BARE_PID=$!
-  PIDS+=("$BARE_PID")
+  spawn "$LOGS/bare.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port $BARE_PORT
+  BARE_PID=$SPAWNED
   for _ in $(seq 100); do
-    grep -q "listening" "$LOGS/bare.log" && { log "bare server up (pid $BARE_PID)"; return; }
+    grep -qs "listening" "$LOGS/bare.log" && { log "bare server up (pid $BARE_PID)"; return; }
     kill -0 "$BARE_PID" 2>/dev/null || break
     sleep 0.2
   done
@@ -125,11 +140,10 @@ start_bare() {
 }
 
 start_gateway_node() { # n client-port management-port cluster-port
-  java "${GW_JVM[@]}" -jar "$GATEWAY_JAR" --demo --port "$2" --management-port "$3" \
-    --cluster-host 127.0.0.1 --cluster-port "$4" --members 127.0.0.1:5701,127.0.0.1:5702 \
-    --node-id "bench-$1" >"$LOGS/gateway-$1.log" 2>&1 &
-  PIDS+=("$!")
-  printf -v "GW$1_PID" '%s' "$!"
+  spawn "$LOGS/gateway-$1.log" java "${GW_JVM[@]}" -jar "$GATEWAY_JAR" --demo --port "$2" \
+    --management-port "$3" --cluster-host 127.0.0.1 --cluster-port "$4" \
+    --members 127.0.0.1:5701,127.0.0.1:5702 --node-id "bench-$1"
+  printf -v "GW$1_PID" '%s' "$SPAWNED"
 }
 
 stop_gateway() {
@@ -156,15 +170,16 @@ start_gateway() {
       GATEWAY_OK=1
       log "gateway up: node 1 pid $GW1_PID, node 2 pid $GW2_PID"
       # The point of the comparison is replication to a second member; warn loudly if there is none.
-      grep -q "Members {size:2" "$LOGS/gateway-1.log" ||
-        log "WARNING: no 'Members {size:2' in gateway-1.log; are the nodes really one cluster?"
+      # Checked on the sockets, as the gateway need not log Hazelcast's membership.
+      ss -Htnp state established '( dport = :5701 or dport = :5702 )' | grep -qE "pid=($GW1_PID|$GW2_PID)," ||
+        log "WARNING: no member connection between the gateway nodes; are they really one cluster?"
       return
     fi
     sleep 0.5
   done
   [[ -z $GATEWAY_WHY ]] && GATEWAY_WHY="/health did not answer 200 on both nodes within ${GW_START_TIMEOUT_S}s"
   log "GATEWAY UNAVAILABLE: $GATEWAY_WHY. Last lines of its logs:"
-  tail -15 "$LOGS/gateway-1.log" "$LOGS/gateway-2.log"
+  tail -n 15 "$LOGS/gateway-1.log" "$LOGS/gateway-2.log"
   stop_gateway
 }
 
@@ -179,13 +194,12 @@ live_heap() {
 
 # Starts an idle client (its PID in IDLE_PID) and waits for READY; fails if it never gets there.
 start_idle_client() { # url conns prefix log
-  java -Xmx1g -jar "$BENCH_JAR" --idle --url "$1" --conns "$2" --client-prefix "$3" \
-    --timeout-s "$TIMEOUT_S" >"$4" 2>&1 &
-  IDLE_PID=$!
-  PIDS+=("$IDLE_PID")
+  spawn "$4" java -Xmx1g -jar "$BENCH_JAR" --idle --url "$1" --conns "$2" --client-prefix "$3" \
+    --timeout-s "$TIMEOUT_S"
+  IDLE_PID=$SPAWNED
   local deadline=$((SECONDS + TIMEOUT_S + 10))
   while ((SECONDS < deadline)); do
-    grep -q "^READY" "$4" && return 0
+    grep -qs "^READY" "$4" && return 0
     kill -0 "$IDLE_PID" 2>/dev/null || break
     sleep 0.3
   done
@@ -201,7 +215,7 @@ stop_idle_client() {
 
 declare -A HEAP # HEAP[name.base], HEAP[name.loaded], HEAP[name.per]
 
-# name url pid [pid2 name2]: heap of pid (and of a second process, e.g. the backup node) with 0 and
+# name url pid [pid2 name2]: heap of pid (and of a second process: the other gateway node) with 0 and
 # with IDLE_CONNS sessions, after a small warm-up so class loading and pools are not counted.
 measure_idle() {
   local name=$1 url=$2 pid=$3 pid2=${4:-} name2=${5:-}
@@ -221,9 +235,11 @@ measure_idle() {
   [[ -n $pid2 ]] && HEAP[$name2.loaded]=$(live_heap "$pid2")
   stop_idle_client
   local n
-  for n in $name $name2; do
-    HEAP[$n.per]=$(((HEAP[$n.loaded] - HEAP[$n.base]) / IDLE_CONNS))
+  for n in $name $name2; do # an empty reading (jcmd failed) must not turn into a figure
+    [[ -n ${HEAP[$n.base]:-} && -n ${HEAP[$n.loaded]:-} ]] &&
+      HEAP[$n.per]=$(((HEAP[$n.loaded] - HEAP[$n.base]) / IDLE_CONNS))
   done
+  return 0
 }
 
 # --- push throughput --------------------------------------------------------------------------------
@@ -248,16 +264,17 @@ run_variant() { # NxM
   [[ $GATEWAY_OK == 1 ]] && urls="$BARE_URL,$GW_URL"
   log "push $conns x $count, $ROUNDS rounds, alternating: $urls"
   # In the background and waited for, so that Ctrl-C / SIGTERM reach the cleanup at once.
-  java -Xmx1g -jar "$BENCH_JAR" --url "$urls" --conns "$conns" --count "$count" --rounds "$ROUNDS" \
-    --timeout-s "$TIMEOUT_S" --client-prefix "push-$1" >"$LOGS/push-$1.log" 2>&1 &
-  PIDS+=("$!")
-  wait "$!"
+  spawn "$LOGS/push-$1.log" java -Xmx1g -jar "$BENCH_JAR" --url "$urls" --conns "$conns" --count "$count" \
+    --rounds "$ROUNDS" --timeout-s "$TIMEOUT_S" --client-prefix "push-$1"
+  wait "$SPAWNED"
   grep -E "^(RESULT|FAILED|PROBLEM)" "$LOGS/push-$1.log"
   PUSH[$1.bare]=$(summarise_rounds "$LOGS/push-$1.log" "$BARE_URL")
   [[ $GATEWAY_OK == 1 ]] && PUSH[$1.gateway]=$(summarise_rounds "$LOGS/push-$1.log" "$GW_URL")
 }
 
 # --- run --------------------------------------------------------------------------------------------
+# Other work on the machine skews every figure; the load averages in the summary tell when it did.
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 start_bare
 start_gateway
 
@@ -265,7 +282,7 @@ if ((IDLE_CONNS > 0)); then
   # First, on fresh processes: the push phase would leave garbage and grown pools behind.
   measure_idle bare "$BARE_URL" "$BARE_PID" || HEAP[bare.per]=
   if [[ $GATEWAY_OK == 1 ]]; then
-    measure_idle gateway "$GW_URL" "$GW1_PID" "$GW2_PID" gateway-backup || HEAP[gateway.per]=
+    measure_idle gateway "$GW_URL" "$GW1_PID" "$GW2_PID" gateway-replica || HEAP[gateway.per]=
   fi
 fi
 
@@ -274,6 +291,7 @@ for v in "${VARIANT_LIST[@]}"; do run_variant "$v"; done
 
 # --- report -----------------------------------------------------------------------------------------
 fmt_mb() { [[ -n ${1:-} ]] && awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }' || echo "-"; }
+COMPLETE=1 # cleared when a figure that should exist is missing or a round had problems
 {
   echo
   echo "== Reliable push, delivered msgs/s: median of rounds $((WARMUP + 1))..$ROUNDS (rounds 1..$WARMUP are warm-up) =="
@@ -287,6 +305,7 @@ fmt_mb() { [[ -n ${1:-} ]] && awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 10485
     printf "%-12s %12s %12s %14s\n" "$v" "$bare_med" "$gw_med" "$ratio"
     [[ -n $bare_bad ]] && echo "   bare problems:$bare_bad"
     [[ -n $gw_bad ]] && echo "   gateway problems:$gw_bad"
+    [[ -z $bare_bad$gw_bad && $bare_med =~ ^[0-9]+$ && ($BARE_ONLY == 1 || $gw_med =~ ^[0-9]+$) ]] || COMPLETE=0
   done
   echo "   every round (msgs/s):"
   for v in "${VARIANT_LIST[@]}"; do
@@ -297,17 +316,21 @@ fmt_mb() { [[ -n ${1:-} ]] && awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 10485
     echo
     echo "== Idle sessions: live heap after full GC, 0 vs $IDLE_CONNS sessions =="
     printf "%-26s %12s %12s %14s\n" "process" "0 sessions" "$IDLE_CONNS" "bytes/session"
-    for n in bare gateway gateway-backup; do
+    for n in bare gateway gateway-replica; do
       [[ -n ${HEAP[$n.base]:-} ]] || continue
       label=$n
       [[ $n == gateway ]] && label="gateway node 1 (serving)"
-      [[ $n == gateway-backup ]] && label="gateway node 2 (backup)"
+      [[ $n == gateway-replica ]] && label="gateway node 2 (replica)"
       printf "%-26s %12s %12s %14s\n" "$label" "$(fmt_mb "${HEAP[$n.base]}")" \
         "$(fmt_mb "${HEAP[$n.loaded]:-}")" "${HEAP[$n.per]:--}"
     done
     if [[ -n ${HEAP[bare.per]:-} && -n ${HEAP[gateway.per]:-} ]]; then
       echo "   session layer on the serving node: $((HEAP[gateway.per] - HEAP[bare.per])) bytes/session over bare"
     fi
+    [[ -n ${HEAP[bare.per]:-} && ($BARE_ONLY == 1 || -n ${HEAP[gateway.per]:-}) ]] || COMPLETE=0
   fi
   [[ $GATEWAY_OK == 1 || -z $GATEWAY_WHY ]] || echo "GATEWAY NOT MEASURED: $GATEWAY_WHY"
-} | tee "$RUN/summary.txt"
+  echo "machine: $(nproc) cores; load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$RUN/summary.txt"
+cat "$RUN/summary.txt"
+((COMPLETE)) # exit status for automation: 1 if a figure is missing or a round had problems
