@@ -12,7 +12,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongFunction;
 
 /**
  * The gateway's event-bus API for backend verticles (docs/PROTOCOL.md §8): send to a client, ask a client, publish
@@ -133,11 +132,7 @@ public final class EventBusBridge extends VerticleBase {
         if (qos == 0) {
           return sendVolatile(sessionId, stream, resource, bodies);
         }
-        List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
-        for (String body : bodies) {
-          builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
-        }
-        return mgr.deliverAll(sessionId, builds, stream).map(seq -> new JsonObject().put("seq", seq));
+        return mgr.push(sessionId, stream, resource, bodies).map(seq -> new JsonObject().put("seq", seq));
       });
     }), r -> r);
   }

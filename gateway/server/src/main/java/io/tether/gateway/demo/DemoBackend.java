@@ -4,6 +4,7 @@ import io.tether.gateway.bridge.EventBusBridge;
 import io.tether.gateway.session.SessionManager;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
@@ -23,6 +24,12 @@ public final class DemoBackend extends VerticleBase {
   static final int MAX_PUSH_COUNT = 1_000_000;
   /** How long demo.push keeps retrying while the client's buffer is full (it waits for the client's acks). */
   static final long PUSH_PATIENCE_MS = 30_000;
+  /**
+   * The demo runs inside a gateway node, so it talks to that node's bridge; the event bus would otherwise pick any
+   * node's bridge in turn, and that node would have to forward to the session's node. A backend in its own
+   * process sends without this option and any gateway node routes for it.
+   */
+  private static final DeliveryOptions LOCAL_GATEWAY = new DeliveryOptions().setLocalOnly(true);
 
   @Override
   public Future<?> start() {
@@ -77,7 +84,7 @@ public final class DemoBackend extends VerticleBase {
       bodies.add(new JsonObject().put("n", n));
     }
     JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies);
-    return vertx.eventBus().request(EventBusBridge.SEND, send).transform(ar -> {
+    return vertx.eventBus().request(EventBusBridge.SEND, send, LOCAL_GATEWAY).transform(ar -> {
       if (ar.succeeded()) {
         return pushBatch(to, qos, until + 1, count, deadline);
       }
@@ -91,7 +98,7 @@ public final class DemoBackend extends VerticleBase {
   }
 
   private void publish(Message<JsonObject> m) {
-    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m)).map(r -> r.body()));
+    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m), LOCAL_GATEWAY).map(r -> r.body()));
   }
 
   /** {@code {"id":…}}: pushes related resources {@code a} and {@code b} on the request's stream, then answers. */
@@ -107,7 +114,7 @@ public final class DemoBackend extends VerticleBase {
     for (String label : List.of("a", "b")) {
       JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
           .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label));
-      done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send));
+      done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send, LOCAL_GATEWAY));
     }
     relay(m, done.map(v -> new JsonObject().put("id", id)));
   }
@@ -121,6 +128,6 @@ public final class DemoBackend extends VerticleBase {
     }
     JsonObject question = new JsonObject().put("sessionId", sessionId).put("address", "demo.question")
         .put("body", body(m).getValue("body"));
-    relay(m, vertx.eventBus().request(EventBusBridge.REQUEST, question).map(r -> r.body()));
+    relay(m, vertx.eventBus().request(EventBusBridge.REQUEST, question, LOCAL_GATEWAY).map(r -> r.body()));
   }
 }

@@ -217,18 +217,36 @@ public final class SessionManager {
   }
 
   /**
-   * Delivers several frames in order: all or none when the session is attached (here or on its owner node); one by
-   * one through the store, each durable before the next, when it is detached. Completes with the last seq.
-   *
-   * @param requireOpenStream if not 0, the client request stream the frames belong to; refused unless it is open
+   * Delivers reliable pushes (bodies as JSON text) in order, all or none, wherever the session is. Unlike
+   * {@link #deliverAll}, a batch forwarded to the session's node travels as its bodies, not as frame templates.
    */
-  public Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long requireOpenStream) {
-    return deliverAll(sessionId, builds, 0, requireOpenStream, 0);
+  public Future<Long> push(String sessionId, long stream, String resource, List<String> bodies) {
+    return push(sessionId, stream, resource, bodies, 0);
+  }
+
+  private Future<Long> push(String sessionId, long stream, String resource, List<String> bodies, int hops) {
+    List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
+    for (String body : bodies) {
+      builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
+    }
+    return deliverAll(sessionId, builds, 0, stream, hops, () -> new JsonObject().put("op", "push")
+        .put("sessionId", sessionId).put("stream", stream).put("resource", resource)
+        .put("bodies", new JsonArray(new ArrayList<>(bodies))).put("hops", hops + 1));
   }
 
   private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
       long completesStream, long requireOpenStream, int hops) {
+    return deliverAll(sessionId, builds, completesStream, requireOpenStream, hops, () -> {
+      JsonArray frames = new JsonArray();
+      builds.forEach(b -> frames.add(template(b)));
+      return new JsonObject().put("op", "deliver").put("sessionId", sessionId).put("frames", frames)
+          .put("completesStream", completesStream).put("requireOpenStream", requireOpenStream).put("hops", hops + 1);
+    });
+  }
+
+  /** @param forwardOp the operation that carries these frames to the session's node, if it is attached elsewhere */
+  private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
+      long completesStream, long requireOpenStream, int hops, java.util.function.Supplier<JsonObject> forwardOp) {
     Session s = sessions.get(sessionId);
     Future<Long> local = s == null ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "not here"))
         : s.run(() -> s.enqueueAll(builds, completesStream, requireOpenStream));
@@ -237,26 +255,22 @@ public final class SessionManager {
         return Future.failedFuture(e);
       }
       if (builds.size() > 1 || requireOpenStream != 0) {
-        return forwardOrAppendAll(sessionId, builds, requireOpenStream, hops);
+        return forwardOrAppendAll(sessionId, builds, completesStream, hops, forwardOp);
       }
       return appendToStore(sessionId, builds.get(0), completesStream, 0, hops);
     });
   }
 
-  /** A batch for a session not attached here: as one batch to its owner node, or frame by frame into the store. */
+  /** A batch for a session not attached here: as one operation to its owner node, or frame by frame into the store. */
   private Future<Long> forwardOrAppendAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long requireOpenStream, int hops) {
+      long completesStream, int hops, java.util.function.Supplier<JsonObject> forwardOp) {
     return store.owner(sessionId).compose(owner -> {
       if (owner != null && !nodeId.equals(owner)) {
-        JsonArray frames = new JsonArray();
-        builds.forEach(b -> frames.add(template(b)));
-        return forward(owner, new JsonObject().put("op", "deliver").put("sessionId", sessionId).put("frames", frames)
-            .put("requireOpenStream", requireOpenStream).put("hops", hops + 1))
-            .map(reply -> ((JsonObject) reply).getLong("seq"));
+        return forward(owner, forwardOp.get()).map(reply -> ((JsonObject) reply).getLong("seq"));
       }
       Future<Long> chain = Future.succeededFuture(0L);
       for (LongFunction<? extends Frame.Reliable> build : builds) {
-        chain = chain.compose(prev -> appendToStore(sessionId, build, 0, 0, hops));
+        chain = chain.compose(prev -> appendToStore(sessionId, build, completesStream, 0, hops));
       }
       return chain;
     });
@@ -328,6 +342,12 @@ public final class SessionManager {
         }
         return deliverAll(sessionId, builds, op.getLong("completesStream", 0L), op.getLong("requireOpenStream", 0L),
             hops).map(seq -> new JsonObject().put("seq", seq));
+      }
+      case "push" -> {
+        List<String> bodies = new ArrayList<>();
+        op.getJsonArray("bodies").forEach(b -> bodies.add((String) b));
+        return push(sessionId, op.getLong("stream", 0L), op.getString("resource"), bodies, hops)
+            .map(seq -> new JsonObject().put("seq", seq));
       }
       case "volatile" -> {
         Session s = sessions.get(sessionId);
