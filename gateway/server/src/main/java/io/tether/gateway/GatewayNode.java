@@ -105,7 +105,8 @@ public final class GatewayNode {
   }
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
-    ManagementServer management = new ManagementServer(sessions, registry, () -> serving);
+    ManagementServer management = new ManagementServer(sessions, registry, () -> serving,
+        () -> hazelcast.getCluster().getMembers().size());
     Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend()) : Future.succeededFuture();
     return vertx.deployVerticle(new EventBusBridge(sessions))
         .compose(id -> backends)

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 
 /**
  * The management port (docs/PROTOCOL.md §10): {@code GET /health}, {@code GET /metrics} (Prometheus text) and
@@ -21,12 +22,15 @@ public final class ManagementServer extends VerticleBase {
   private final SessionManager mgr;
   private final PrometheusMeterRegistry registry;
   private final BooleanSupplier serving;
+  private final IntSupplier clusterMembers;
   private HttpServer server;
 
-  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, BooleanSupplier serving) {
+  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, BooleanSupplier serving,
+      IntSupplier clusterMembers) {
     this.mgr = mgr;
     this.registry = registry;
     this.serving = serving;
+    this.clusterMembers = clusterMembers;
   }
 
   @Override
@@ -47,7 +51,7 @@ public final class ManagementServer extends VerticleBase {
     if (req.method().name().equals("GET") && path.equals("/health")) {
       boolean up = serving.getAsBoolean();
       json(req, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN").put("node", mgr.nodeId())
-          .put("sessions", mgr.localSessionCount()));
+          .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt()));
     } else if (req.method().name().equals("GET") && path.equals("/metrics")) {
       req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     } else if (req.method().name().equals("GET") && path.startsWith(CLIENTS) && path.length() > CLIENTS.length()) {

@@ -88,7 +88,7 @@ public final class Session {
   private Promise<Void> detachPromise;
 
   /** Client request streams accepted and not yet answered → the request's seq. */
-  private final Map<Long, Long> openStreams;
+  private Map<Long, Long> openStreams;
   /** Topic → version of the last value this client was sent (or said it had). */
   private final Map<String, Long> subscriptions;
 
@@ -106,9 +106,8 @@ public final class Session {
     this.inSeq = inSeq;
     this.durableInSeq = inSeq;
     this.subscriptions = new HashMap<>(subscriptions);
-    this.openStreams = new HashMap<>();
     for (PendingRequest p : pending) {
-      openStreams.put(p.stream(), p.seq());
+      openStreams().put(p.stream(), p.seq());
     }
     this.lastHeard = System.currentTimeMillis();
   }
@@ -222,9 +221,9 @@ public final class Session {
    */
   private Frame.ErrorInfo accept(Frame.Reliable f) {
     if (f instanceof Frame.Request r) {
-      Frame.ErrorInfo problem = mgr.checkRequest(r, openStreams);
+      Frame.ErrorInfo problem = mgr.checkRequest(r, openStreams == null ? Map.of() : openStreams);
       if (problem == null) {
-        openStreams.put(r.stream(), r.seq());
+        openStreams().put(r.stream(), r.seq());
         pending().add(new PendingRequest(r.seq(), r.stream(), r.address(), r.body() == null ? null : r.body().json()));
       }
       return problem;
@@ -330,7 +329,7 @@ public final class Session {
     if (!state.attached() || detachPromise != null) {
       return Future.failedFuture(new SendRefused(ErrorCode.NO_HANDLER, "session is not attached here"));
     }
-    if (requireOpenStream != 0 && !openStreams.containsKey(requireOpenStream)) {
+    if (requireOpenStream != 0 && !isOpen(requireOpenStream)) {
       return Future.failedFuture(new SendRefused(ErrorCode.BAD_FRAME, "stream " + requireOpenStream
           + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
@@ -347,7 +346,7 @@ public final class Session {
     long last = outSeq + builds.size();
     // Answers to accepted requests may go past the bound by the number of requests a session may have open, so
     // that an accepted request is never left without its response (docs/PROTOCOL.md §3).
-    boolean answer = completesStream > 0 && openStreams.containsKey(completesStream);
+    boolean answer = completesStream > 0 && isOpen(completesStream);
     long maxFrames = mgr.options.getBufferMaxFrames() + (answer ? mgr.options.getMaxPendingRequests() : 0);
     long maxBytes = mgr.options.getBufferMaxBytes()
         + (answer ? (long) mgr.options.getMaxPendingRequests() * mgr.options.getMaxFrameBytes() : 0);
@@ -365,7 +364,8 @@ public final class Session {
       toFlushPromises.add(i == texts.size() - 1 ? promise : null);
       mgr.metrics.frameOut(frames.get(i).type());
     }
-    if (completesStream > 0 && openStreams.remove(completesStream) != null) {
+    if (completesStream > 0 && isOpen(completesStream)) {
+      openStreams.remove(completesStream);
       pendingRemove().add(completesStream);
     }
     scheduleFlush();
@@ -629,6 +629,15 @@ public final class Session {
         p.tryFail(cause);
       }
     }
+  }
+
+  /** Allocated with the first request: an idle session holds no map. */
+  private Map<Long, Long> openStreams() {
+    return openStreams == null ? openStreams = new HashMap<>() : openStreams;
+  }
+
+  private boolean isOpen(long stream) {
+    return openStreams != null && openStreams.containsKey(stream);
   }
 
   private Map<String, Long> subsPut() {

@@ -6,13 +6,16 @@ package io.tether.gateway.session;
  */
 final class SizeRing {
 
-  private int[] sizes = new int[8];
+  private static final int[] NONE = new int[0];
+
+  /** Allocated on first use: an idle session holds none. */
+  private int[] sizes = NONE;
   private int head;
   private int count;
 
   void add(int size) {
     if (count == sizes.length) {
-      int[] grown = new int[sizes.length * 2];
+      int[] grown = new int[Math.max(8, sizes.length * 2)];
       for (int i = 0; i < count; i++) {
         grown[i] = sizes[(head + i) % sizes.length];
       }
@@ -32,7 +35,7 @@ final class SizeRing {
       count--;
     }
     if (count == 0 && sizes.length > 64) {
-      sizes = new int[8];
+      sizes = NONE;
       head = 0;
     }
     return sum;

@@ -42,7 +42,7 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
     long seq = r.outSeq + 1;
     r.append(new StoredFrame(seq, prefix + seq + suffix));
     if (completesStream > 0) {
-      r.pending.remove(completesStream);
+      r.removePending(completesStream);
     }
     // An answer to an accepted request is bounded by the open-request limit, not the buffer bound.
     if (completesStream == 0 && r.overBounds()) {

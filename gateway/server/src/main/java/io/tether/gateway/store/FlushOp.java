@@ -68,18 +68,16 @@ public final class FlushOp extends SessionOp<Integer> {
       r.inSeq = inSeq;
     }
     if (subsPut != null) {
-      r.subscriptions.putAll(subsPut);
+      r.subscribe(subsPut);
     }
     if (subsRemove != null) {
-      subsRemove.forEach(r.subscriptions::remove);
+      subsRemove.forEach(r::unsubscribe);
     }
     if (pendingPut != null) {
-      for (PendingRequest p : pendingPut) {
-        r.pending.put(p.stream(), p);
-      }
+      pendingPut.forEach(r::addPending);
     }
     if (pendingRemove != null) {
-      pendingRemove.forEach(r.pending::remove);
+      pendingRemove.forEach(r::removePending);
     }
     if (attrs != null) {
       r.attrs = attrs;

@@ -78,8 +78,8 @@ public final class PresenceRecord implements IdentifiedDataSerializable {
   public void readData(ObjectDataInput in) throws IOException {
     clientId = in.readString();
     sessionId = in.readString();
-    state = in.readString();
-    node = in.readString();
+    state = Wire.canonical(in.readString());
+    node = Wire.canonical(in.readString());
     lastSeen = in.readLong();
     attrs = in.readString();
   }

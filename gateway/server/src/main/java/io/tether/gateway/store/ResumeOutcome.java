@@ -87,8 +87,10 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     outSeq = in.readLong();
     inSeq = in.readLong();
     missed = new ArrayList<>(Wire.readFrames(in));
-    subscriptions = Wire.readVersions(in);
-    pending = Wire.readRequests(in);
+    Map<String, Long> subs = Wire.readVersions(in);
+    subscriptions = subs == null ? Map.of() : subs;
+    List<PendingRequest> reqs = Wire.readRequests(in);
+    pending = reqs == null ? List.of() : reqs;
     attrs = in.readString();
     previousOwner = in.readString();
   }
@@ -106,8 +108,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
       }
     }
     o.missed = missed;
-    o.subscriptions = new HashMap<>(r.subscriptions);
-    o.pending = new ArrayList<>(r.pending.values());
+    o.subscriptions = new HashMap<>(r.subscriptions());
+    o.pending = new ArrayList<>(r.pendingRequests());
     o.attrs = r.attrs;
     o.previousOwner = previousOwner;
     return o;

@@ -5,6 +5,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,8 +37,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   long windowMs;
   int maxFrames;
   long maxBytes;
-  Map<String, Long> subscriptions = new HashMap<>();
-  Map<Long, PendingRequest> pending = new LinkedHashMap<>();
+  /** Topic → last delivered version; null until the first subscription (most sessions have none). */
+  Map<String, Long> subscriptions;
+  /** Client stream → accepted request without a response yet; null while there is none. */
+  Map<Long, PendingRequest> pending;
   String attrs;
 
   public SessionRecord() {
@@ -94,7 +97,38 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   }
 
   public Map<String, Long> subscriptions() {
-    return subscriptions;
+    return subscriptions == null ? Map.of() : subscriptions;
+  }
+
+  void subscribe(Map<String, Long> versions) {
+    if (subscriptions == null) {
+      subscriptions = new HashMap<>(versions);
+    } else {
+      subscriptions.putAll(versions);
+    }
+  }
+
+  void unsubscribe(String topic) {
+    if (subscriptions != null && subscriptions.remove(topic) != null && subscriptions.isEmpty()) {
+      subscriptions = null;
+    }
+  }
+
+  Collection<PendingRequest> pendingRequests() {
+    return pending == null ? List.of() : pending.values();
+  }
+
+  void addPending(PendingRequest request) {
+    if (pending == null) {
+      pending = new LinkedHashMap<>();
+    }
+    pending.put(request.stream(), request);
+  }
+
+  void removePending(long stream) {
+    if (pending != null && pending.remove(stream) != null && pending.isEmpty()) {
+      pending = null;
+    }
   }
 
   /** Drops frames the client has acknowledged. */
@@ -126,7 +160,8 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     owner = null;
     frames.clear();
     bytes = 0;
-    pending.clear();
+    pending = null;
+    subscriptions = null;
   }
 
   @Override
@@ -156,7 +191,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     out.writeInt(maxFrames);
     out.writeLong(maxBytes);
     Wire.writeVersions(out, subscriptions);
-    Wire.writeRequests(out, pending.values());
+    Wire.writeRequests(out, pending == null ? null : pending.values());
     out.writeString(attrs);
   }
 
@@ -165,7 +200,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     clientId = in.readString();
     tokenHash = in.readString();
     epoch = in.readLong();
-    owner = in.readString();
+    owner = Wire.canonical(in.readString());
     status = Status.values()[in.readByte()];
     endReason = in.readString();
     outSeq = in.readLong();
@@ -181,10 +216,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     maxFrames = in.readInt();
     maxBytes = in.readLong();
     subscriptions = Wire.readVersions(in);
-    pending = new LinkedHashMap<>();
+    pending = null;
     List<PendingRequest> reqs = Wire.readRequests(in);
-    for (PendingRequest r : reqs) {
-      pending.put(r.stream(), r);
+    if (reqs != null) {
+      reqs.forEach(this::addPending);
     }
     attrs = in.readString();
   }

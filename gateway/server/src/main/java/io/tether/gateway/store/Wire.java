@@ -16,6 +16,14 @@ final class Wire {
   private Wire() {
   }
 
+  /**
+   * One shared instance per distinct value, for strings drawn from a small fixed set (node ids, presence states)
+   * that every deserialized record would otherwise carry its own copy of.
+   */
+  static String canonical(String s) {
+    return s == null ? null : s.intern();
+  }
+
   static void writeFrames(ObjectDataOutput out, Collection<StoredFrame> frames) throws IOException {
     out.writeInt(frames.size());
     for (StoredFrame f : frames) {
