@@ -17,7 +17,17 @@ public final class GatewayMain {
   private GatewayMain() {
   }
 
+  /**
+   * Hazelcast (and vertx-hazelcast through it) runs future callbacks on the common ForkJoin pool, or on a new thread
+   * per callback when that pool's parallelism is 1, which is its default on a 2-core machine. Set before anything
+   * touches the pool.
+   */
+  static final String COMMON_POOL_PARALLELISM = "java.util.concurrent.ForkJoinPool.common.parallelism";
+
   public static void main(String[] args) throws InterruptedException {
+    if (System.getProperty(COMMON_POOL_PARALLELISM) == null) {
+      System.setProperty(COMMON_POOL_PARALLELISM, String.valueOf(Math.max(4, Runtime.getRuntime().availableProcessors())));
+    }
     if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
       System.out.print(OptionsLoader.help());
       return;

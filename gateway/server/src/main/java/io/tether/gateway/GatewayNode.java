@@ -25,6 +25,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ForkJoinPool;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -55,6 +56,10 @@ public final class GatewayNode {
   /** Starts a node; fails with a clear message if the options are invalid or a port is taken. */
   public static Future<GatewayNode> start(GatewayOptions options) {
     GatewayOptions opts = new GatewayOptions(options).validate();
+    if (ForkJoinPool.getCommonPoolParallelism() < 2) {
+      LOG.warning("the common ForkJoin pool has parallelism " + ForkJoinPool.getCommonPoolParallelism()
+          + ": Hazelcast will start a thread per callback; run with -D" + GatewayMain.COMMON_POOL_PARALLELISM + "=4");
+    }
     // Joining the cluster blocks; do it on a thread of its own, never on an event loop.
     CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     Thread starter = new Thread(() -> {

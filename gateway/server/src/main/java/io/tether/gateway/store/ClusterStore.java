@@ -3,12 +3,14 @@ package io.tether.gateway.store;
 import com.hazelcast.cluster.Member;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -35,9 +37,23 @@ public final class ClusterStore {
     this.topics = hz.getMap(TOPICS);
   }
 
+  /**
+   * Completes on the caller's context. The Hazelcast callback runs right on the Hazelcast thread that completed the
+   * operation and only hands the result over: Hazelcast's default callback executor starts a new thread per
+   * callback when the common ForkJoin pool has parallelism 1 (any 2-core machine), which capped the store at a few
+   * thousand operations per second (docs/BENCHMARKS.md).
+   */
   private <T> Future<T> bridge(CompletionStage<T> stage) {
-    Context ctx = vertx.getOrCreateContext();
-    return Future.fromCompletionStage(stage, ctx);
+    Promise<T> promise = ((ContextInternal) vertx.getOrCreateContext()).promise();
+    stage.whenCompleteAsync((value, failure) -> {
+      if (failure == null) {
+        promise.complete(value);
+      } else {
+        promise.fail(failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+            : failure);
+      }
+    }, Runnable::run);
+    return promise.future();
   }
 
   // -- sessions -----------------------------------------------------------------------------------------------
