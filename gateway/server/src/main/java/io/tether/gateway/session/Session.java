@@ -89,6 +89,8 @@ public final class Session {
 
   /** Client request streams accepted and not yet answered → the request's seq. */
   private Map<Long, Long> openStreams;
+  /** Server-initiated requests sent to this client and not answered yet (bounded by maxPendingRequests). */
+  int openServerRequests;
   /** Topic → version of the last value this client was sent (or said it had). */
   private final Map<String, Long> subscriptions;
 

@@ -497,6 +497,12 @@ public final class SessionManager {
     }
     String json = Json.encode(body);
     return s.run(() -> {
+      if (s.openServerRequests >= options.getMaxPendingRequests()) {
+        return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 429,
+            "rate_limited: the client has " + s.openServerRequests + " requests open (max "
+                + options.getMaxPendingRequests() + ")"));
+      }
+      s.openServerRequests++;
       long stream = 2 * s.nextSeq();
       String key = sessionId + "/" + stream;
       Promise<Object> promise = promise();
@@ -513,7 +519,8 @@ public final class SessionManager {
             ? new ReplyException(ReplyFailure.RECIPIENT_FAILURE, r.code == ErrorCode.OVERFLOW ? 409 : 503,
             r.getMessage()) : e);
       });
-      return promise.future();
+      // The promise completes on this session's context (answer, failure or timeout).
+      return promise.future().onComplete(ar -> s.openServerRequests--);
     });
   }
 
