@@ -84,10 +84,6 @@ public final class ClusterStore {
     return bridge(sessions.submitToKey(sessionId, new OwnerOp()));
   }
 
-  public Future<SessionRecord> session(String sessionId) {
-    return bridge(sessions.getAsync(sessionId));
-  }
-
   /**
    * Expires every session detached longer than its window; completes with sessionId → clientId of those expired.
    * Partition-wide processing has no async form in Hazelcast 5.3, so it runs on a worker thread.

@@ -84,18 +84,6 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     return inSeq;
   }
 
-  public String endReason() {
-    return endReason;
-  }
-
-  public int frameCount() {
-    return frames.size();
-  }
-
-  public long bytes() {
-    return bytes;
-  }
-
   public Map<String, Long> subscriptions() {
     return subscriptions == null ? Map.of() : subscriptions;
   }
