@@ -38,6 +38,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> counters = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
+  private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
   private final Timer flushTimer;
   private final DistributionSummary flushFrames;
   private final Counter replayed;
@@ -147,8 +148,8 @@ public final class GatewayMetrics {
 
   public void request(long nanos, String outcome) {
     if (registry != null) {
-      Timer.builder(REQUEST_DURATION).tag("outcome", outcome).publishPercentiles(0.5, 0.99)
-          .description("Client requests from receipt to response").register(registry)
+      requestTimers.computeIfAbsent(outcome, o -> Timer.builder(REQUEST_DURATION).tag("outcome", o)
+              .publishPercentiles(0.5, 0.99).description("Client requests from receipt to response").register(registry))
           .record(nanos, TimeUnit.NANOSECONDS);
     }
   }

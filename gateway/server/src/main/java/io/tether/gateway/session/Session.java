@@ -500,8 +500,9 @@ public final class Session {
         }
       }
       if (detaching) {
-        mgr.stateChanged(this, SessionState.DETACHED);
+        // Forget it here first: whoever reacts to the DETACHED event finds the node already let go.
         mgr.detached(this);
+        mgr.stateChanged(this, SessionState.DETACHED);
         detachPromise.complete();
       } else if (dirty()) {
         flush();

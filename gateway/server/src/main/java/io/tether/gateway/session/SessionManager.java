@@ -669,11 +669,6 @@ public final class SessionManager {
     });
   }
 
-  /** Local sessions, for drain and diagnostics. */
-  public Collection<Session> localSessions() {
-    return sessions.values();
-  }
-
   /** Resolves a client id to its current session id (null if it has none that is not closed). */
   public Future<String> sessionOf(String clientId) {
     Session local = byClient.get(clientId);

@@ -22,7 +22,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
@@ -116,8 +115,6 @@ class ClusterResumeTest {
         .compose(v -> relay.dropAll())
         .compose(v -> detached.future())
         .eventually(consumer::unregister)
-        .compose(v -> waitUntil(vertx, "node A lets go of the detached session",
-            () -> nodeA.sessions().localSessions().stream().noneMatch(s -> s.id().equals(sessionId))))
         .map(v -> new Cut(c, sessionId, c.resumeToken()));
   }
 
@@ -144,25 +141,6 @@ class ClusterResumeTest {
     JsonArray a = new JsonArray();
     IntStream.rangeClosed(from, to).forEach(n -> a.add(new JsonObject().put("n", n)));
     return a;
-  }
-
-  /** Waits, polling every 10 ms for up to 5 s, until {@code condition} holds. */
-  private static Future<Void> waitUntil(Vertx vertx, String description, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    Promise<Void> done = Promise.promise();
-    poll(vertx, description, condition, deadline, done);
-    return done.future();
-  }
-
-  private static void poll(Vertx vertx, String description, BooleanSupplier condition, long deadline,
-      Promise<Void> done) {
-    if (condition.getAsBoolean()) {
-      done.complete();
-    } else if (System.nanoTime() > deadline) {
-      done.fail(new AssertionError("timed out waiting until " + description));
-    } else {
-      vertx.setTimer(10, id -> poll(vertx, description, condition, deadline, done));
-    }
   }
 
   /** Ping, then wait for the pong: every frame the server sent before answering has arrived by then. */
