@@ -52,9 +52,11 @@ public final class GatewayMain {
       System.exit(1);
       return;
     }
+    // SIGTERM / SIGINT: drain (clients move to other nodes), then leave the cluster.
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
-        node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        node.drain().toCompletionStage().toCompletableFuture()
+            .get(options.getDrainTimeoutMs() + 30_000, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         System.err.println("tether: unclean stop: " + e.getMessage());
       }

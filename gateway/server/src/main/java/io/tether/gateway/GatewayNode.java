@@ -23,6 +23,7 @@ import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ForkJoinPool;
@@ -43,6 +44,7 @@ public final class GatewayNode {
   private final Vertx vertx;
   private final SessionManager sessions;
   private volatile boolean serving;
+  private volatile Future<Void> stopping;
   private int port;
   private int managementPort;
 
@@ -60,11 +62,13 @@ public final class GatewayNode {
       LOG.warning("the common ForkJoin pool has parallelism " + ForkJoinPool.getCommonPoolParallelism()
           + ": Hazelcast will start a thread per callback; run with -D" + GatewayMain.COMMON_POOL_PARALLELISM + "=4");
     }
+    // Unique to this start: a node restarted under the same name is another owner than the process that died.
+    String instance = opts.getNodeId() + "~" + UUID.randomUUID().toString().substring(0, 8);
     // Joining the cluster blocks; do it on a thread of its own, never on an event loop.
     CompletableFuture<HazelcastInstance> member = new CompletableFuture<>();
     Thread starter = new Thread(() -> {
       try {
-        member.complete(Hazelcast.newHazelcastInstance(HazelcastSetup.config(opts)));
+        member.complete(Hazelcast.newHazelcastInstance(HazelcastSetup.config(opts, instance)));
       } catch (Throwable t) {
         member.completeExceptionally(t);
       }
@@ -93,7 +97,7 @@ public final class GatewayNode {
           })
           .onSuccess(vertx -> {
             GatewayMetrics metrics = new GatewayMetrics(registry);
-            SessionManager mgr = new SessionManager(vertx, opts, new ClusterStore(vertx, hz), metrics);
+            SessionManager mgr = new SessionManager(vertx, opts, instance, new ClusterStore(vertx, hz), metrics);
             GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
             node.deploy(registry).onComplete(ar -> {
               if (ar.succeeded()) {
@@ -110,14 +114,19 @@ public final class GatewayNode {
   }
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
-    ManagementServer management = new ManagementServer(sessions, registry, () -> serving,
+    ManagementServer management = new ManagementServer(sessions, registry, this::status,
         () -> hazelcast.getCluster().getMembers().size());
-    Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend()) : Future.succeededFuture();
-    return vertx.deployVerticle(new EventBusBridge(sessions))
+    boolean gateway = !options.isBackendOnly();
+    Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend(gateway)) : Future.succeededFuture();
+    sessions.watchCluster();
+    return (gateway ? vertx.deployVerticle(new EventBusBridge(sessions)) : Future.succeededFuture())
         .compose(id -> backends)
         .compose(id -> vertx.deployVerticle(management))
         .compose(id -> {
           managementPort = management.actualPort();
+          if (!gateway) {
+            return Future.succeededFuture();
+          }
           // One deployment of N instances: they share the port, including a random one (port 0).
           List<ClientEndpointVerticle> endpoints = new CopyOnWriteArrayList<>();
           return vertx.deployVerticle(() -> {
@@ -134,14 +143,41 @@ public final class GatewayNode {
           long sweep = Math.max(250, Math.min(options.getResumeWindowMs() / 4, 30_000));
           vertx.setPeriodic(sweep, id -> sessions.expireDetached());
           serving = true;
-          LOG.info(() -> "Tether node " + options.getNodeId() + " serving ws://" + options.getHost() + ":" + port
-              + ClientEndpointVerticle.PATH + ", management http://" + options.getManagementHost() + ":"
-              + managementPort + (options.isDemo() ? ", demo backend on" : ""));
+          LOG.info(() -> options.isBackendOnly()
+              ? "Tether backend member " + options.getNodeId() + " joined the cluster, management http://"
+                  + options.getManagementHost() + ":" + managementPort + (options.isDemo() ? ", demo backend on" : "")
+              : "Tether node " + options.getNodeId() + " serving ws://" + options.getHost() + ":" + port
+                  + ClientEndpointVerticle.PATH + ", management http://" + options.getManagementHost() + ":"
+                  + managementPort + (options.isDemo() ? ", demo backend on" : ""));
           return null;
         });
   }
 
-  /** Leaves the cluster and releases everything. Sockets are closed; sessions stay resumable on other nodes. */
+  /** What /health reports: UP while serving, DRAINING during a graceful stop, DOWN otherwise. */
+  private String status() {
+    if (sessions.draining()) {
+      return "DRAINING";
+    }
+    return serving ? "UP" : "DOWN";
+  }
+
+  /**
+   * Graceful stop (SIGTERM): /health turns 503 so the load balancer stops sending clients, new sockets are refused,
+   * every client is told to reconnect elsewhere; the node waits until its sessions have moved and the requests it
+   * forwarded are answered (at most the drain timeout), then leaves the cluster, letting Hazelcast migrate its
+   * partitions first.
+   */
+  public Future<Void> drain() {
+    if (stopping == null) {
+      stopping = sessions.drain(options.getDrainTimeoutMs()).eventually(this::stop);
+    }
+    return stopping;
+  }
+
+  /**
+   * Leaves the cluster and releases everything at once. Sockets are closed without notice; their sessions stay
+   * resumable on other nodes.
+   */
   public Future<Void> stop() {
     serving = false;
     return vertx.close().eventually(() -> {

@@ -41,7 +41,7 @@ public final class EventBusBridge extends VerticleBase {
         bus.<Object>consumer(REQUEST, this::request).completion(),
         bus.<Object>consumer(PUBLISH, this::publish).completion(),
         bus.<Object>consumer(PRESENCE, this::presence).completion(),
-        bus.<JsonObject>consumer(SessionManager.nodeAddress(mgr.nodeId()), m -> mgr.onNodeMessage(m.body())
+        bus.<JsonObject>consumer(SessionManager.nodeAddress(mgr.instance()), m -> mgr.onNodeMessage(m.body())
             .onSuccess(m::reply)
             .onFailure(e -> {
               var failure = SessionManager.asReplyFailure(e);

@@ -28,6 +28,7 @@ public class GatewayOptions {
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
   public static final int DEFAULT_BACKUP_COUNT = 1;
   public static final List<String> DEFAULT_ALLOWED_TOPICS = List.of("*");
+  public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -50,6 +51,8 @@ public class GatewayOptions {
   private List<String> allowedAddresses = new ArrayList<>();
   private List<String> allowedTopics = new ArrayList<>(DEFAULT_ALLOWED_TOPICS);
   private boolean demo;
+  private boolean backendOnly;
+  private long drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS;
   private int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   public GatewayOptions() {
@@ -89,7 +92,8 @@ public class GatewayOptions {
         .put("maxPendingRequests", maxPendingRequests).put("requestTimeoutMs", requestTimeoutMs)
         .put("allowedAddresses", new JsonArray(new ArrayList<>(allowedAddresses)))
         .put("allowedTopics", new JsonArray(new ArrayList<>(allowedTopics)))
-        .put("demo", demo).put("instances", instances);
+        .put("demo", demo).put("backendOnly", backendOnly).put("drainTimeoutMs", drainTimeoutMs)
+        .put("instances", instances);
   }
 
   /** Checks every bound; the message names the option and the accepted range. */
@@ -107,6 +111,7 @@ public class GatewayOptions {
     require(maxPendingRequests >= 1, "maxPendingRequests must be at least 1");
     require(requestTimeoutMs >= 100, "requestTimeoutMs must be at least 100");
     require(backupCount >= 0 && backupCount <= 6, "backupCount must be between 0 and 6");
+    require(drainTimeoutMs >= 0 && drainTimeoutMs <= 3_600_000, "drainTimeoutMs must be between 0 and 3600000");
     require(instances >= 1 && instances <= 256, "instances must be between 1 and 256");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
     for (String m : members) {
@@ -178,6 +183,10 @@ public class GatewayOptions {
   public GatewayOptions setAllowedTopics(List<String> t) { this.allowedTopics = new ArrayList<>(t); return this; }
   public boolean isDemo() { return demo; }
   public GatewayOptions setDemo(boolean demo) { this.demo = demo; return this; }
+  public boolean isBackendOnly() { return backendOnly; }
+  public GatewayOptions setBackendOnly(boolean backendOnly) { this.backendOnly = backendOnly; return this; }
+  public long getDrainTimeoutMs() { return drainTimeoutMs; }
+  public GatewayOptions setDrainTimeoutMs(long drainTimeoutMs) { this.drainTimeoutMs = drainTimeoutMs; return this; }
   public int getInstances() { return instances; }
   public GatewayOptions setInstances(int instances) { this.instances = instances; return this; }
 }

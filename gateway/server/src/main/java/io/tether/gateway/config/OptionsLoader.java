@@ -94,6 +94,10 @@ public final class OptionsLoader {
       spec("instances", "client endpoint verticle instances (default: number of cores)",
           (o, v) -> o.setInstances(Integer.parseInt(v))),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
+      spec("backend-only", "join the cluster as a backend member: no client port, no gateway.* addresses; with --demo "
+          + "it serves the demo backend to clients of every gateway node", (o, v) -> o.setBackendOnly(bool(v))),
+      spec("drain-timeout-ms", "on SIGTERM, how long the node waits for its clients to move before leaving "
+          + "(default 30000)", (o, v) -> o.setDrainTimeoutMs(Long.parseLong(v))),
       spec("config", "JSON file with any of these options (camelCase keys)", (o, v) -> { }));
 
   private static final Map<String, Spec> BY_JSON_KEY =
@@ -137,7 +141,7 @@ public final class OptionsLoader {
         throw new IllegalArgumentException("unknown option '" + arg + "' (see --help)");
       }
       if (value == null) {
-        boolean isFlag = spec.jsonKey().equals("demo");
+        boolean isFlag = spec.jsonKey().equals("demo") || spec.jsonKey().equals("backendOnly");
         if (isFlag) {
           value = "true";
         } else if (i + 1 < args.length) {

@@ -10,7 +10,9 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The demo backend (docs/PROTOCOL.md §9), deployed with {@code --demo}. It uses only the public event-bus API of
@@ -24,12 +26,30 @@ public final class DemoBackend extends VerticleBase {
   static final int MAX_PUSH_COUNT = 1_000_000;
   /** How long demo.push keeps retrying while the client's buffer is full (it waits for the client's acks). */
   static final long PUSH_PATIENCE_MS = 30_000;
+  /** Request ids remembered for de-duplication (docs/ARCHITECTURE.md "Crash recovery"). */
+  static final int REMEMBERED_REQUESTS = 10_000;
+
   /**
-   * The demo runs inside a gateway node, so it talks to that node's bridge; the event bus would otherwise pick any
-   * node's bridge in turn, and that node would have to forward to the session's node. A backend in its own
-   * process sends without this option and any gateway node routes for it.
+   * Inside a gateway node the demo talks to that node's bridge; the event bus would otherwise pick any node's bridge
+   * in turn, and that node would have to forward to the session's node. As a backend in its own process
+   * ({@code --backend-only}) it sends cluster-wide and any gateway node routes for it.
    */
-  private static final DeliveryOptions LOCAL_GATEWAY = new DeliveryOptions().setLocalOnly(true);
+  private final DeliveryOptions gateway;
+  /**
+   * gateway.requestId → the outcome of that request. A request the gateway dispatches again after a node crash
+   * carries the same id: it joins the first execution instead of pushing everything twice. Bounded, oldest first.
+   */
+  private final Map<String, Future<?>> seen = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Future<?>> eldest) {
+      return size() > REMEMBERED_REQUESTS;
+    }
+  };
+
+  /** @param insideGateway true when deployed in a gateway node (talk to its own bridge) */
+  public DemoBackend(boolean insideGateway) {
+    this.gateway = new DeliveryOptions().setLocalOnly(insideGateway);
+  }
 
   @Override
   public Future<?> start() {
@@ -44,6 +64,25 @@ public final class DemoBackend extends VerticleBase {
 
   private static JsonObject body(Message<JsonObject> m) {
     return m.body() == null ? new JsonObject() : m.body();
+  }
+
+  /**
+   * Runs {@code work} once per gateway.requestId: a re-dispatched request gets the outcome of the first execution
+   * (waiting for it if it is still running). A failed execution is forgotten, so a retry runs again.
+   */
+  private Future<?> once(Message<JsonObject> m, java.util.function.Supplier<Future<?>> work) {
+    String requestId = m.headers().get(SessionManager.HEADER_REQUEST_ID);
+    if (requestId == null) {
+      return work.get();
+    }
+    Future<?> earlier = seen.get(requestId);
+    if (earlier != null) {
+      return earlier;
+    }
+    Future<?> result = work.get();
+    seen.put(requestId, result);
+    result.onFailure(e -> seen.remove(requestId, result));
+    return result;
   }
 
   private static void relay(Message<JsonObject> m, Future<?> result) {
@@ -70,8 +109,8 @@ public final class DemoBackend extends VerticleBase {
       m.fail(400, "to is required when the caller is not a client");
       return;
     }
-    long deadline = System.currentTimeMillis() + PUSH_PATIENCE_MS;
-    relay(m, pushBatch(to, qos, 1, count, deadline).map(v -> new JsonObject().put("sent", count)));
+    relay(m, once(m, () -> pushBatch(to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
+        .map(v -> new JsonObject().put("sent", count))));
   }
 
   private Future<Void> pushBatch(String to, int qos, int from, int count, long deadline) {
@@ -84,12 +123,13 @@ public final class DemoBackend extends VerticleBase {
       bodies.add(new JsonObject().put("n", n));
     }
     JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies);
-    return vertx.eventBus().request(EventBusBridge.SEND, send, LOCAL_GATEWAY).transform(ar -> {
+    return vertx.eventBus().request(EventBusBridge.SEND, send, gateway).transform(ar -> {
       if (ar.succeeded()) {
         return pushBatch(to, qos, until + 1, count, deadline);
       }
-      // 409: the client's buffer is full. Wait for its acks to make room, within our patience.
-      if (ar.cause() instanceof ReplyException re && re.failureCode() == 409
+      // 409: the client's buffer is full; wait for its acks to make room. 503: the session is between nodes (its
+      // node just left the cluster, or it is moving); try again. Both within our patience.
+      if (ar.cause() instanceof ReplyException re && (re.failureCode() == 409 || re.failureCode() == 503)
           && System.currentTimeMillis() < deadline) {
         return vertx.timer(20).compose(v -> pushBatch(to, qos, from, count, deadline));
       }
@@ -98,7 +138,7 @@ public final class DemoBackend extends VerticleBase {
   }
 
   private void publish(Message<JsonObject> m) {
-    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m), LOCAL_GATEWAY).map(r -> r.body()));
+    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m), gateway).map(r -> r.body()));
   }
 
   /** {@code {"id":…}}: pushes related resources {@code a} and {@code b} on the request's stream, then answers. */
@@ -110,13 +150,15 @@ public final class DemoBackend extends VerticleBase {
       m.fail(400, "demo.related must be called by a client");
       return;
     }
-    Future<?> done = Future.succeededFuture();
-    for (String label : List.of("a", "b")) {
-      JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
-          .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label));
-      done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send, LOCAL_GATEWAY));
-    }
-    relay(m, done.map(v -> new JsonObject().put("id", id)));
+    relay(m, once(m, () -> {
+      Future<?> done = Future.succeededFuture();
+      for (String label : List.of("a", "b")) {
+        JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
+            .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label));
+        done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send, gateway));
+      }
+      return done.map(v -> new JsonObject().put("id", id));
+    }));
   }
 
   /** {@code {"body":…}}: asks the caller {@code demo.question} and answers with the client's reply. */
@@ -128,6 +170,6 @@ public final class DemoBackend extends VerticleBase {
     }
     JsonObject question = new JsonObject().put("sessionId", sessionId).put("address", "demo.question")
         .put("body", body(m).getValue("body"));
-    relay(m, vertx.eventBus().request(EventBusBridge.REQUEST, question, LOCAL_GATEWAY).map(r -> r.body()));
+    relay(m, once(m, () -> vertx.eventBus().request(EventBusBridge.REQUEST, question, gateway).map(r -> r.body())));
   }
 }

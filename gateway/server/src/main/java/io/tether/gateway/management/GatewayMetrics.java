@@ -30,6 +30,10 @@ public final class GatewayMetrics {
   public static final String STORE_FLUSH_FRAMES = "tether_store_flush_frames";
   public static final String ERRORS = "tether_errors";
   public static final String VOLATILE_DROPPED = "tether_volatile_dropped";
+  /** Client requests dispatched again because the node that forwarded them left the cluster. */
+  public static final String REDISPATCHED = "tether_requests_redispatched";
+  /** Sessions detached in the store because their node left the cluster (counted by the member that did it). */
+  public static final String ORPHANED = "tether_sessions_orphaned";
 
   /** Metrics that record nothing, for components used without a registry. */
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
@@ -115,6 +119,16 @@ public final class GatewayMetrics {
 
   public void resumeFailed(String reason) {
     count(RESUMES, "result", reason);
+  }
+
+  public void redispatched() {
+    count(REDISPATCHED, "reason", "node_left");
+  }
+
+  public void orphaned(int sessions) {
+    for (int i = 0; i < sessions; i++) {
+      count(ORPHANED, "reason", "node_left");
+    }
   }
 
   public void error(String code) {

@@ -8,8 +8,8 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * The management port (docs/PROTOCOL.md §10): {@code GET /health}, {@code GET /metrics} (Prometheus text) and
@@ -21,15 +21,15 @@ public final class ManagementServer extends VerticleBase {
 
   private final SessionManager mgr;
   private final PrometheusMeterRegistry registry;
-  private final BooleanSupplier serving;
+  private final Supplier<String> status;
   private final IntSupplier clusterMembers;
   private HttpServer server;
 
-  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, BooleanSupplier serving,
+  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, Supplier<String> status,
       IntSupplier clusterMembers) {
     this.mgr = mgr;
     this.registry = registry;
-    this.serving = serving;
+    this.status = status;
     this.clusterMembers = clusterMembers;
   }
 
@@ -49,8 +49,9 @@ public final class ManagementServer extends VerticleBase {
   private void handle(HttpServerRequest req) {
     String path = req.path();
     if (req.method().name().equals("GET") && path.equals("/health")) {
-      boolean up = serving.getAsBoolean();
-      json(req, up ? 200 : 503, new JsonObject().put("status", up ? "UP" : "DOWN").put("node", mgr.nodeId())
+      String state = status.get();
+      json(req, "UP".equals(state) ? 200 : 503, new JsonObject().put("status", state).put("node", mgr.nodeId())
+          .put("role", mgr.options().isBackendOnly() ? "backend" : "gateway")
           .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt()));
     } else if (req.method().name().equals("GET") && path.equals("/metrics")) {
       req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());

@@ -41,10 +41,17 @@ public final class Session {
   /** Raised when a frame cannot be accepted for sending; {@code code} maps to the event-bus failure. */
   public static final class SendRefused extends RuntimeException {
     public final ErrorCode code;
+    /** The session is between nodes (moving, or its node just left): the same send may succeed in a moment. */
+    public final boolean retryable;
 
     SendRefused(ErrorCode code, String message) {
+      this(code, message, false);
+    }
+
+    SendRefused(ErrorCode code, String message, boolean retryable) {
       super(message, null, false, false);
       this.code = code;
+      this.retryable = retryable;
     }
   }
 
@@ -89,6 +96,11 @@ public final class Session {
 
   /** Client request streams accepted and not yet answered → the request's seq. */
   private Map<Long, Long> openStreams;
+  /**
+   * Unanswered requests that another node (or an earlier start of this one) dispatched, by stream: if that node
+   * leaves the cluster before the reply comes, this session dispatches them again. Null while there is none.
+   */
+  private Map<Long, PendingRequest> dispatchedElsewhere;
   /** Server-initiated requests sent to this client and not answered yet (bounded by maxPendingRequests). */
   int openServerRequests;
   /** Topic → version of the last value this client was sent (or said it had). */
@@ -110,6 +122,12 @@ public final class Session {
     this.subscriptions = new HashMap<>(subscriptions);
     for (PendingRequest p : pending) {
       openStreams().put(p.stream(), p.seq());
+      if (!mgr.instance.equals(p.node())) {
+        if (dispatchedElsewhere == null) {
+          dispatchedElsewhere = new HashMap<>(4);
+        }
+        dispatchedElsewhere.put(p.stream(), p);
+      }
     }
     this.lastHeard = System.currentTimeMillis();
   }
@@ -226,7 +244,8 @@ public final class Session {
       Frame.ErrorInfo problem = mgr.checkRequest(r, openStreams == null ? Map.of() : openStreams);
       if (problem == null) {
         openStreams().put(r.stream(), r.seq());
-        pending().add(new PendingRequest(r.seq(), r.stream(), r.address(), r.body() == null ? null : r.body().json()));
+        pending().add(new PendingRequest(r.seq(), r.stream(), r.address(), r.body() == null ? null : r.body().json(),
+            mgr.instance));
       }
       return problem;
     }
@@ -369,6 +388,10 @@ public final class Session {
     if (completesStream > 0 && isOpen(completesStream)) {
       openStreams.remove(completesStream);
       pendingRemove().add(completesStream);
+      if (dispatchedElsewhere != null && dispatchedElsewhere.remove(completesStream) != null
+          && dispatchedElsewhere.isEmpty()) {
+        dispatchedElsewhere = null;
+      }
     }
     scheduleFlush();
     return promise.future();
@@ -617,6 +640,44 @@ public final class Session {
         t.close(CloseCodes.NORMAL, reason);
       }
     });
+  }
+
+  /**
+   * A cluster member left: requests it dispatched for this session will never be answered by it, so they are
+   * dispatched again from here (same request id) and the store records this node as their dispatcher.
+   */
+  void dispatcherLeft(String dead) {
+    if (dispatchedElsewhere == null || !state.attached()) {
+      return;
+    }
+    List<PendingRequest> again = new ArrayList<>();
+    dispatchedElsewhere.values().removeIf(p -> {
+      if (dead.equals(p.node())) {
+        again.add(p);
+        return true;
+      }
+      return false;
+    });
+    if (dispatchedElsewhere.isEmpty()) {
+      dispatchedElsewhere = null;
+    }
+    for (PendingRequest p : again) {
+      if (isOpen(p.stream())) {
+        pending().add(p.dispatchedBy(mgr.instance));
+        mgr.redispatch(this, p);
+      }
+    }
+    scheduleFlush();
+  }
+
+  /** The node is shutting down and the client did not move in time: close its socket and store the session. */
+  Future<Void> leave() {
+    Transport t = transport;
+    Future<Void> detached = detach();
+    if (t != null) {
+      t.close(CloseCodes.GOING_AWAY, "node shutting down");
+    }
+    return detached;
   }
 
   /** Socket closed under an attached session. */

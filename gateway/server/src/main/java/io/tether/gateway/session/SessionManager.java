@@ -76,7 +76,17 @@ public final class SessionManager {
   final ClusterStore store;
   final GatewayMetrics metrics;
   final FrameCodec codec;
+  /** The node's name, as configured: in welcome/resumed frames, presence records and logs. */
   final String nodeId;
+  /**
+   * This process's identity in the cluster: the node id plus a suffix unique to this start, so that a node restarted
+   * under the same name is a different owner and dispatcher than the process that died (session ownership, routing
+   * address, pending requests).
+   */
+  final String instance;
+  private volatile boolean draining;
+  /** Client requests forwarded to backends by this node whose reply has not come back yet. */
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private final AddressPolicy addresses;
   private final AddressPolicy topics;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -85,13 +95,15 @@ public final class SessionManager {
   private final Map<String, Set<Session>> subscribers = new ConcurrentHashMap<>();
   private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
 
-  public SessionManager(Vertx vertx, GatewayOptions options, ClusterStore store, GatewayMetrics metrics) {
+  public SessionManager(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
+      GatewayMetrics metrics) {
     this.vertx = vertx;
     this.options = options;
     this.store = store;
     this.metrics = metrics;
     this.codec = new FrameCodec(options.getMaxFrameBytes());
     this.nodeId = options.getNodeId();
+    this.instance = instance;
     this.addresses = new AddressPolicy(options.effectiveAllowedAddresses());
     this.topics = new AddressPolicy(options.getAllowedTopics());
     metrics.sessionGauge("ONLINE", sessions, m -> count(m.values(), SessionState.ONLINE));
@@ -119,6 +131,15 @@ public final class SessionManager {
     return nodeId;
   }
 
+  /** This process's cluster identity (see {@link #instance}). */
+  public String instance() {
+    return instance;
+  }
+
+  public boolean draining() {
+    return draining;
+  }
+
   public int localSessionCount() {
     return sessions.size();
   }
@@ -137,7 +158,7 @@ public final class SessionManager {
     String token = Tokens.resumeToken();
     String attrs = hello.attrs() == null ? null : hello.attrs().json();
     long now = System.currentTimeMillis();
-    SessionRecord record = SessionRecord.create(hello.clientId(), Tokens.hash(token), nodeId,
+    SessionRecord record = SessionRecord.create(hello.clientId(), Tokens.hash(token), instance,
         options.getResumeWindowMs(), options.getBufferMaxFrames(), options.getBufferMaxBytes(), attrs);
     return store.create(sessionId, record)
         .compose(v -> store.presence(hello.clientId(), PresenceOp.claim(sessionId, nodeId, attrs, now)))
@@ -146,6 +167,9 @@ public final class SessionManager {
           sessions.put(sessionId, s);
           byClient.put(s.clientId, s);
           s.send(new Frame.Welcome(sessionId, token, options.getHeartbeatMs(), options.getResumeWindowMs(), nodeId));
+          if (draining) {
+            s.send(new Frame.Reconnect("shutdown"));
+          }
           metrics.transition(SessionState.ONLINE.name());
           publishPresence(hello.clientId(), sessionId, SessionState.ONLINE.name());
           if (previous != null && !sessionId.equals(previous.sessionId()) && !"CLOSED".equals(previous.state())) {
@@ -163,7 +187,8 @@ public final class SessionManager {
     String sessionId = resume.sessionId();
     String token = Tokens.resumeToken();
     long now = System.currentTimeMillis();
-    ResumeOp op = new ResumeOp(Tokens.hash(resume.resumeToken()), Tokens.hash(token), nodeId, resume.lastSeq(), now);
+    ResumeOp op = new ResumeOp(Tokens.hash(resume.resumeToken()), Tokens.hash(token), instance, resume.lastSeq(), now,
+        store.liveNodes());
     return store.resume(sessionId, op).compose(outcome -> {
       if (outcome.failure() != null) {
         metrics.resumeFailed(outcome.failure().wire());
@@ -181,13 +206,20 @@ public final class SessionManager {
           return Future.succeededFuture();
         });
       }
-      if (outcome.previousOwner() != null && !nodeId.equals(outcome.previousOwner())) {
+      if (outcome.previousOwner() != null && !instance.equals(outcome.previousOwner())) {
         // The store already refuses the old owner's writes; this makes it drop the socket now, not at its next write.
         forward(outcome.previousOwner(), new JsonObject().put("op", "fence").put("sessionId", sessionId)
             .put("epoch", outcome.epoch()).put("hops", 1));
       }
       s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), nodeId));
       s.replay(outcome.missed());
+      // Requests acknowledged by a node that has since left the cluster: nobody waits for their replies any more.
+      for (io.tether.gateway.store.PendingRequest p : outcome.redispatch()) {
+        redispatch(s, p);
+      }
+      if (draining) {
+        s.send(new Frame.Reconnect("shutdown"));
+      }
       metrics.resumed();
       metrics.transition(SessionState.ONLINE.name());
       updatePresence(outcome.clientId(), sessionId, SessionState.ONLINE.name(), null);
@@ -265,8 +297,11 @@ public final class SessionManager {
   private Future<Long> forwardOrAppendAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
       long completesStream, int hops, java.util.function.Supplier<JsonObject> forwardOp) {
     return store.owner(sessionId).compose(owner -> {
-      if (owner != null && !nodeId.equals(owner)) {
-        return forward(owner, forwardOp.get()).map(reply -> ((JsonObject) reply).getLong("seq"));
+      if (owner != null && !instance.equals(owner)) {
+        return forward(owner, forwardOp.get()).<Long>map(reply -> ((JsonObject) reply).getLong("seq"))
+            .recover(e -> retryable(e) && hops < MAX_HOPS
+                ? forwardOrAppendAll(sessionId, builds, completesStream, hops + 1, forwardOp)
+                : Future.failedFuture(e));
       }
       Future<Long> chain = Future.succeededFuture(0L);
       for (LongFunction<? extends Frame.Reliable> build : builds) {
@@ -301,9 +336,10 @@ public final class SessionManager {
       if (outcome.owner() == null) {
         return Future.succeededFuture(outcome.seq());
       }
-      if (nodeId.equals(outcome.owner())) {
+      if (instance.equals(outcome.owner())) {
         if (attempt >= 5) {
-          return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session is moving; try again"));
+          return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session is moving; try again",
+              true));
         }
         // Attached here a moment ago and detaching, or attaching right now: look again shortly.
         return vertx.timer(5L << attempt).compose(v -> sessions.containsKey(sessionId)
@@ -312,22 +348,48 @@ public final class SessionManager {
       }
       return forward(outcome.owner(), new JsonObject().put("op", "deliver").put("sessionId", sessionId)
           .put("frames", new JsonArray().add(text)).put("completesStream", completesStream).put("hops", hops + 1))
-          .map(reply -> ((JsonObject) reply).getLong("seq"));
+          .<Long>map(reply -> ((JsonObject) reply).getLong("seq"))
+          .recover(e -> retryable(e) && hops < MAX_HOPS
+              ? appendToStore(sessionId, build, completesStream, attempt, hops + 1)
+              : Future.failedFuture(e));
     });
   }
 
-  /** Sends an operation to the node a session is attached to (docs/ARCHITECTURE.md "Routing"). */
+  /**
+   * Sends an operation to the node a session is attached to (docs/ARCHITECTURE.md "Routing"). If that node is no
+   * longer a cluster member, the session is detached in the store at once (its node cannot do it any more) and the
+   * failure is retryable: the caller's next attempt buffers in the store.
+   */
   private Future<Object> forward(String owner, JsonObject op) {
     if (op.getInteger("hops", 0) > MAX_HOPS) {
-      return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session keeps moving; try again"));
+      return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session keeps moving; try again",
+          true));
     }
     return vertx.eventBus().request(nodeAddress(owner), op,
             new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs() + 5_000))
         .map(m -> m.body())
-        .recover(e -> e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-            ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
-                "the session's node " + owner + " is unreachable"))
-            : Future.failedFuture(e));
+        .recover(e -> {
+          if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
+            return Future.failedFuture(e); // the owner answered: its verdict stands
+          }
+          if (store.liveNodes().contains(owner)) {
+            return Future.failedFuture(e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+                ? new Session.SendRefused(ErrorCode.NO_HANDLER, "the session's node " + owner + " is unreachable",
+                true) : e);
+          }
+          String sessionId = op.getString("sessionId");
+          return store.orphan(sessionId, owner, System.currentTimeMillis()).compose(clientId -> {
+            if (clientId != null) {
+              sessionOrphaned(sessionId, clientId);
+            }
+            return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
+                "the session's node " + owner + " left the cluster; try again", true));
+          });
+        });
+  }
+
+  private static boolean retryable(Throwable e) {
+    return e instanceof Session.SendRefused r && r.retryable;
   }
 
   /** An operation forwarded by another node for a session that was attached here when it was sent. */
@@ -382,7 +444,7 @@ public final class SessionManager {
     if (s != null) {
       return s.run(() -> Future.succeededFuture(s.sendVolatile(push)));
     }
-    return store.owner(sessionId).compose(owner -> owner == null || nodeId.equals(owner)
+    return store.owner(sessionId).compose(owner -> owner == null || instance.equals(owner)
         ? Future.succeededFuture(false)
         : forward(owner, new JsonObject().put("op", "volatile").put("sessionId", sessionId)
             .put("frame", codec.encode(push)).put("hops", 1)).map(Boolean.TRUE::equals));
@@ -392,6 +454,82 @@ public final class SessionManager {
     deliver(sessionId, seq -> response.withSeq(seq), stream).onFailure(e ->
         LOG.log(Level.WARNING, "response on stream " + stream + " for session " + Tokens.redact(sessionId)
             + " could not be buffered: " + e.getMessage()));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // A node left the cluster; this node drains (docs/ARCHITECTURE.md "Crash recovery", "Drain")
+
+  /** Starts watching the cluster: when a member leaves, its sessions and its unanswered requests are taken care of. */
+  public void watchCluster() {
+    store.onNodeLeft(dead -> vertx.runOnContext(v -> nodeLeft(dead)));
+  }
+
+  private void nodeLeft(String dead) {
+    LOG.info(() -> "cluster member " + dead + " left");
+    if (store.isOldestMember()) {
+      store.orphan(dead, System.currentTimeMillis()).onSuccess(orphans -> {
+        metrics.orphaned(orphans.size());
+        orphans.forEach(this::sessionOrphaned);
+      }).onFailure(e -> LOG.log(Level.WARNING, "could not detach the sessions of " + dead, e));
+    }
+    for (Session s : sessions.values()) {
+      s.run(() -> {
+        s.dispatcherLeft(dead);
+        return Future.succeededFuture();
+      });
+    }
+  }
+
+  /** The session's node left without detaching it; the store now says DETACHED, and so does presence. */
+  private void sessionOrphaned(String sessionId, String clientId) {
+    metrics.transition(SessionState.DETACHED.name());
+    store.presence(clientId, PresenceOp.update(sessionId, SessionState.DETACHED.name(), null, null,
+        System.currentTimeMillis()));
+    vertx.eventBus().publish(PRESENCE_EVENTS, new JsonObject().put("clientId", clientId).put("sessionId", sessionId)
+        .put("state", SessionState.DETACHED.name()).put("node", null).put("at", System.currentTimeMillis()));
+  }
+
+  /** Dispatches an acknowledged request again, with its original request id, from this node. */
+  void redispatch(Session s, io.tether.gateway.store.PendingRequest p) {
+    metrics.redispatched();
+    LOG.fine(() -> "re-dispatching request " + Tokens.redact(s.id) + ":" + p.seq() + " to " + p.address());
+    forward(s, new Frame.Request(p.seq(), p.stream(), p.address(), p.body() == null ? null : RawJson.of(p.body())));
+  }
+
+  /**
+   * Graceful drain: tells every client to reconnect elsewhere, refuses new sockets, and completes when the node's
+   * sessions have moved and the backend requests it forwarded have been answered, or when {@code timeoutMs} ran out;
+   * sessions still here then are detached (stored), so they resume anywhere.
+   */
+  public Future<Void> drain(long timeoutMs) {
+    draining = true;
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    Set<String> told = ConcurrentHashMap.newKeySet();
+    Promise<Void> moved = Promise.promise();
+    LOG.info(() -> "draining: " + sessions.size() + " sessions, " + inFlight.get() + " backend requests in flight");
+    vertx.setPeriodic(0, 50, id -> {
+      for (Session s : sessions.values()) {
+        if (told.add(s.id)) {
+          s.run(() -> {
+            s.send(new Frame.Reconnect("shutdown"));
+            return Future.succeededFuture();
+          });
+        }
+      }
+      if ((sessions.isEmpty() && inFlight.get() == 0) || System.currentTimeMillis() > deadline) {
+        vertx.cancelTimer(id);
+        moved.complete();
+      }
+    });
+    return moved.future().compose(v -> {
+      List<Future<Void>> detached = new ArrayList<>();
+      for (Session s : sessions.values()) {
+        detached.add(s.run(s::leave));
+      }
+      LOG.info(() -> "drained; " + detached.size() + " sessions detached here, " + inFlight.get()
+          + " backend requests unanswered");
+      return Future.join(detached).<Void>mapEmpty().otherwiseEmpty();
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -434,7 +572,9 @@ public final class SessionManager {
     }
     long started = System.nanoTime();
     String sessionId = s.id;
+    inFlight.incrementAndGet();
     vertx.eventBus().request(r.address(), body, delivery).onComplete(ar -> {
+      inFlight.decrementAndGet();
       Frame.Response response;
       if (ar.succeeded()) {
         String json = Json.encode(ar.result().body());
@@ -490,7 +630,7 @@ public final class SessionManager {
     if (s == null) {
       ReplyException notConnected = new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
           "the client is not connected");
-      return store.owner(sessionId).compose(owner -> owner == null || nodeId.equals(owner)
+      return store.owner(sessionId).compose(owner -> owner == null || instance.equals(owner)
           ? Future.failedFuture(notConnected)
           : forward(owner, new JsonObject().put("op", "request").put("sessionId", sessionId).put("address", address)
               .put("body", body).put("timeoutMs", timeoutMs).put("hops", hops + 1)));
@@ -632,7 +772,7 @@ public final class SessionManager {
       return s.run(() -> s.end(reason, false));
     }
     return store.owner(sessionId).compose(owner -> {
-      if (owner != null && !nodeId.equals(owner) && hops == 0) {
+      if (owner != null && !instance.equals(owner) && hops == 0) {
         // Its node says bye on its socket; if that node is gone, end it in the store from here.
         return forward(owner, new JsonObject().put("op", "end").put("sessionId", sessionId).put("reason", reason)
             .put("hops", 1)).<Void>mapEmpty().recover(e -> endInStore(sessionId, reason));

@@ -1,6 +1,8 @@
 package io.tether.gateway.store;
 
 import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
 import io.vertx.core.Future;
@@ -8,10 +10,14 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The session store on Hazelcast: every call is asynchronous and completes on the caller's Vert.x context, so no
@@ -98,6 +104,56 @@ public final class ClusterStore {
       });
       return ended;
     }, false);
+  }
+
+  /**
+   * Detaches every session still attached to {@code deadNode}, which left the cluster; completes with sessionId →
+   * clientId of those detached. Runs on a worker thread, like {@link #expireDetached}.
+   */
+  public Future<Map<String, String>> orphan(String deadNode, long now) {
+    return vertx.executeBlocking(() -> {
+      Map<String, String> detached = new HashMap<>();
+      sessions.executeOnEntries(new OrphanOp(deadNode, now)).forEach((k, v) -> {
+        if (v != null) {
+          detached.put(k, v);
+        }
+      });
+      return detached;
+    }, false);
+  }
+
+  /** Detaches one session if it is still attached to {@code deadNode}; completes with its clientId if it did. */
+  public Future<String> orphan(String sessionId, String deadNode, long now) {
+    return bridge(sessions.submitToKey(sessionId, new OrphanOp(deadNode, now)));
+  }
+
+  /** The node ids of the current cluster members (gateway nodes and backend members). */
+  public Set<String> liveNodes() {
+    Set<String> nodes = new HashSet<>();
+    for (Member m : hz.getCluster().getMembers()) {
+      String node = m.getAttribute(HazelcastSetup.NODE_ATTRIBUTE);
+      if (node != null) {
+        nodes.add(node);
+      }
+    }
+    return nodes;
+  }
+
+  /** Calls {@code handler} with the node id of every member that leaves the cluster, on a Hazelcast thread. */
+  public UUID onNodeLeft(Consumer<String> handler) {
+    return hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        String node = event.getMember().getAttribute(HazelcastSetup.NODE_ATTRIBUTE);
+        if (node != null) {
+          handler.accept(node);
+        }
+      }
+    });
   }
 
   /** True on the oldest cluster member, which alone runs cluster-wide sweeps. */

@@ -17,14 +17,14 @@ import java.util.UUID;
  */
 public final class HazelcastSetup {
 
-  /** Member attribute carrying the gateway node id, so that a member leaving tells which node died. */
+  /** Member attribute carrying the node's instance id (node id + start suffix): a member leaving tells who died. */
   public static final String NODE_ATTRIBUTE = "tether.node";
   private static final String VERTX_NODE_ATTRIBUTE = "__vertx.nodeId";
 
   private HazelcastSetup() {
   }
 
-  public static Config config(GatewayOptions options) {
+  public static Config config(GatewayOptions options, String instance) {
     Config config;
     if (options.getClusterConfig() != null) {
       try {
@@ -53,7 +53,7 @@ public final class HazelcastSetup {
     config.setInstanceName("tether-" + options.getNodeId());
     setIfAbsent(config, "hazelcast.phone.home.enabled", "false");
     setIfAbsent(config, "hazelcast.logging.type", "jdk");
-    config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, options.getNodeId());
+    config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, instance);
     // vertx-hazelcast, given a ready instance, reads its own node id from this attribute.
     config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ATTRIBUTE, UUID.randomUUID().toString());
     // The node stops Vert.x before Hazelcast (GatewayNode.stop); Hazelcast's own hook would race it.

@@ -4,11 +4,16 @@ import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import io.tether.protocol.ResumeFailReason;
 import java.io.IOException;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Atomically checks a resume request (docs/PROTOCOL.md §2) and takes the session over: rotates the token, bumps the
- * epoch (fencing any previous owner), drops what the client says it has, and returns what it missed.
+ * epoch (fencing any previous owner), drops what the client says it has, and returns what it missed. Pending client
+ * requests whose dispatching node is no longer a cluster member pass to the new owner, which dispatches them again;
+ * a client that has seen frames the store does not know of is refused with {@code lost}, never resumed with a gap.
  */
 public final class ResumeOp extends SessionOp<ResumeOutcome> {
 
@@ -17,16 +22,19 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
   String node;
   long lastSeq;
   long now;
+  /** Node ids of the current cluster members, as seen by the resuming node. */
+  Set<String> liveNodes;
 
   public ResumeOp() {
   }
 
-  public ResumeOp(String tokenHash, String newTokenHash, String node, long lastSeq, long now) {
+  public ResumeOp(String tokenHash, String newTokenHash, String node, long lastSeq, long now, Set<String> liveNodes) {
     this.tokenHash = tokenHash;
     this.newTokenHash = newTokenHash;
     this.node = node;
     this.lastSeq = lastSeq;
     this.now = now;
+    this.liveNodes = liveNodes;
   }
 
   @Override
@@ -40,14 +48,23 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     }
     if (r.status == SessionRecord.Status.EXPIRED) {
       return ResumeOutcome.failed(
-          "overflow".equals(r.endReason) ? ResumeFailReason.OVERFLOW : ResumeFailReason.EXPIRED);
+          "overflow".equals(r.endReason) ? ResumeFailReason.OVERFLOW
+              : "lost".equals(r.endReason) ? ResumeFailReason.LOST : ResumeFailReason.EXPIRED);
     }
     if (r.status == SessionRecord.Status.DETACHED && now - r.detachedAt > r.windowMs) {
       r.end(SessionRecord.Status.EXPIRED, "expired");
       keepFor(entry, r, TOMBSTONE_TTL_MS);
       return ResumeOutcome.failed(ResumeFailReason.EXPIRED);
     }
+    if (lastSeq > r.outSeq) {
+      // Every frame is stored before it is written to a socket, so the client cannot be ahead of an intact record:
+      // this one was restored from a replica that missed writes.
+      r.end(SessionRecord.Status.EXPIRED, "lost");
+      keepFor(entry, r, TOMBSTONE_TTL_MS);
+      return ResumeOutcome.failed(ResumeFailReason.LOST);
+    }
     String previousOwner = r.status == SessionRecord.Status.ATTACHED ? r.owner : null;
+    List<PendingRequest> orphaned = r.reassignPending(liveNodes, node);
     r.trimTo(Math.min(lastSeq, r.outSeq));
     r.tokenHash = newTokenHash;
     r.epoch++;
@@ -55,7 +72,7 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     r.status = SessionRecord.Status.ATTACHED;
     r.detachedAt = 0;
     keepForever(entry, r);
-    return ResumeOutcome.snapshot(r, lastSeq, previousOwner);
+    return ResumeOutcome.snapshot(r, lastSeq, previousOwner, orphaned);
   }
 
   @Override
@@ -70,6 +87,7 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     out.writeString(node);
     out.writeLong(lastSeq);
     out.writeLong(now);
+    Wire.writeStrings(out, liveNodes);
   }
 
   @Override
@@ -79,5 +97,7 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     node = in.readString();
     lastSeq = in.readLong();
     now = in.readLong();
+    List<String> live = Wire.readStrings(in);
+    liveNodes = live == null ? Set.of() : new HashSet<>(live);
   }
 }

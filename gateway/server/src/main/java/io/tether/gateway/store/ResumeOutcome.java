@@ -26,6 +26,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   List<PendingRequest> pending = List.of();
   String attrs;
   String previousOwner;
+  List<PendingRequest> redispatch = List.of();
 
   public ResumeOutcome() {
   }
@@ -47,6 +48,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   public String attrs() { return attrs; }
   /** The node that had the session attached when it was taken over, or null if it was detached. */
   public String previousOwner() { return previousOwner; }
+  /** Pending requests whose dispatching node is gone: the new owner must dispatch them again (same request id). */
+  public List<PendingRequest> redispatch() { return redispatch; }
 
   @Override
   public int getFactoryId() {
@@ -73,6 +76,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     Wire.writeRequests(out, pending);
     out.writeString(attrs);
     out.writeString(previousOwner);
+    Wire.writeRequests(out, redispatch);
   }
 
   @Override
@@ -93,9 +97,11 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     pending = reqs == null ? List.of() : reqs;
     attrs = in.readString();
     previousOwner = in.readString();
+    List<PendingRequest> again = Wire.readRequests(in);
+    redispatch = again == null ? List.of() : again;
   }
 
-  static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner) {
+  static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner, List<PendingRequest> redispatch) {
     ResumeOutcome o = new ResumeOutcome();
     o.clientId = r.clientId;
     o.epoch = r.epoch;
@@ -112,6 +118,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     o.pending = new ArrayList<>(r.pendingRequests());
     o.attrs = r.attrs;
     o.previousOwner = previousOwner;
+    o.redispatch = redispatch;
     return o;
   }
 }

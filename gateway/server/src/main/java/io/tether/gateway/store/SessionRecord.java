@@ -5,6 +5,7 @@ import com.hazelcast.nio.ObjectDataOutput;
 import com.hazelcast.nio.serialization.IdentifiedDataSerializable;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -117,6 +118,37 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     if (pending != null && pending.remove(stream) != null && pending.isEmpty()) {
       pending = null;
     }
+  }
+
+  /**
+   * Hands every pending request whose dispatching node is not in {@code liveNodes} to {@code newNode}; returns them
+   * (as now recorded) so that the new node dispatches them again.
+   */
+  List<PendingRequest> reassignPending(Collection<String> liveNodes, String newNode) {
+    if (pending == null) {
+      return List.of();
+    }
+    List<PendingRequest> moved = new ArrayList<>(2);
+    for (Map.Entry<Long, PendingRequest> e : pending.entrySet()) {
+      PendingRequest p = e.getValue();
+      if (p.node() == null || !liveNodes.contains(p.node())) {
+        PendingRequest now = p.dispatchedBy(newNode);
+        e.setValue(now);
+        moved.add(now);
+      }
+    }
+    return moved;
+  }
+
+  /** The session lost its node (it left the cluster): detached from now on, resumable for its window. */
+  boolean orphan(String deadNode, long now) {
+    if (status != Status.ATTACHED || !deadNode.equals(owner)) {
+      return false;
+    }
+    status = Status.DETACHED;
+    owner = null;
+    detachedAt = now;
+    return true;
   }
 
   /** Drops frames the client has acknowledged. */

@@ -20,6 +20,7 @@ public final class StoreSerialization implements DataSerializableFactory {
   static final int TOPIC_RECORD = 10;
   static final int PUBLISH_OP = 11;
   static final int OWNER_OP = 12;
+  static final int ORPHAN_OP = 13;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -36,6 +37,7 @@ public final class StoreSerialization implements DataSerializableFactory {
       case TOPIC_RECORD: return new TopicRecord();
       case PUBLISH_OP: return new PublishOp();
       case OWNER_OP: return new OwnerOp();
+      case ORPHAN_OP: return new OrphanOp();
       default: return null;
     }
   }

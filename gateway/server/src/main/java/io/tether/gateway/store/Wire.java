@@ -71,6 +71,7 @@ final class Wire {
         out.writeLong(r.stream());
         out.writeString(r.address());
         out.writeString(r.body());
+        out.writeString(r.node());
       }
     }
   }
@@ -82,7 +83,8 @@ final class Wire {
     }
     List<PendingRequest> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      list.add(new PendingRequest(in.readLong(), in.readLong(), in.readString(), in.readString()));
+      list.add(new PendingRequest(in.readLong(), in.readLong(), in.readString(), in.readString(),
+          canonical(in.readString())));
     }
     return list;
   }

@@ -42,10 +42,13 @@ public final class ClientEndpointVerticle extends VerticleBase {
         .setMaxWebSocketMessageSize(maxFrame * 4);
     server = vertx.createHttpServer(options)
         .webSocketHandshakeHandler(handshake -> {
-          if (PATH.equals(handshake.path())) {
-            handshake.accept();
-          } else {
+          if (!PATH.equals(handshake.path())) {
             handshake.reject(404);
+          } else if (mgr.draining()) {
+            // The node is shutting down: a load balancer retries this elsewhere (haproxy retry-on 503).
+            handshake.reject(503);
+          } else {
+            handshake.accept();
           }
         })
         .webSocketHandler(ws -> {
