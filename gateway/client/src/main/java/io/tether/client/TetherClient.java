@@ -17,8 +17,10 @@ import java.util.function.Function;
  *   <li>Heartbeat: a {@code ping} when nothing was sent for {@code heartbeatMs}; 2 × {@code heartbeatMs} without a
  *       frame from the server means the socket is dead.</li>
  *   <li>When the socket is lost, the client reconnects (exponential backoff, full jitter) and resumes: the server
- *       replays what the client missed, the client resends what the server missed. Own reliable frames are kept
- *       until acked, in a bounded buffer. If the session cannot be resumed, a new one is started and
+ *       replays what the client missed, the client resends what the server missed. A resume connects to the
+ *       configured URL with {@code sid=<sessionId>&node=<node>} added to its query: the gateway ignores them, a
+ *       load balancer can use them to send the resume to the node the session was on. Own reliable frames are
+ *       kept until acked, in a bounded buffer. If the session cannot be resumed, a new one is started and
  *       {@link #sessionHandler} hears {@link SessionEvent.Kind#RESYNCED}.</li>
  * </ul>
  *
@@ -123,6 +125,16 @@ public interface TetherClient {
    * the client reconnects, protocol violations, exceptions thrown by the application's handlers. Logged if unset.
    */
   TetherClient exceptionHandler(Handler<Throwable> handler);
+
+  /**
+   * Diagnostic wiretap, for tests and debugging: called with every frame received from the server on the current
+   * connection, as a decoded JSON object, before the client looks at it: handshake frames, replays the client will
+   * drop as duplicates, acks, pings, errors. Frames that are not JSON objects are not passed (they are reported to
+   * {@link #exceptionHandler}), nor frames arriving on a socket the client has already given up. Called on the
+   * client's context, like every handler; it costs a second JSON decoding of each frame while set. {@code null}
+   * removes it.
+   */
+  TetherClient inboundFrameHandler(Handler<JsonObject> handler);
 
   // -- observation (any thread) ---------------------------------------------------------------------------------
 

@@ -15,9 +15,11 @@ import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -140,6 +142,7 @@ final class TetherClientImpl implements TetherClient {
   private volatile Handler<ConnectionState> stateHandler;
   private volatile Handler<SessionEvent> sessionHandler;
   private volatile Handler<Throwable> exceptionHandler;
+  private volatile Handler<JsonObject> inboundFrameHandler;
 
   // Observable from any thread, written on ctx only.
   private volatile ConnectionState state = ConnectionState.OFFLINE;
@@ -437,6 +440,12 @@ final class TetherClientImpl implements TetherClient {
   }
 
   @Override
+  public TetherClient inboundFrameHandler(Handler<JsonObject> handler) {
+    this.inboundFrameHandler = handler;
+    return this;
+  }
+
+  @Override
   public ConnectionState state() {
     return state;
   }
@@ -527,7 +536,7 @@ final class TetherClientImpl implements TetherClient {
             + " ms"));
       }
     });
-    ws.connect(connectOptions).onComplete(ar -> {
+    ws.connect(c.mode == Mode.RESUME ? resumeConnectOptions() : connectOptions).onComplete(ar -> {
       if (c != conn || c.phase == Phase.DEAD) {
         if (ar.succeeded()) {
           closeQuietly(c);
@@ -551,11 +560,37 @@ final class TetherClientImpl implements TetherClient {
     });
   }
 
+  /**
+   * The configured URL plus {@code sid=<sessionId>&node=<node>}: the server ignores them, a load balancer may route
+   * the resume to the node the session was on (cluster-config/haproxy.cfg).
+   */
+  private WebSocketConnectOptions resumeConnectOptions() {
+    String uri = connectOptions.getURI();
+    StringBuilder b = new StringBuilder(uri.length() + 96).append(uri).append(uri.indexOf('?') < 0 ? '?' : '&')
+        .append("sid=").append(URLEncoder.encode(sessionId, StandardCharsets.UTF_8));
+    if (node != null) {
+      b.append("&node=").append(URLEncoder.encode(node, StandardCharsets.UTF_8));
+    }
+    return new WebSocketConnectOptions(connectOptions).setURI(b.toString());
+  }
+
   private void onText(Conn c, String text) {
     if (c != conn || c.phase == Phase.DEAD) {
       return;
     }
     c.lastHeard = now();
+    Handler<JsonObject> tap = inboundFrameHandler;
+    if (tap != null) {
+      JsonObject json;
+      try {
+        json = new JsonObject(text);
+      } catch (DecodeException | ClassCastException e) {
+        json = null; // not a JSON object: the codec below reports it
+      }
+      if (json != null) {
+        call(tap, json);
+      }
+    }
     DecodeResult decoded = codec.decode(text);
     if (decoded instanceof DecodeResult.Failure f) {
       report(new TetherException(f.code().wire(), "undecodable frame from the server ignored: " + f.message()));
