@@ -1,0 +1,585 @@
+#!/usr/bin/env bash
+# A local Tether cluster: N gateway nodes, one backend-only member running the demo backend, and HAProxy in front.
+#
+#   scripts/cluster.sh up N [--no-backend]   start N (1-8) gateway nodes + backend + HAProxy, wait until healthy
+#   scripts/cluster.sh down                  stop everything this run folder started (SIGTERM, then -9)
+#   scripts/cluster.sh status                every process: pid, alive, /health; HAProxy's view (exit 1 if unhealthy)
+#   scripts/cluster.sh kill NODE             kill -9 one process (NODE: node-K, K, or backend)
+#   scripts/cluster.sh restart NODE          SIGTERM (graceful drain), wait for exit, start again, wait healthy
+#
+# node-K: clients ws://127.0.0.1:$((PORT_BASE+K))/ws, management http://127.0.0.1:$((MGMT_PORT_BASE+K)),
+#         Hazelcast 127.0.0.1:$((HZ_PORT_BASE+K)).
+# backend: --backend-only --demo, management $((MGMT_PORT_BASE+9)), Hazelcast $((HZ_PORT_BASE+9)).
+# HAProxy: clients ws://127.0.0.1:$LB_PORT/ws, stats http://127.0.0.1:$LB_STATS_PORT/
+#
+# Environment (read by `up`; the other commands use the values `up` saved in the run folder):
+#   CLUSTER_DIR      run folder: jar copy, logs, pid files, haproxy.cfg (default <repo>/run/cluster)
+#   TETHER_JAR       gateway fat jar to run (default gateway/server/target/tether-gateway.jar, built if missing)
+#   NODE_HEAP        -Xmx of every JVM (default 256m)
+#   NODE_ARGS        extra options for every gateway node, e.g. "--heartbeat-ms 2000"
+#   BACKEND_ARGS     extra options for the backend member (default: NODE_ARGS)
+#   LB_PORT          HAProxy client port (8080); LB_STATS_PORT its stats page (8404)
+#   PORT_BASE        client port base (8080);  MGMT_PORT_BASE management base (9090);  HZ_PORT_BASE Hazelcast base (5700)
+#   START_TIMEOUT_S  how long to wait for a process to become healthy (60)
+#   STOP_TIMEOUT_S   how long to wait for a process to exit after SIGTERM before kill -9 (45: drain timeout 30 s + margin)
+#
+# Every process is started in the background with its output in <run folder>/<name>.log and its pid in
+# <name>.pid, and stopped by that pid only (after checking that the pid still runs something from this run folder).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLUSTER_DIR="$(realpath -m "${CLUSTER_DIR:-$ROOT/run/cluster}")"
+STATE_FILE="$CLUSTER_DIR/cluster.env"
+
+die() {
+  echo "cluster.sh: $*" >&2
+  exit 1
+}
+
+warn() {
+  echo "cluster.sh: warning: $*" >&2
+}
+
+usage() {
+  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Settings: from the environment at `up`, saved in the run folder for the other commands.
+
+load_settings_from_env() {
+  NODE_HEAP="${NODE_HEAP:-256m}"
+  NODE_ARGS="${NODE_ARGS:-}"
+  BACKEND_ARGS="${BACKEND_ARGS-$NODE_ARGS}"
+  LB_PORT="${LB_PORT:-8080}"
+  LB_STATS_PORT="${LB_STATS_PORT:-8404}"
+  PORT_BASE="${PORT_BASE:-8080}"
+  MGMT_PORT_BASE="${MGMT_PORT_BASE:-9090}"
+  HZ_PORT_BASE="${HZ_PORT_BASE:-5700}"
+  START_TIMEOUT_S="${START_TIMEOUT_S:-60}"
+  STOP_TIMEOUT_S="${STOP_TIMEOUT_S:-45}"
+  for v in LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S; do
+    [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a number (got '${!v}')"
+  done
+}
+
+save_settings() {
+  {
+    for v in NODES BACKEND NODE_HEAP NODE_ARGS BACKEND_ARGS LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE \
+        HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S; do
+      printf '%s=%q\n' "$v" "${!v}"
+    done
+  } >"$STATE_FILE"
+}
+
+load_saved_settings() {
+  [[ -f "$STATE_FILE" ]] || die "no cluster in $CLUSTER_DIR (start one with: scripts/cluster.sh up N)"
+  # shellcheck disable=SC1090
+  source "$STATE_FILE"
+  # Timeouts may be overridden per command.
+  START_TIMEOUT_S="${START_TIMEOUT_OVERRIDE:-$START_TIMEOUT_S}"
+  STOP_TIMEOUT_S="${STOP_TIMEOUT_OVERRIDE:-$STOP_TIMEOUT_S}"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Processes
+
+pid_file() { echo "$CLUSTER_DIR/$1.pid"; }
+log_file() { echo "$CLUSTER_DIR/$1.log"; }
+
+read_pid() {
+  local f
+  f="$(pid_file "$1")"
+  [[ -f "$f" ]] && cat "$f" || true
+}
+
+# Running (not a zombie) and started from this run folder: guards against a recycled pid.
+alive() {
+  local pid="$1" state
+  [[ -n "$pid" && -e "/proc/$pid" ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo X)"
+  [[ "$state" != "Z" && "$state" != "X" ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CLUSTER_DIR/"
+}
+
+mgmt_port_of() {
+  case "$1" in
+    backend) echo $((MGMT_PORT_BASE + 9)) ;;
+    node-*) echo $((MGMT_PORT_BASE + ${1#node-})) ;;
+  esac
+}
+
+# Normalizes a NODE argument: node-K, K or backend.
+node_name() {
+  local arg="${1:-}"
+  [[ -n "$arg" ]] || die "name a node: node-K, K (1..$NODES) or backend"
+  if [[ "$arg" == "backend" ]]; then
+    [[ "$BACKEND" == "1" ]] || die "this cluster was started with --no-backend"
+    echo backend
+    return
+  fi
+  arg="${arg#node-}"
+  [[ "$arg" =~ ^[0-9]+$ ]] && ((arg >= 1 && arg <= NODES)) || die "no node '$1' (nodes are node-1..node-$NODES, or backend)"
+  echo "node-$arg"
+}
+
+members() {
+  local list="" k
+  for ((k = 1; k <= NODES; k++)); do
+    list+="${list:+,}127.0.0.1:$((HZ_PORT_BASE + k))"
+  done
+  [[ "$BACKEND" == "1" ]] && list+=",127.0.0.1:$((HZ_PORT_BASE + 9))"
+  echo "$list"
+}
+
+# The java command line of one process (one word per line, for mapfile).
+java_command() {
+  local name="$1"
+  # java -jar: the jar's manifest carries the Add-Opens/Add-Exports Hazelcast needs on Java 17 (STACK.md trap 6).
+  printf '%s\n' java "-Xmx$NODE_HEAP" -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
+    -Dhazelcast.phone.home.enabled=false -jar "$CLUSTER_DIR/tether-gateway.jar" \
+    --node-id "$name" --cluster-host 127.0.0.1 --members "$(members)" --management-host 127.0.0.1
+  if [[ "$name" == backend ]]; then
+    printf '%s\n' --backend-only --demo --management-port $((MGMT_PORT_BASE + 9)) \
+      --cluster-port $((HZ_PORT_BASE + 9))
+    # shellcheck disable=SC2086
+    [[ -n "$BACKEND_ARGS" ]] && printf '%s\n' $BACKEND_ARGS
+  else
+    local k="${name#node-}"
+    printf '%s\n' --host 127.0.0.1 --port $((PORT_BASE + k)) --management-port $((MGMT_PORT_BASE + k)) \
+      --cluster-port $((HZ_PORT_BASE + k))
+    if [[ "$BACKEND" == "1" ]]; then
+      # The demo addresses are served by the backend member; the gateway nodes only let clients call them.
+      printf '%s\n' --allowed-addresses 'demo.*'
+    else
+      printf '%s\n' --demo
+    fi
+    # shellcheck disable=SC2086
+    [[ -n "$NODE_ARGS" ]] && printf '%s\n' $NODE_ARGS
+  fi
+  return 0
+}
+
+start_process() {
+  local name="$1" cmd pid
+  mapfile -t cmd < <(java_command "$name")
+  {
+    echo "==== $(date '+%F %T') starting $name"
+    printf '%q ' "${cmd[@]}"
+    echo
+  } >>"$(log_file "$name")"
+  # Detached from our stdin/stdout/stderr, so that whoever runs this script is not kept waiting on its pipes.
+  nohup "${cmd[@]}" </dev/null >>"$(log_file "$name")" 2>&1 &
+  pid=$!
+  echo "$pid" >"$(pid_file "$name")"
+}
+
+# 0 if something accepts TCP connections on 127.0.0.1:$1.
+port_busy() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+health_json() {
+  curl -s --max-time 2 "http://127.0.0.1:$1/health" 2>/dev/null || true
+}
+
+health_code() {
+  curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://127.0.0.1:$1/health" 2>/dev/null || true
+}
+
+json_field() { # json_field <json> <field>: a number or a string value
+  sed -n "s/.*\"$2\":\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$1"
+}
+
+fail_with_log() {
+  local name="$1" message="$2"
+  echo "cluster.sh: $message" >&2
+  echo "---- last lines of $(log_file "$name"):" >&2
+  tail -n 30 "$(log_file "$name")" >&2 || true
+  exit 1
+}
+
+# How many of this cluster's members are running now.
+running_members() {
+  local name count=0
+  for name in $(all_names); do
+    alive "$(read_pid "$name")" && count=$((count + 1))
+  done
+  echo "$count"
+}
+
+# Waits until the process is healthy: alive, /health 200, and in one cluster with every running member.
+wait_healthy() {
+  local name="$1" pid port deadline json="" expected
+  pid="$(read_pid "$name")"
+  port="$(mgmt_port_of "$name")"
+  deadline=$((SECONDS + START_TIMEOUT_S))
+  while :; do
+    alive "$pid" || fail_with_log "$name" "$name (pid $pid) exited during start"
+    expected="$(running_members)"
+    if [[ "$(health_code "$port")" == 200 ]]; then
+      json="$(health_json "$port")"
+      [[ "$(json_field "$json" clusterMembers)" == "$expected" ]] && return 0
+    fi
+    ((SECONDS < deadline)) || fail_with_log "$name" "$name is not healthy after ${START_TIMEOUT_S}s (last /health on port $port: ${json:-no answer}; expected clusterMembers $expected)"
+    sleep 0.25
+  done
+}
+
+# Sends SIGTERM and waits for the exit; kill -9 after STOP_TIMEOUT_S. Returns 0 if it exited on its own.
+stop_process() {
+  local name="$1" pid deadline
+  pid="$(read_pid "$name")"
+  if ! alive "$pid"; then
+    rm -f "$(pid_file "$name")"
+    return 0
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT_S))
+  while alive "$pid"; do
+    if ((SECONDS >= deadline)); then
+      warn "$name (pid $pid) did not exit ${STOP_TIMEOUT_S}s after SIGTERM: kill -9"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone "$pid" 10 || warn "$name (pid $pid) still there after kill -9"
+      rm -f "$(pid_file "$name")"
+      return 1
+    fi
+    sleep 0.2
+  done
+  rm -f "$(pid_file "$name")"
+  return 0
+}
+
+wait_gone() {
+  local pid="$1" deadline=$((SECONDS + $2))
+  while alive "$pid"; do
+    ((SECONDS < deadline)) || return 1
+    sleep 0.1
+  done
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# HAProxy
+
+ensure_haproxy() {
+  command -v haproxy >/dev/null && return 0
+  echo "installing haproxy ..." >&2
+  local sudo=""
+  if [[ "$(id -u)" != 0 ]]; then
+    command -v sudo >/dev/null || die "haproxy is not installed and this is not root (no sudo either): apt-get install haproxy"
+    sudo="sudo"
+  fi
+  if ! { $sudo apt-get install -y -qq haproxy >/dev/null 2>&1 ||
+      { $sudo apt-get update -qq && $sudo apt-get install -y -qq haproxy >/dev/null; }; }; then
+    die "could not install haproxy with apt-get"
+  fi
+  command -v haproxy >/dev/null || die "haproxy still not found after installing it"
+}
+
+# Two descriptors per proxied connection: HAProxy refuses to start if it cannot raise its limit to ~2 x maxconn.
+lb_maxconn() {
+  local hard
+  hard="$(ulimit -Hn)"
+  [[ "$hard" == unlimited ]] && hard=1048576
+  local n=$(((hard - 200) / 2))
+  ((n > 20000)) && n=20000
+  echo "$n"
+}
+
+# The same choices as cluster-config/haproxy.cfg (see the comments there), for N nodes.
+write_haproxy_cfg() {
+  local k cfg="$CLUSTER_DIR/haproxy.cfg"
+  {
+    cat <<EOF
+# Generated by scripts/cluster.sh for $NODES node(s); the commented version is cluster-config/haproxy.cfg.
+global
+    maxconn $(lb_maxconn)
+    log stdout format raw local0 notice
+
+defaults
+    mode http
+    log global
+    log-format "%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %ac/%fc/%bc/%sc/%rc %sq/%bq %HM %HPO %HV"
+    option dontlognull
+    option forwardfor
+    timeout connect 2s
+    timeout http-request 10s
+    timeout client 30s
+    timeout server 30s
+    timeout tunnel 1h
+    timeout client-fin 5s
+    retries 3
+    option redispatch 1
+
+frontend tether_clients
+    bind 127.0.0.1:$LB_PORT
+    default_backend tether_nodes
+
+backend tether_nodes
+    balance leastconn
+    option httpchk GET /health
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 2
+EOF
+    for ((k = 1; k <= NODES; k++)); do
+      echo "    use-server node-$k if { urlp(node) -m str node-$k }"
+    done
+    for ((k = 1; k <= NODES; k++)); do
+      echo "    server node-$k 127.0.0.1:$((PORT_BASE + k)) check port $((MGMT_PORT_BASE + k))"
+    done
+    cat <<EOF
+
+listen stats
+    bind 127.0.0.1:$LB_STATS_PORT
+    stats enable
+    stats uri /
+    stats refresh 2s
+    stats show-legends
+EOF
+  } >"$cfg"
+  haproxy -c -q -f "$cfg" >/dev/null 2>&1 || die "the generated $cfg is invalid: $(haproxy -c -f "$cfg" 2>&1 | tail -n 5)"
+}
+
+start_haproxy() {
+  {
+    echo "==== $(date '+%F %T') starting haproxy"
+  } >>"$(log_file haproxy)"
+  nohup haproxy -f "$CLUSTER_DIR/haproxy.cfg" -db </dev/null >>"$(log_file haproxy)" 2>&1 &
+  echo $! >"$(pid_file haproxy)"
+}
+
+# HAProxy's view of one server: UP, DOWN, "UP 1/2", MAINT, ... (empty if the stats page does not answer).
+lb_server_status() {
+  curl -s --max-time 2 "http://127.0.0.1:$LB_STATS_PORT/;csv" 2>/dev/null |
+    awk -F, -v s="$1" '$1 == "tether_nodes" && $2 == s { print $18 }' || true
+}
+
+wait_lb_server_up() {
+  local name="$1" deadline=$((SECONDS + START_TIMEOUT_S)) st=""
+  while :; do
+    alive "$(read_pid haproxy)" || fail_with_log haproxy "haproxy exited"
+    st="$(lb_server_status "$name")"
+    [[ "$st" == "UP" ]] && return 0
+    ((SECONDS < deadline)) || fail_with_log haproxy "haproxy does not see $name UP after ${START_TIMEOUT_S}s (status: ${st:-no answer})"
+    sleep 0.25
+  done
+}
+
+wait_haproxy() {
+  local k
+  for ((k = 1; k <= NODES; k++)); do
+    wait_lb_server_up "node-$k"
+  done
+}
+
+# ---------------------------------------------------------------------------------------------------------------
+# Commands
+
+cmd_up() {
+  local n="${1:-}" opt k name jar
+  [[ "$n" =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 8)) || die "up needs a node count from 1 to 8 (got '${n}')"
+  shift
+  BACKEND=1
+  for opt in "$@"; do
+    case "$opt" in
+      --no-backend) BACKEND=0 ;;
+      *) die "unknown option '$opt' for up (only --no-backend)" ;;
+    esac
+  done
+  NODES="$n"
+  load_settings_from_env
+  if [[ -f "$STATE_FILE" ]]; then
+    for name in haproxy backend $(seq -f 'node-%g' 1 8); do
+      if alive "$(read_pid "$name")"; then
+        die "a cluster is already running in $CLUSTER_DIR ($name, pid $(read_pid "$name")): run 'scripts/cluster.sh down' first"
+      fi
+    done
+  fi
+
+  # Nothing else may hold our ports: a stray node answering /health would fool the health checks.
+  local ports=("$LB_PORT" "$LB_STATS_PORT")
+  for ((k = 1; k <= NODES; k++)); do
+    ports+=($((PORT_BASE + k)) $((MGMT_PORT_BASE + k)) $((HZ_PORT_BASE + k)))
+  done
+  [[ "$BACKEND" == 1 ]] && ports+=($((MGMT_PORT_BASE + 9)) $((HZ_PORT_BASE + 9)))
+  for p in "${ports[@]}"; do
+    port_busy "$p" && die "port $p is already in use (another cluster? see 'ss -ltnp'); set PORT_BASE, MGMT_PORT_BASE, HZ_PORT_BASE, LB_PORT, LB_STATS_PORT"
+  done
+
+  ensure_haproxy
+  command -v curl >/dev/null || die "curl is required"
+  command -v java >/dev/null || die "java is required"
+
+  jar="${TETHER_JAR:-$ROOT/gateway/server/target/tether-gateway.jar}"
+  if [[ -n "${TETHER_JAR:-}" ]]; then
+    [[ -f "$jar" ]] || die "TETHER_JAR=$jar does not exist"
+  elif [[ ! -f "$jar" ]]; then
+    echo "building $jar ..." >&2
+    (cd "$ROOT" && mvn -B -q -pl gateway/server -am package -DskipTests) || die "the build failed"
+    [[ -f "$jar" ]] || die "the build did not produce $jar"
+  fi
+
+  mkdir -p "$CLUSTER_DIR"
+  rm -f "$CLUSTER_DIR"/*.pid
+  # A copy: rebuilding the jar must not pull classes from under running nodes (STACK.md trap 11).
+  cp "$jar" "$CLUSTER_DIR/tether-gateway.jar"
+  save_settings
+  write_haproxy_cfg
+
+  # node-1 first and alone: members that start at the same moment can each form a cluster of their own, which
+  # Hazelcast only merges minutes later. The others then join node-1, together.
+  start_process node-1
+  wait_healthy_alone node-1
+  for ((k = 2; k <= NODES; k++)); do
+    start_process "node-$k"
+  done
+  [[ "$BACKEND" == 1 ]] && start_process backend
+  for ((k = 1; k <= NODES; k++)); do
+    wait_healthy "node-$k"
+  done
+  [[ "$BACKEND" == 1 ]] && wait_healthy backend
+  start_haproxy
+  wait_haproxy
+  summary
+}
+
+# The first node: healthy on its own (the others are not started yet).
+wait_healthy_alone() {
+  local name="$1" pid port deadline
+  pid="$(read_pid "$name")"
+  port="$(mgmt_port_of "$name")"
+  deadline=$((SECONDS + START_TIMEOUT_S))
+  until [[ "$(health_code "$port")" == 200 ]]; do
+    alive "$pid" || fail_with_log "$name" "$name (pid $pid) exited during start"
+    ((SECONDS < deadline)) || fail_with_log "$name" "$name is not healthy after ${START_TIMEOUT_S}s"
+    sleep 0.25
+  done
+}
+
+summary() {
+  local k
+  echo "Tether cluster in $CLUSTER_DIR"
+  for ((k = 1; k <= NODES; k++)); do
+    printf '  %-8s pid %-7s ws://127.0.0.1:%s/ws  management http://127.0.0.1:%s  hazelcast %s  log %s\n' \
+      "node-$k" "$(read_pid "node-$k")" $((PORT_BASE + k)) $((MGMT_PORT_BASE + k)) $((HZ_PORT_BASE + k)) \
+      "$(log_file "node-$k")"
+  done
+  if [[ "$BACKEND" == 1 ]]; then
+    printf '  %-8s pid %-7s (backend only, demo)        management http://127.0.0.1:%s  hazelcast %s  log %s\n' \
+      backend "$(read_pid backend)" $((MGMT_PORT_BASE + 9)) $((HZ_PORT_BASE + 9)) "$(log_file backend)"
+  fi
+  printf '  %-8s pid %-7s ws://127.0.0.1:%s/ws  stats http://127.0.0.1:%s/  log %s\n' \
+    haproxy "$(read_pid haproxy)" "$LB_PORT" "$LB_STATS_PORT" "$(log_file haproxy)"
+}
+
+all_names() {
+  local k
+  for ((k = 1; k <= NODES; k++)); do echo "node-$k"; done
+  [[ "$BACKEND" == 1 ]] && echo backend
+  return 0
+}
+
+cmd_down() {
+  if [[ ! -f "$STATE_FILE" ]]; then
+    echo "no cluster in $CLUSTER_DIR"
+    return 0
+  fi
+  load_saved_settings
+  local name pid
+  # HAProxy first: no new connections. Then the gateway nodes together (each drains: SIGTERM), the backend last.
+  stop_process haproxy || true
+  local pids=()
+  for name in $(all_names); do
+    [[ "$name" == backend ]] && continue
+    pid="$(read_pid "$name")"
+    if alive "$pid"; then
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$name")
+    fi
+  done
+  [[ ${#pids[@]} -gt 0 ]] && echo "stopping ${pids[*]} (graceful drain, at most ${STOP_TIMEOUT_S}s) ..."
+  for name in "${pids[@]}"; do
+    stop_process "$name" || true
+  done
+  [[ "$BACKEND" == 1 ]] && { stop_process backend || true; }
+  rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE"
+  echo "stopped (logs kept in $CLUSTER_DIR)"
+  return 0
+}
+
+cmd_status() {
+  load_saved_settings
+  local name pid port code json ok=0 st
+  echo "Tether cluster in $CLUSTER_DIR: $NODES node(s)$([[ "$BACKEND" == 1 ]] && echo " + backend")"
+  for name in $(all_names); do
+    pid="$(read_pid "$name")"
+    port="$(mgmt_port_of "$name")"
+    if alive "$pid"; then
+      code="$(health_code "$port")"
+      json="$(health_json "$port")"
+      printf '  %-8s pid %-7s alive  /health %s %-9s sessions=%-6s members=%s\n' "$name" "$pid" "${code:-000}" \
+        "$(json_field "$json" status)" "$(json_field "$json" sessions)" "$(json_field "$json" clusterMembers)"
+      [[ "$code" == 200 ]] || ok=1
+    else
+      printf '  %-8s pid %-7s DEAD\n' "$name" "${pid:--}"
+      ok=1
+    fi
+  done
+  pid="$(read_pid haproxy)"
+  if alive "$pid"; then
+    local view=""
+    for name in $(all_names); do
+      [[ "$name" == backend ]] && continue
+      st="$(lb_server_status "$name")"
+      view+=" $name=${st:-?}"
+      [[ "$st" == UP ]] || ok=1
+    done
+    printf '  %-8s pid %-7s alive  ws://127.0.0.1:%s/ws  servers:%s\n' haproxy "$pid" "$LB_PORT" "$view"
+  else
+    printf '  %-8s pid %-7s DEAD\n' haproxy "${pid:--}"
+    ok=1
+  fi
+  return $ok
+}
+
+cmd_kill() {
+  load_saved_settings
+  local name pid
+  name="$(node_name "${1:-}")"
+  pid="$(read_pid "$name")"
+  alive "$pid" || die "$name is not running"
+  kill -KILL "$pid"
+  wait_gone "$pid" 10 || die "$name (pid $pid) is still there 10 s after kill -9"
+  echo "killed $name (pid $pid)"
+}
+
+cmd_restart() {
+  load_saved_settings
+  local name pid
+  name="$(node_name "${1:-}")"
+  pid="$(read_pid "$name")"
+  if alive "$pid"; then
+    echo "stopping $name (pid $pid, SIGTERM: graceful drain) ..."
+    stop_process "$name" || true
+  fi
+  start_process "$name"
+  wait_healthy "$name"
+  if [[ "$name" != backend ]] && alive "$(read_pid haproxy)"; then
+    wait_lb_server_up "$name"
+  fi
+  echo "restarted $name (pid $(read_pid "$name"))"
+}
+
+[[ $# -ge 1 ]] || usage
+command="$1"
+shift
+case "$command" in
+  up) cmd_up "$@" ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  kill) cmd_kill "$@" ;;
+  restart) cmd_restart "$@" ;;
+  -h | --help | help) usage ;;
+  *) echo "cluster.sh: unknown command '$command'" >&2; usage ;;
+esac
