@@ -310,6 +310,7 @@ defaults
     timeout tunnel 1h
     timeout client-fin 5s
     retries 3
+    retry-on conn-failure empty-response 503
     option redispatch 1
 
 frontend tether_clients

@@ -19,7 +19,8 @@ import java.util.function.Function;
  *   <li>When the socket is lost, the client reconnects (exponential backoff, full jitter) and resumes: the server
  *       replays what the client missed, the client resends what the server missed. A resume connects to the
  *       configured URL with {@code sid=<sessionId>&node=<node>} added to its query: the gateway ignores them, a
- *       load balancer can use them to send the resume to the node the session was on. Own reliable frames are
+ *       load balancer can use them to send the resume to the node the session was on ({@code node} is left out
+ *       when that node asked the client to reconnect elsewhere: it is shutting down). Own reliable frames are
  *       kept until acked, in a bounded buffer. If the session cannot be resumed, a new one is started and
  *       {@link #sessionHandler} hears {@link SessionEvent.Kind#RESYNCED}.</li>
  * </ul>

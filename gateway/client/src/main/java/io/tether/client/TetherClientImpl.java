@@ -173,6 +173,8 @@ final class TetherClientImpl implements TetherClient {
   private int reconnectAttempts;
   private long reconnectTimer = -1;
   private boolean reconnectImmediately;
+  /** The node that asked us to reconnect (it is draining): the next resume does not ask to be routed back to it. */
+  private String leavingNode;
   private int fatalStreak;
   private Promise<Void> connectPromise;
   private Promise<Void> closePromise;
@@ -562,13 +564,14 @@ final class TetherClientImpl implements TetherClient {
 
   /**
    * The configured URL plus {@code sid=<sessionId>&node=<node>}: the server ignores them, a load balancer may route
-   * the resume to the node the session was on (cluster-config/haproxy.cfg).
+   * the resume to the node the session was on (cluster-config/haproxy.cfg). No {@code node} when that node asked
+   * the client to reconnect: it is shutting down.
    */
   private WebSocketConnectOptions resumeConnectOptions() {
     String uri = connectOptions.getURI();
     StringBuilder b = new StringBuilder(uri.length() + 96).append(uri).append(uri.indexOf('?') < 0 ? '?' : '&')
         .append("sid=").append(URLEncoder.encode(sessionId, StandardCharsets.UTF_8));
-    if (node != null) {
+    if (node != null && !node.equals(leavingNode)) {
       b.append("&node=").append(URLEncoder.encode(node, StandardCharsets.UTF_8));
     }
     return new WebSocketConnectOptions(connectOptions).setURI(b.toString());
@@ -642,6 +645,7 @@ final class TetherClientImpl implements TetherClient {
     fatalStreak = 0;
     int lostRequests = lost != null ? renumberForNewSession() : 0;
     reconnectAttempts = 0;
+    leavingNode = null;
     startHeartbeat(c);
     flushOutbound(c);
     setState(ConnectionState.ONLINE);
@@ -675,6 +679,7 @@ final class TetherClientImpl implements TetherClient {
     lastAckSent = lastReceived; // resume.lastSeq acknowledged everything received
     onServerAck(r.lastSeq());
     reconnectAttempts = 0;
+    leavingNode = null;
     startHeartbeat(c);
     flushOutbound(c); // every own frame the server has not stored, in order, with its original seq
     if (attrsDirty) {
@@ -923,6 +928,7 @@ final class TetherClientImpl implements TetherClient {
     } else if (frame instanceof Frame.Reconnect r) {
       LOG.fine(() -> "the server asked to reconnect (" + r.reason() + ")");
       reconnectImmediately = true;
+      leavingNode = node;
       connectionLost(c);
     } else {
       LOG.fine(() -> "ignored unexpected '" + frame.type() + "' frame");

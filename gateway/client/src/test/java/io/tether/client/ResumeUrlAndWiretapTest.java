@@ -77,6 +77,42 @@ class ResumeUrlAndWiretapTest {
     }).onFailure(ctx::failNow);
   }
 
+  @Test
+  void resumeAfterReconnectDoesNotAskForTheLeavingNode(Vertx vertx, VertxTestContext ctx) {
+    List<String> uris = new ArrayList<>();
+    server = vertx.createHttpServer().webSocketHandler(ws -> {
+      uris.add(ws.uri());
+      ws.textMessageHandler(text -> {
+        JsonObject frame = new JsonObject(text);
+        switch (frame.getString("type")) {
+          case "hello" -> {
+            ws.writeTextMessage(new JsonObject().put("type", "welcome").put("sessionId", "s1").put("resumeToken", "t1")
+                .put("heartbeatMs", 25000).put("resumeWindowMs", 120000).put("node", "node-1").encode());
+            ws.writeTextMessage(new JsonObject().put("type", "reconnect").put("reason", "shutdown").encode());
+          }
+          case "resume" -> ws.writeTextMessage(new JsonObject().put("type", "resumed").put("sessionId", "s1")
+              .put("resumeToken", "t2").put("lastSeq", 0).put("node", "node-2").encode());
+          case "bye" -> ws.close();
+          default -> { }
+        }
+      });
+    });
+    server.listen(0, "127.0.0.1").compose(s -> {
+      client = TetherClient.create(vertx, new TetherClientOptions()
+          .setUrl("ws://127.0.0.1:" + s.actualPort() + "/ws").setClientId("tap-2"));
+      client.sessionHandler(e -> {
+        if (e.kind() == SessionEvent.Kind.RESUMED) {
+          ctx.verify(() -> {
+            assertEquals(List.of("/ws", "/ws?sid=s1"), uris, "no node=node-1: that node is shutting down");
+            assertEquals("node-2", client.node());
+          });
+          ctx.completeNow();
+        }
+      });
+      return client.connect();
+    }).onFailure(ctx::failNow);
+  }
+
   /** Connection 1: welcome, push 1, then drop the socket. Connection 2: resumed, replay push 1 anyway, push 2. */
   private static void onClientFrame(ServerWebSocket ws, JsonObject frame) {
     switch (frame.getString("type")) {
