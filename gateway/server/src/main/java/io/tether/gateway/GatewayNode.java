@@ -45,6 +45,8 @@ public final class GatewayNode {
   private final SessionManager sessions;
   private volatile boolean serving;
   private volatile Future<Void> stopping;
+  /** Every partition has its backups in sync: a member may crash now without losing data (refreshed each second). */
+  private volatile boolean clusterSafe;
   private int port;
   private int managementPort;
 
@@ -115,7 +117,9 @@ public final class GatewayNode {
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
     ManagementServer management = new ManagementServer(sessions, registry, this::status,
-        () -> hazelcast.getCluster().getMembers().size());
+        () -> hazelcast.getCluster().getMembers().size(), () -> clusterSafe);
+    refreshClusterSafe();
+    vertx.setPeriodic(1000, id -> refreshClusterSafe());
     boolean gateway = !options.isBackendOnly();
     Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend(gateway)) : Future.succeededFuture();
     sessions.watchCluster();
@@ -151,6 +155,30 @@ public final class GatewayNode {
                   + managementPort + (options.isDemo() ? ", demo backend on" : ""));
           return null;
         });
+  }
+
+  /** Asks Hazelcast whether all backups are in sync; it may call other members, so off the event loop. */
+  private Future<Boolean> refreshClusterSafe() {
+    return vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false)
+        .onSuccess(safe -> clusterSafe = safe)
+        .otherwise(false);
+  }
+
+  /**
+   * Completes once every partition's backups are in sync (migrations after a join are done), so that one member
+   * may crash without losing data. Checks every 100 ms; fails after {@code timeoutMs}.
+   */
+  public Future<Void> awaitClusterSafe(long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return refreshClusterSafe().compose(safe -> {
+      if (safe) {
+        return Future.succeededFuture();
+      }
+      if (System.currentTimeMillis() > deadline) {
+        return Future.failedFuture(new IllegalStateException("the cluster did not become safe in " + timeoutMs + " ms"));
+      }
+      return vertx.timer(100).compose(v -> awaitClusterSafe(deadline - System.currentTimeMillis()));
+    });
   }
 
   /** What /health reports: UP while serving, DRAINING during a graceful stop, DOWN otherwise. */

@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
@@ -23,14 +24,16 @@ public final class ManagementServer extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final Supplier<String> status;
   private final IntSupplier clusterMembers;
+  private final BooleanSupplier clusterSafe;
   private HttpServer server;
 
   public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, Supplier<String> status,
-      IntSupplier clusterMembers) {
+      IntSupplier clusterMembers, BooleanSupplier clusterSafe) {
     this.mgr = mgr;
     this.registry = registry;
     this.status = status;
     this.clusterMembers = clusterMembers;
+    this.clusterSafe = clusterSafe;
   }
 
   @Override
@@ -52,7 +55,8 @@ public final class ManagementServer extends VerticleBase {
       String state = status.get();
       json(req, "UP".equals(state) ? 200 : 503, new JsonObject().put("status", state).put("node", mgr.nodeId())
           .put("role", mgr.options().isBackendOnly() ? "backend" : "gateway")
-          .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt()));
+          .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt())
+          .put("clusterSafe", clusterSafe.getAsBoolean()));
     } else if (req.method().name().equals("GET") && path.equals("/metrics")) {
       req.response().putHeader("content-type", "text/plain; version=0.0.4; charset=utf-8").end(registry.scrape());
     } else if (req.method().name().equals("GET") && path.startsWith(CLIENTS) && path.length() > CLIENTS.length()) {

@@ -643,16 +643,17 @@ public final class Session {
   }
 
   /**
-   * A cluster member left: requests it dispatched for this session will never be answered by it, so they are
-   * dispatched again from here (same request id) and the store records this node as their dispatcher.
+   * Requests that another node (or an earlier start of this one) dispatched for this session and that nobody will
+   * answer any more, because that node is not {@code alive}, are dispatched again from here (same request id); the
+   * store records this node as their dispatcher.
    */
-  void dispatcherLeft(String dead) {
+  void redispatchUnless(java.util.function.Predicate<String> alive) {
     if (dispatchedElsewhere == null || !state.attached()) {
       return;
     }
     List<PendingRequest> again = new ArrayList<>();
     dispatchedElsewhere.values().removeIf(p -> {
-      if (dead.equals(p.node())) {
+      if (p.node() == null || !alive.test(p.node())) {
         again.add(p);
         return true;
       }
@@ -667,7 +668,9 @@ public final class Session {
         mgr.redispatch(this, p);
       }
     }
-    scheduleFlush();
+    if (!again.isEmpty()) {
+      scheduleFlush();
+    }
   }
 
   /** The node is shutting down and the client did not move in time: close its socket and store the session. */

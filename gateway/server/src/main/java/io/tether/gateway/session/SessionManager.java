@@ -55,6 +55,12 @@ public final class SessionManager {
   public static final String TOPIC_CHANGES = "tether.topic.changes";
   /** Placeholder seq used to split a frame's text around its seq when the store numbers it. */
   private static final long SEQ_MARK = 999_999_999_999_999L;
+  /**
+   * How long a node waits for another node to answer a forwarded operation (they answer once the frames are stored,
+   * normally in milliseconds). A message to a node that just died can vanish without a failure; after this long the
+   * sender checks whether that node is still a member.
+   */
+  static final long NODE_OP_TIMEOUT_MS = 5_000;
   /** A forwarded operation follows a moving session at most this many times. */
   private static final int MAX_HOPS = 3;
 
@@ -217,6 +223,10 @@ public final class SessionManager {
       for (io.tether.gateway.store.PendingRequest p : outcome.redispatch()) {
         redispatch(s, p);
       }
+      // A dispatcher that left while the resume was under way: its departure event may have come before this session
+      // was registered here.
+      Set<String> live = store.liveNodes();
+      s.redispatchUnless(live::contains);
       if (draining) {
         s.send(new Frame.Reconnect("shutdown"));
       }
@@ -365,27 +375,35 @@ public final class SessionManager {
       return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "session keeps moving; try again",
           true));
     }
+    if (!store.liveNodes().contains(owner)) {
+      return ownerLeft(op.getString("sessionId"), owner);
+    }
     return vertx.eventBus().request(nodeAddress(owner), op,
-            new DeliveryOptions().setSendTimeout(options.getRequestTimeoutMs() + 5_000))
+            new DeliveryOptions().setSendTimeout("request".equals(op.getString("op"))
+                ? op.getLong("timeoutMs", options.getRequestTimeoutMs()) + NODE_OP_TIMEOUT_MS : NODE_OP_TIMEOUT_MS))
         .map(m -> m.body())
         .recover(e -> {
           if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
             return Future.failedFuture(e); // the owner answered: its verdict stands
           }
-          if (store.liveNodes().contains(owner)) {
-            return Future.failedFuture(e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-                ? new Session.SendRefused(ErrorCode.NO_HANDLER, "the session's node " + owner + " is unreachable",
-                true) : e);
+          if (!store.liveNodes().contains(owner)) {
+            return ownerLeft(op.getString("sessionId"), owner);
           }
-          String sessionId = op.getString("sessionId");
-          return store.orphan(sessionId, owner, System.currentTimeMillis()).compose(clientId -> {
-            if (clientId != null) {
-              sessionOrphaned(sessionId, clientId);
-            }
-            return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
-                "the session's node " + owner + " left the cluster; try again", true));
-          });
+          return Future.failedFuture(e instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+              ? new Session.SendRefused(ErrorCode.NO_HANDLER, "the session's node " + owner + " is unreachable", true)
+              : e);
         });
+  }
+
+  /** The session's owner is no longer a cluster member: detach the session in the store; the caller retries. */
+  private Future<Object> ownerLeft(String sessionId, String owner) {
+    return store.orphan(sessionId, owner, System.currentTimeMillis()).compose(clientId -> {
+      if (clientId != null) {
+        sessionOrphaned(sessionId, clientId);
+      }
+      return Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER,
+          "the session's node " + owner + " left the cluster; try again", true));
+    });
   }
 
   private static boolean retryable(Throwable e) {
@@ -474,7 +492,7 @@ public final class SessionManager {
     }
     for (Session s : sessions.values()) {
       s.run(() -> {
-        s.dispatcherLeft(dead);
+        s.redispatchUnless(node -> !node.equals(dead));
         return Future.succeededFuture();
       });
     }
@@ -821,7 +839,7 @@ public final class SessionManager {
   /** The event-bus failure a backend sees when a send or request to a client is refused. */
   public static ReplyException asReplyFailure(Throwable e) {
     if (e instanceof Session.SendRefused r) {
-      int code = switch (r.code) {
+      int code = r.retryable ? 503 : switch (r.code) {
         case OVERFLOW -> 409;
         case BAD_FRAME -> 400;
         default -> 404;

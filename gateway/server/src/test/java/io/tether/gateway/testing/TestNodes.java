@@ -56,7 +56,10 @@ public final class TestNodes {
     return start(customize.apply(options()));
   }
 
-  /** {@code n} nodes forming one Hazelcast cluster (started one after the other). */
+  /**
+   * {@code n} nodes forming one Hazelcast cluster (started one after the other); completes once partition migration
+   * is over and every backup is in place, so a test may crash a member without losing data.
+   */
   public static Future<List<GatewayNode>> cluster(int n, UnaryOperator<GatewayOptions> customize) {
     List<GatewayOptions> all = new ArrayList<>();
     List<String> members = new ArrayList<>();
@@ -74,7 +77,7 @@ public final class TestNodes {
         return null;
       }));
     }
-    return chain.map(v -> nodes);
+    return chain.compose(v -> nodes.get(0).awaitClusterSafe(30_000)).map(v -> nodes);
   }
 
   /** Stops every node given (null entries ignored). */
