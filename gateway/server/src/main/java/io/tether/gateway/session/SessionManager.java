@@ -146,6 +146,11 @@ public final class SessionManager {
     return draining;
   }
 
+  /** True while this node holds the session with a socket (it believes it is the owner). */
+  public boolean isAttachedHere(String sessionId) {
+    return sessions.containsKey(sessionId);
+  }
+
   public int localSessionCount() {
     return sessions.size();
   }

@@ -1,12 +1,17 @@
 package io.tether.gateway.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.FaultyRelay;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryContext;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -113,5 +118,51 @@ class CrossNodeRoutingTest {
           assertEquals((short) 1008, result.get(1));
           ctx.completeNow();
         })));
+  }
+  /**
+   * Verifies takeover fencing against a slow old owner: node A never hears that the session moved (its fence message
+   * is dropped), its half-open socket is still open, and after the resume on B a backend on A sends to the session.
+   * A's stale write is refused by the store (old epoch), never reaches the old socket, and the frame is delivered on
+   * the new connection instead, with the next seq.
+   */
+  @Test
+  void oldOwnersLateWriteNeverReachesTheClientAfterTakeover(Vertx vertx, VertxTestContext ctx) {
+    Handler<DeliveryContext<Object>> dropFences = dc -> {
+      if (dc.message().body() instanceof JsonObject op && "fence".equals(op.getString("op"))) {
+        return; // lost on the way: A keeps believing it owns the session
+      }
+      dc.next();
+    };
+    a.vertx().eventBus().addInboundInterceptor(dropFences);
+    FaultyRelay.start(vertx, a.port()).compose(relay -> WireClient.connect(vertx, relay.port())
+        .compose(old -> old.hello("route-late-write").compose(w -> {
+          relay.blackhole(true); // half-open: A's socket stays up, nothing gets through
+          return WireClient.connect(vertx, b.port());
+        }).compose(fresh -> fresh.resume(old.sessionId(), old.resumeToken(), old.lastSeq()).compose(resumed -> {
+          relay.blackhole(false); // whatever A writes from now on would reach the old client
+          ctx.verify(() -> assertTrue(a.sessions().isAttachedHere(old.sessionId()),
+              "A still holds the session it lost: its write will be a late one"));
+          JsonObject late = new JsonObject().put("sessionId", old.sessionId())
+              .put("body", new JsonObject().put("late", true));
+          // A backend on A, talking to A's own bridge: A still holds the session object from before the takeover.
+          return a.vertx().eventBus().<JsonObject>request("gateway.send", late,
+              new DeliveryOptions().setLocalOnly(true));
+        }).compose(reply -> fresh.next("push").map(push -> List.of(reply.body(), push)))
+            .compose(result -> old.closed().map(code -> {
+              ctx.verify(() -> {
+                JsonObject push = (JsonObject) result.get(1);
+                assertEquals(1L, ((JsonObject) result.get(0)).getLong("seq"), "the send was numbered by the new owner");
+                assertEquals(1L, push.getLong("seq"));
+                assertEquals(new JsonObject().put("late", true), push.getJsonObject("body"));
+                assertEquals((short) 1008, code, "A dropped the old socket when its write was fenced");
+                assertTrue(old.received().stream().noneMatch(f -> "push".equals(f.getString("type"))),
+                    "the old socket never got the late frame: " + old.received());
+              });
+              return null;
+            })))))
+        .onComplete(ar -> {
+          a.vertx().eventBus().removeInboundInterceptor(dropFences);
+          ctx.succeedingThenComplete().handle(ar);
+        });
   }
 }

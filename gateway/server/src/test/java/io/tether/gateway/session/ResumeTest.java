@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.hazelcast.map.IMap;
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.config.GatewayOptions;
+import io.tether.gateway.store.ClusterStore;
+import io.tether.gateway.store.SessionRecord;
 import io.tether.gateway.testing.FaultyRelay;
 import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.TestNodes;
@@ -312,6 +315,48 @@ class ResumeTest {
     WireClient.connect(vertx, node.port())
         .compose(c -> c.resume(sessionId, "some-token-that-was-never-issued", 0)
             .compose(answer -> expectResumeFailure(ctx, c, answer, "unknown")))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that a session whose stored state lost frames the client already received (as after two members died
+   * at once and the record came back from an older copy) fails to resume with reason lost, instead of resuming with
+   * a silent gap; and that it stays unresumable.
+   */
+  @Test
+  void resumeFailsWithLostWhenTheStoreNoLongerHasFramesTheClientReceived(Vertx vertx, VertxTestContext ctx) {
+    String clientId = "rs-lost";
+    IMap<String, SessionRecord> records = node.hazelcast().getMap(ClusterStore.SESSIONS);
+    Promise<Void> detached = Promise.promise();
+    MessageConsumer<JsonObject> events = node.vertx().eventBus().consumer(SessionManager.PRESENCE_EVENTS, m -> {
+      if (clientId.equals(m.body().getString("clientId")) && "DETACHED".equals(m.body().getString("state"))) {
+        detached.tryComplete();
+      }
+    });
+    WireClient.connect(vertx, node.port()).compose(c1 -> c1.hello(clientId)
+        .compose(w -> vertx.executeBlocking(() -> records.get(c1.sessionId())))
+        .compose(stale -> {
+          Future<Object> sent = Future.succeededFuture();
+          for (int i = 1; i <= 3; i++) {
+            JsonObject send = new JsonObject().put("clientId", clientId).put("body", new JsonObject().put("i", i));
+            sent = sent.compose(x -> node.vertx().eventBus().request("gateway.send", send).map(m -> m.body()));
+          }
+          return sent.compose(x -> c1.take(3, "push")).compose(pushes -> c1.close()).compose(x -> detached.future())
+              .compose(x -> {
+                ctx.verify(() -> assertEquals(0, stale.outSeq(), "the copy taken before the pushes"));
+                return vertx.executeBlocking(() -> {
+                  records.set(c1.sessionId(), stale); // the cluster "restores" a copy that misses frames 1..3
+                  return null;
+                });
+              });
+        })
+        .compose(x -> WireClient.connect(vertx, node.port()))
+        .compose(c2 -> c2.resume(c1.sessionId(), c1.resumeToken(), 3)
+            .compose(answer -> expectResumeFailure(ctx, c2, answer, "lost")))
+        .compose(x -> WireClient.connect(vertx, node.port()))
+        .compose(c3 -> c3.resume(c1.sessionId(), c1.resumeToken(), 0)
+            .compose(answer -> expectResumeFailure(ctx, c3, answer, "lost"))))
+        .eventually(() -> events.unregister())
         .onComplete(ctx.succeedingThenComplete());
   }
 
