@@ -46,11 +46,7 @@ public final class EventBusBridge extends VerticleBase {
             .onFailure(e -> {
               var failure = SessionManager.asReplyFailure(e);
               m.fail(failure.failureCode(), failure.getMessage());
-            })).completion(),
-        bus.<JsonObject>consumer(SessionManager.TOPIC_CHANGES, m -> {
-          JsonObject change = m.body();
-          mgr.topicChanged(change.getString("topic"), change.getLong("version"), change.getString("body"));
-        }).completion()));
+            })).completion()));
   }
 
   /** A bad message from a backend: the reason names the field. */

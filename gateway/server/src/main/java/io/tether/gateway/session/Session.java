@@ -286,8 +286,7 @@ public final class Session {
       } else if (f instanceof Frame.Response r) {
         mgr.completeServerRequest(id, r);
       } else if (f instanceof Frame.Subscribe s) {
-        mgr.subscribe(s.topic(), this);
-        mgr.catchUp(this, s.topic());
+        mgr.follow(this, s.topic());
       } else if (f instanceof Frame.Unsubscribe u) {
         mgr.unsubscribe(u.topic(), this);
       }

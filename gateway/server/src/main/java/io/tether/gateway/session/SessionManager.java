@@ -51,8 +51,11 @@ public final class SessionManager {
   public static final String HEADER_REQUEST_ID = "gateway.requestId";
   public static final String HEADER_STREAM = "gateway.stream";
   public static final String PRESENCE_EVENTS = "gateway.presence.events";
-  /** Internal: one message per publish, to every node, which delivers to its local subscribers. */
-  public static final String TOPIC_CHANGES = "tether.topic.changes";
+  /**
+   * Internal: a node listens on {@code tether.topic.<topic>} while it has subscribers to that topic, so a publish
+   * is one cluster message per node that has subscribers, which then delivers locally.
+   */
+  public static final String TOPIC_ADDRESS_PREFIX = "tether.topic.";
   /** Placeholder seq used to split a frame's text around its seq when the store numbers it. */
   private static final long SEQ_MARK = 999_999_999_999_999L;
   /**
@@ -99,6 +102,8 @@ public final class SessionManager {
   /** clientId → its session attached here: sends by clientId to local clients need no cluster lookup. */
   private final Map<String, Session> byClient = new ConcurrentHashMap<>();
   private final Map<String, Set<Session>> subscribers = new ConcurrentHashMap<>();
+  /** Topic → this node's listener for its changes (one per topic with local subscribers); guarded by itself. */
+  private final Map<String, io.vertx.core.eventbus.MessageConsumer<JsonObject>> topicListeners = new java.util.HashMap<>();
   private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
 
   public SessionManager(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
@@ -239,8 +244,7 @@ public final class SessionManager {
       metrics.transition(SessionState.ONLINE.name());
       updatePresence(outcome.clientId(), sessionId, SessionState.ONLINE.name(), null);
       for (String topic : outcome.subscriptions().keySet()) {
-        subscribe(topic, s);
-        catchUp(s, topic);
+        follow(s, topic);
       }
       return Future.succeededFuture(s);
     });
@@ -708,7 +712,7 @@ public final class SessionManager {
   /** Publishes a topic's new value cluster-wide; completes with its version. */
   public Future<Long> publish(String topic, Object body) {
     String json = Json.encode(body);
-    return store.publish(topic, json).onSuccess(version -> vertx.eventBus().publish(TOPIC_CHANGES,
+    return store.publish(topic, json).onSuccess(version -> vertx.eventBus().publish(TOPIC_ADDRESS_PREFIX + topic,
         new JsonObject().put("topic", topic).put("version", version).put("body", json)));
   }
 
@@ -722,15 +726,51 @@ public final class SessionManager {
     }
   }
 
-  void subscribe(String topic, Session s) {
-    subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet()).add(s);
+  /**
+   * Adds a local subscriber; the first one makes this node listen for the topic's changes. Completes when the
+   * listener is registered cluster-wide: a catch-up read after that cannot miss a change.
+   */
+  Future<Void> subscribe(String topic, Session s) {
+    synchronized (topicListeners) {
+      Set<Session> set = subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet());
+      set.add(s);
+      io.vertx.core.eventbus.MessageConsumer<JsonObject> listener = topicListeners.get(topic);
+      if (listener == null) {
+        listener = vertx.eventBus().consumer(TOPIC_ADDRESS_PREFIX + topic, m -> {
+          JsonObject change = m.body();
+          topicChanged(change.getString("topic"), change.getLong("version"), change.getString("body"));
+        });
+        topicListeners.put(topic, listener);
+      }
+      return listener.completion();
+    }
   }
 
+  /** Removes a local subscriber; with the last one the node stops listening for the topic. */
   void unsubscribe(String topic, Session s) {
-    subscribers.computeIfPresent(topic, (t, set) -> {
-      set.remove(s);
-      return set.isEmpty() ? null : set;
-    });
+    synchronized (topicListeners) {
+      Set<Session> set = subscribers.get(topic);
+      if (set == null || !set.remove(s) || !set.isEmpty()) {
+        return;
+      }
+      subscribers.remove(topic);
+      io.vertx.core.eventbus.MessageConsumer<JsonObject> listener = topicListeners.remove(topic);
+      if (listener != null) {
+        listener.unregister();
+      }
+    }
+  }
+
+  /** Subscribes the session here and then sends the topic's latest value if the client does not have it. */
+  void follow(Session s, String topic) {
+    subscribe(topic, s).onComplete(ar -> catchUp(s, topic));
+  }
+
+  /** Topics this node listens to (for tests and metrics). */
+  public int listenedTopics() {
+    synchronized (topicListeners) {
+      return topicListeners.size();
+    }
   }
 
   /** Sends the topic's latest value if it is newer than what the client has. */
