@@ -16,6 +16,7 @@
 #   CLUSTER_DIR      run folder: jar copy, logs, pid files, haproxy.cfg (default <repo>/run/cluster)
 #   TETHER_JAR       gateway fat jar to run (default gateway/server/target/tether-gateway.jar, built if missing)
 #   NODE_HEAP        -Xmx of every JVM (default 256m)
+#   NODE_JVM_ARGS    extra JVM options for every process, e.g. "-XX:TieredStopAtLevel=1" (faster start, slower code)
 #   NODE_ARGS        extra options for every gateway node, e.g. "--heartbeat-ms 2000"
 #   BACKEND_ARGS     extra options for the backend member (default: NODE_ARGS)
 #   LB_PORT          HAProxy client port (8080); LB_STATS_PORT its stats page (8404)
@@ -50,6 +51,7 @@ usage() {
 
 load_settings_from_env() {
   NODE_HEAP="${NODE_HEAP:-256m}"
+  NODE_JVM_ARGS="${NODE_JVM_ARGS:-}"
   NODE_ARGS="${NODE_ARGS:-}"
   BACKEND_ARGS="${BACKEND_ARGS-$NODE_ARGS}"
   LB_PORT="${LB_PORT:-8080}"
@@ -66,7 +68,7 @@ load_settings_from_env() {
 
 save_settings() {
   {
-    for v in NODES BACKEND NODE_HEAP NODE_ARGS BACKEND_ARGS LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE \
+    for v in NODES BACKEND NODE_HEAP NODE_JVM_ARGS NODE_ARGS BACKEND_ARGS LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE \
         HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S; do
       printf '%s=%q\n' "$v" "${!v}"
     done
@@ -94,12 +96,19 @@ read_pid() {
   [[ -f "$f" ]] && cat "$f" || true
 }
 
-# Running (not a zombie) and started from this run folder: guards against a recycled pid.
+# Running and started from this run folder (guards against a recycled pid). A zombie is dead, but only once all
+# its threads are gone: a JVM killed with -9 shows its main thread as a zombie while the other threads still exit
+# (and still hold its ports).
 alive() {
-  local pid="$1" state
+  local pid="$1" state threads
   [[ -n "$pid" && -e "/proc/$pid" ]] || return 1
   state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo X)"
-  [[ "$state" != "Z" && "$state" != "X" ]] || return 1
+  [[ "$state" != "X" ]] || return 1
+  if [[ "$state" == "Z" ]]; then
+    threads="$(ls "/proc/$pid/task" 2>/dev/null | wc -l)"
+    ((threads > 1)) || return 1
+    return 0 # exiting; the command line is no longer readable
+  fi
   tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$CLUSTER_DIR/"
 }
 
@@ -138,7 +147,10 @@ java_command() {
   local name="$1"
   # java -jar: the jar's manifest carries the Add-Opens/Add-Exports Hazelcast needs on Java 17 (STACK.md trap 6).
   printf '%s\n' java "-Xmx$NODE_HEAP" -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
-    -Dhazelcast.phone.home.enabled=false -jar "$CLUSTER_DIR/tether-gateway.jar" \
+    -Dhazelcast.phone.home.enabled=false
+  # shellcheck disable=SC2086
+  [[ -n "$NODE_JVM_ARGS" ]] && printf '%s\n' $NODE_JVM_ARGS
+  printf '%s\n' -jar "$CLUSTER_DIR/tether-gateway.jar" \
     --node-id "$name" --cluster-host 127.0.0.1 --members "$(members)" --management-host 127.0.0.1
   if [[ "$name" == backend ]]; then
     printf '%s\n' --backend-only --demo --management-port $((MGMT_PORT_BASE + 9)) \
@@ -488,11 +500,12 @@ cmd_down() {
   fi
   load_saved_settings
   local name pid
-  # HAProxy first: no new connections. Then the gateway nodes together (each drains: SIGTERM), the backend last.
+  # HAProxy first: no new connections. Then every member at once (SIGTERM: each gateway node drains). The backend
+  # is not kept for last: a backend-only member told to stop right after the last other member left can hang in
+  # its shutdown (then it is killed after STOP_TIMEOUT_S).
   stop_process haproxy || true
   local pids=()
   for name in $(all_names); do
-    [[ "$name" == backend ]] && continue
     pid="$(read_pid "$name")"
     if alive "$pid"; then
       kill -TERM "$pid" 2>/dev/null || true
@@ -503,7 +516,6 @@ cmd_down() {
   for name in "${pids[@]}"; do
     stop_process "$name" || true
   done
-  [[ "$BACKEND" == 1 ]] && { stop_process backend || true; }
   rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE"
   echo "stopped (logs kept in $CLUSTER_DIR)"
   return 0
@@ -557,19 +569,21 @@ cmd_kill() {
 
 cmd_restart() {
   load_saved_settings
-  local name pid
+  local name pid t0=$SECONDS t1 t2
   name="$(node_name "${1:-}")"
   pid="$(read_pid "$name")"
   if alive "$pid"; then
     echo "stopping $name (pid $pid, SIGTERM: graceful drain) ..."
     stop_process "$name" || true
   fi
+  t1=$SECONDS
   start_process "$name"
   wait_healthy "$name"
+  t2=$SECONDS
   if [[ "$name" != backend ]] && alive "$(read_pid haproxy)"; then
     wait_lb_server_up "$name"
   fi
-  echo "restarted $name (pid $(read_pid "$name"))"
+  echo "restarted $name (pid $(read_pid "$name")): stopped in $((t1 - t0)) s, healthy $((t2 - t1)) s after start, UP in haproxy after $((SECONDS - t2)) s more"
 }
 
 [[ $# -ge 1 ]] || usage
