@@ -221,7 +221,9 @@ running_members() {
   echo "$count"
 }
 
-# Waits until the process is healthy: alive, /health 200, and in one cluster with every running member.
+# Waits until the process is healthy: alive, /health 200, in one cluster with every running member, and the cluster
+# safe (/health "clusterSafe": every partition has its backups again after the member joined), so that the next
+# kill or restart cannot take the last copy of anything.
 wait_healthy() {
   local name="$1" pid port deadline json="" expected
   pid="$(read_pid "$name")"
@@ -232,7 +234,9 @@ wait_healthy() {
     expected="$(running_members)"
     if [[ "$(health_code "$port")" == 200 ]]; then
       json="$(health_json "$port")"
-      [[ "$(json_field "$json" clusterMembers)" == "$expected" ]] && return 0
+      if [[ "$(json_field "$json" clusterMembers)" == "$expected" && "$(json_field "$json" clusterSafe)" != false ]]; then
+        return 0
+      fi
     fi
     ((SECONDS < deadline)) || fail_with_log "$name" "$name is not healthy after ${START_TIMEOUT_S}s (last /health on port $port: ${json:-no answer}; expected clusterMembers $expected)"
     sleep 0.25
@@ -531,8 +535,9 @@ cmd_status() {
     if alive "$pid"; then
       code="$(health_code "$port")"
       json="$(health_json "$port")"
-      printf '  %-8s pid %-7s alive  /health %s %-9s sessions=%-6s members=%s\n' "$name" "$pid" "${code:-000}" \
-        "$(json_field "$json" status)" "$(json_field "$json" sessions)" "$(json_field "$json" clusterMembers)"
+      printf '  %-8s pid %-7s alive  /health %s %-9s sessions=%-6s members=%s safe=%s\n' "$name" "$pid" \
+        "${code:-000}" "$(json_field "$json" status)" "$(json_field "$json" sessions)" \
+        "$(json_field "$json" clusterMembers)" "$(json_field "$json" clusterSafe)"
       [[ "$code" == 200 ]] || ok=1
     else
       printf '  %-8s pid %-7s DEAD\n' "$name" "${pid:--}"
