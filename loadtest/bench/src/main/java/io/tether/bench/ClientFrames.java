@@ -30,6 +30,12 @@ final class ClientFrames {
     return "{\"type\":\"pong\",\"ack\":" + ack + "}";
   }
 
+  /** sessionId and resumeToken are the server's URL-safe base64: nothing to escape. */
+  static String resume(String sessionId, String resumeToken, long lastSeq) {
+    return "{\"type\":\"resume\",\"sessionId\":\"" + sessionId + "\",\"resumeToken\":\"" + resumeToken
+      + "\",\"lastSeq\":" + lastSeq + "}";
+  }
+
   static String bye() {
     return "{\"type\":\"bye\"}";
   }
