@@ -47,6 +47,8 @@ public final class GatewayNode {
   private volatile Future<Void> stopping;
   /** Every partition has its backups in sync: a member may crash now without losing data (refreshed each second). */
   private volatile boolean clusterSafe;
+  /** How often the cluster's topics are counted for the maxTopics bound. */
+  private static final long TOPIC_COUNT_INTERVAL_MS = 5_000;
   private int port;
   private int managementPort;
 
@@ -120,6 +122,8 @@ public final class GatewayNode {
         () -> hazelcast.getCluster().getMembers().size(), () -> clusterSafe);
     refreshClusterSafe();
     vertx.setPeriodic(1000, id -> refreshClusterSafe());
+    sessions.countTopics();
+    vertx.setPeriodic(TOPIC_COUNT_INTERVAL_MS, id -> sessions.countTopics());
     boolean gateway = !options.isBackendOnly();
     Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend(gateway)) : Future.succeededFuture();
     sessions.watchCluster();

@@ -29,6 +29,7 @@ public class GatewayOptions {
   public static final int DEFAULT_BACKUP_COUNT = 1;
   public static final List<String> DEFAULT_ALLOWED_TOPICS = List.of("*");
   public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
+  public static final int DEFAULT_MAX_TOPICS = 100_000;
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -53,6 +54,9 @@ public class GatewayOptions {
   private boolean demo;
   private boolean backendOnly;
   private long drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS;
+  private int maxTopics = DEFAULT_MAX_TOPICS;
+  private long topicTtlMs;
+  private String apiKey;
   private int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   public GatewayOptions() {
@@ -93,6 +97,7 @@ public class GatewayOptions {
         .put("allowedAddresses", new JsonArray(new ArrayList<>(allowedAddresses)))
         .put("allowedTopics", new JsonArray(new ArrayList<>(allowedTopics)))
         .put("demo", demo).put("backendOnly", backendOnly).put("drainTimeoutMs", drainTimeoutMs)
+        .put("maxTopics", maxTopics).put("topicTtlMs", topicTtlMs).put("apiKey", apiKey)
         .put("instances", instances);
   }
 
@@ -111,6 +116,9 @@ public class GatewayOptions {
     require(maxPendingRequests >= 1, "maxPendingRequests must be at least 1");
     require(requestTimeoutMs >= 100, "requestTimeoutMs must be at least 100");
     require(backupCount >= 0 && backupCount <= 6, "backupCount must be between 0 and 6");
+    require(maxTopics >= 1, "maxTopics must be at least 1");
+    require(topicTtlMs >= 0, "topicTtlMs must be 0 (keep forever) or more");
+    require(apiKey == null || apiKey.length() >= 16, "apiKey must be at least 16 characters");
     require(drainTimeoutMs >= 0 && drainTimeoutMs <= 3_600_000, "drainTimeoutMs must be between 0 and 3600000");
     require(instances >= 1 && instances <= 256, "instances must be between 1 and 256");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
@@ -187,6 +195,12 @@ public class GatewayOptions {
   public GatewayOptions setBackendOnly(boolean backendOnly) { this.backendOnly = backendOnly; return this; }
   public long getDrainTimeoutMs() { return drainTimeoutMs; }
   public GatewayOptions setDrainTimeoutMs(long drainTimeoutMs) { this.drainTimeoutMs = drainTimeoutMs; return this; }
+  public int getMaxTopics() { return maxTopics; }
+  public GatewayOptions setMaxTopics(int maxTopics) { this.maxTopics = maxTopics; return this; }
+  public long getTopicTtlMs() { return topicTtlMs; }
+  public GatewayOptions setTopicTtlMs(long topicTtlMs) { this.topicTtlMs = topicTtlMs; return this; }
+  public String getApiKey() { return apiKey; }
+  public GatewayOptions setApiKey(String apiKey) { this.apiKey = apiKey; return this; }
   public int getInstances() { return instances; }
   public GatewayOptions setInstances(int instances) { this.instances = instances; return this; }
 }

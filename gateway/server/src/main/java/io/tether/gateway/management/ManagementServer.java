@@ -13,8 +13,9 @@ import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
- * The management port (docs/PROTOCOL.md §10): {@code GET /health}, {@code GET /metrics} (Prometheus text) and
- * {@code GET /admin/clients/{clientId}}. Three routes do not need a router.
+ * The management port (docs/PROTOCOL.md §10): {@code GET /health}, {@code GET /metrics} (Prometheus text),
+ * {@code GET /admin/clients/{clientId}}, and the key-protected HTTP API under {@code /api/} ({@link HttpApi}). A
+ * handful of routes do not need a router.
  */
 public final class ManagementServer extends VerticleBase {
 
@@ -26,6 +27,7 @@ public final class ManagementServer extends VerticleBase {
   private final IntSupplier clusterMembers;
   private final BooleanSupplier clusterSafe;
   private HttpServer server;
+  private HttpApi api;
 
   public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, Supplier<String> status,
       IntSupplier clusterMembers, BooleanSupplier clusterSafe) {
@@ -38,6 +40,7 @@ public final class ManagementServer extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    api = new HttpApi(vertx, mgr);
     server = vertx.createHttpServer(new HttpServerOptions()
             .setHost(mgr.options().getManagementHost())
             .setPort(mgr.options().getManagementPort()))
@@ -51,7 +54,9 @@ public final class ManagementServer extends VerticleBase {
 
   private void handle(HttpServerRequest req) {
     String path = req.path();
-    if (req.method().name().equals("GET") && path.equals("/health")) {
+    if (path.startsWith(HttpApi.PREFIX)) {
+      api.handle(req);
+    } else if (req.method().name().equals("GET") && path.equals("/health")) {
       String state = status.get();
       json(req, "UP".equals(state) ? 200 : 503, new JsonObject().put("status", state).put("node", mgr.nodeId())
           .put("role", mgr.options().isBackendOnly() ? "backend" : "gateway")
@@ -75,7 +80,7 @@ public final class ManagementServer extends VerticleBase {
     }
   }
 
-  private static void json(HttpServerRequest req, int status, JsonObject body) {
+  static void json(HttpServerRequest req, int status, JsonObject body) {
     req.response().setStatusCode(status).putHeader("content-type", "application/json").end(body.encode());
   }
 

@@ -7,6 +7,7 @@ import io.tether.gateway.store.AppendOp;
 import io.tether.gateway.store.AppendOutcome;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.PresenceOp;
+import io.tether.gateway.store.PublishOp;
 import io.tether.gateway.store.ResumeOp;
 import io.tether.gateway.store.ResumeOutcome;
 import io.tether.gateway.store.SessionRecord;
@@ -94,6 +95,8 @@ public final class SessionManager {
    */
   final String instance;
   private volatile boolean draining;
+  /** The cluster's topic count, as last counted (see {@link #publish}). */
+  private volatile int topicCount;
   /** Client requests forwarded to backends by this node whose reply has not come back yet. */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private final AddressPolicy addresses;
@@ -709,11 +712,28 @@ public final class SessionManager {
   // ---------------------------------------------------------------------------------------------------------
   // Topics (docs/PROTOCOL.md §6)
 
-  /** Publishes a topic's new value cluster-wide; completes with its version. */
+  /**
+   * Publishes a topic's new value cluster-wide; completes with its version. A new topic is refused (429) while the
+   * cluster holds {@code maxTopics} of them (counted every few seconds, so the bound may be passed by the topics
+   * created meanwhile).
+   */
   public Future<Long> publish(String topic, Object body) {
     String json = Json.encode(body);
-    return store.publish(topic, json).onSuccess(version -> vertx.eventBus().publish(TOPIC_ADDRESS_PREFIX + topic,
-        new JsonObject().put("topic", topic).put("version", version).put("body", json)));
+    return store.publish(topic, json, topicCount < options.getMaxTopics(), options.getTopicTtlMs())
+        .compose(version -> {
+          if (version == PublishOp.REFUSED) {
+            return Future.failedFuture(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 429,
+                "rate_limited: the cluster holds its maximum of " + options.getMaxTopics() + " topics"));
+          }
+          vertx.eventBus().publish(TOPIC_ADDRESS_PREFIX + topic,
+              new JsonObject().put("topic", topic).put("version", version).put("body", json));
+          return Future.succeededFuture(version);
+        });
+  }
+
+  /** Refreshes the cluster's topic count that bounds topic creation. */
+  public Future<Integer> countTopics() {
+    return store.topicCount().onSuccess(n -> topicCount = n);
   }
 
   /** A topic changed somewhere in the cluster: tell this node's subscribers. */

@@ -174,8 +174,14 @@ public final class ClusterStore {
 
   // -- topics -------------------------------------------------------------------------------------------------
 
-  public Future<Long> publish(String topic, String body) {
-    return bridge(topics.submitToKey(topic, new PublishOp(body)));
+  /** Completes with the new version, or {@link PublishOp#REFUSED} for a new topic when {@code mayCreate} is false. */
+  public Future<Long> publish(String topic, String body, boolean mayCreate, long ttlMs) {
+    return bridge(topics.submitToKey(topic, new PublishOp(body, mayCreate, ttlMs, System.currentTimeMillis())));
+  }
+
+  /** How many topics the cluster holds (a cluster-wide count: on a worker thread). */
+  public Future<Integer> topicCount() {
+    return vertx.executeBlocking(topics::size, false);
   }
 
   public Future<TopicRecord> topic(String topic) {
