@@ -53,10 +53,16 @@ public final class GatewayMain {
       return;
     }
     // SIGTERM / SIGINT: drain (clients move to other nodes), then leave the cluster.
+    // (Printed, not logged: the JDK's log handlers may already be closed by its own shutdown hook.)
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
+        System.err.println("tether: draining node " + options.getNodeId() + " ("
+            + node.sessions().localSessionCount() + " sessions, at most " + options.getDrainTimeoutMs() + " ms)");
+        long started = System.currentTimeMillis();
         node.drain().toCompletionStage().toCompletableFuture()
             .get(options.getDrainTimeoutMs() + 30_000, TimeUnit.MILLISECONDS);
+        System.err.println("tether: node " + options.getNodeId() + " drained and left the cluster in "
+            + (System.currentTimeMillis() - started) + " ms");
       } catch (Exception e) {
         System.err.println("tether: unclean stop: " + e.getMessage());
       }
