@@ -1,0 +1,210 @@
+package io.tether.e2e;
+
+import static io.tether.e2e.Workload.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.e2e.Workload.Figures;
+import io.tether.e2e.Workload.Probe;
+import io.tether.e2e.Workload.Resume;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Real gateway processes behind HAProxy ({@code scripts/cluster.sh up 3}: three gateway nodes, a backend-only
+ * member serving the demo backend, HAProxy on 8080), hundreds of SDK clients with traffic both ways, and a node
+ * failing under them: killed, or restarted gracefully one after the other. Nothing may be lost or duplicated, and
+ * every session must resume (never re-sync).
+ *
+ * <p>The cluster is started once for the class; each test starts with every process alive (a dead node is restarted
+ * first). The rolling restart runs first, so the kill leaves nothing to repair. Logs:
+ * {@code gateway/e2e/target/cluster/*.log}.
+ */
+@ExtendWith(VertxExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterFailoverTest {
+
+  private static final int NODES = 3;
+  private static final int CLIENTS = Integer.getInteger("tether.e2e.clients", 200);
+  private static final long THINK_MS = Long.getLong("tether.e2e.thinkMs", 800);
+  /** The bound on how long the sessions of a killed node may take to be ONLINE again on a survivor. */
+  private static final long MAX_RECOVERY_MS = 10_000;
+
+  private static ClusterScript cluster;
+
+  @BeforeAll
+  static void startCluster() {
+    cluster = new ClusterScript();
+    try {
+      cluster.up(NODES);
+    } catch (RuntimeException e) {
+      cluster.down();
+      throw e;
+    }
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (cluster != null) {
+      cluster.down();
+    }
+  }
+
+  @BeforeEach
+  void wholeCluster() {
+    cluster.restoreDeadProcesses();
+  }
+
+  @Test
+  @Order(2)
+  @Timeout(value = 200, timeUnit = TimeUnit.SECONDS)
+  void killingTheBusiestNodeLosesNothing(Vertx vertx, VertxTestContext ctx) {
+    Workload w = new Workload(vertx, cluster.url(), "kill", CLIENTS, THINK_MS);
+    try {
+      await(w.start(), 60, CLIENTS + " clients to connect through HAProxy");
+      await(w.iterations(1), 60, "one round of traffic from every client");
+      Map<String, Long> before = w.distribution();
+      String busiest = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      List<Probe> victims = w.on(busiest);
+      System.out.println("sessions per node " + before + "; killing " + busiest + " with " + victims.size());
+
+      long t0 = System.nanoTime();
+      List<Future<Resume>> moving = new ArrayList<>();
+      for (Probe p : victims) {
+        moving.add(p.nextResume(t0));
+      }
+      w.mark("kill " + busiest);
+      cluster.kill(busiest);
+      w.mark("killed");
+      List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
+      System.out.println("sessions per node after the kill " + w.distribution());
+
+      await(w.iterations(2), 90, "two more rounds of traffic from every client after the recovery");
+      await(w.stop(), 90, "every request to be answered");
+      Figures f = w.figures(moves, p -> true);
+      System.out.println(f.summary("killingTheBusiestNodeLosesNothing"));
+      printFailures(w);
+      ctx.verify(() -> {
+        assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
+        for (Resume r : moves) {
+          assertNotEquals(busiest, r.node(), "resumed on the killed node?");
+        }
+        assertTrue(f.max() <= MAX_RECOVERY_MS, "recovery took " + f.max() + " ms (bound " + MAX_RECOVERY_MS + ")");
+        assertNothingLost(f);
+      });
+      ctx.completeNow();
+    } finally {
+      await(w.close(), 30, "the clients to close");
+    }
+  }
+
+  @Test
+  @Order(1)
+  @Timeout(value = 300, timeUnit = TimeUnit.SECONDS)
+  void rollingRestartLosesNothing(Vertx vertx, VertxTestContext ctx) {
+    Workload w = new Workload(vertx, cluster.url(), "roll", CLIENTS, THINK_MS);
+    try {
+      await(w.start(), 60, CLIENTS + " clients to connect through HAProxy");
+      await(w.iterations(1), 60, "one round of traffic from every client");
+      List<Resume> moves = new ArrayList<>();
+      int expectedMoves = 0;
+      for (int k = 1; k <= NODES; k++) {
+        String node = "node-" + k;
+        List<Probe> victims = w.on(node);
+        expectedMoves += victims.size();
+        System.out.println("sessions per node " + w.distribution() + "; restarting " + node + " with "
+            + victims.size());
+        long t0 = System.nanoTime();
+        List<Future<Resume>> moving = new ArrayList<>();
+        for (Probe p : victims) {
+          moving.add(p.nextResume(t0));
+        }
+        w.mark("restart " + node);
+        cluster.restart(node);
+        w.mark("restarted " + node);
+        List<Resume> moved = settle(moving, 30, "the sessions of " + node + " to resume");
+        for (Resume r : moved) {
+          assertNotEquals(node, r.node(), "resumed on the node that was draining?");
+        }
+        moves.addAll(moved);
+        await(w.iterations(1), 60, "a round of traffic from every client after restarting " + node);
+      }
+      await(w.iterations(1), 60, "a last round of traffic");
+      await(w.stop(), 90, "every request to be answered");
+      // A graceful move is timed from the reconnect frame the draining node sent.
+      List<Resume> fromReconnect = moves.stream()
+          .map(r -> new Resume(r.node(), r.sinceReconnectFrameNanos() >= 0 ? r.sinceReconnectFrameNanos()
+              : r.sinceTriggerNanos(), r.sinceReconnectFrameNanos()))
+          .sorted(Comparator.comparingLong(Resume::sinceTriggerNanos)).toList();
+      Figures f = w.figures(fromReconnect, p -> true);
+      System.out.println(f.summary("rollingRestartLosesNothing"));
+      printFailures(w);
+      int expected = expectedMoves;
+      ctx.verify(() -> {
+        assertEquals(expected, moves.size(), "every session of each restarted node resumed elsewhere");
+        assertNothingLost(f);
+      });
+      ctx.completeNow();
+    } finally {
+      await(w.close(), 30, "the clients to close");
+    }
+  }
+
+  private static void printFailures(Workload w) {
+    List<String> samples = w.failureSamples();
+    if (samples.stream().anyMatch(s -> !s.contains(" --- "))) {
+      System.out.println("first failed requests (timeline):");
+      samples.forEach(s -> System.out.println("  " + s));
+    }
+  }
+
+  /** Waits (bounded) for the moves; those that did not happen are simply missing from the result. */
+  private static List<Resume> settle(List<Future<Resume>> moving, long seconds, String what) {
+    try {
+      await(Future.join(moving), seconds, what);
+    } catch (AssertionError e) {
+      System.out.println("not all settled: " + e.getMessage());
+    }
+    List<Resume> done = new ArrayList<>();
+    for (Future<Resume> f : moving) {
+      if (f.succeeded()) {
+        done.add(f.result());
+      } else if (f.failed()) {
+        System.out.println(f.cause().getMessage());
+      }
+    }
+    return done;
+  }
+
+  private static void assertNothingLost(Figures f) {
+    String logs = " (node logs: " + cluster.clusterDir() + "/*.log; client problems: " + f.exceptions + ")";
+    assertEquals(0, f.resyncs, "sessions re-synced instead of resuming" + logs);
+    assertEquals(0, f.ended, "sessions ended" + logs);
+    assertEquals(0, f.gaps, "seq gaps on the wire" + logs);
+    assertEquals(0, f.duplicates, "duplicate seqs on the wire" + logs);
+    assertEquals(0, f.unanswered, "requests without a response " + f.unansweredCodes + logs);
+    assertEquals(f.requests, f.responses, "one response per request" + logs);
+    assertEquals(0, f.duplicateResponses, "requests answered more than once" + logs);
+    assertEquals(0, f.missingPushes, "pushes missing (demo.push answered, some of its pushes never came)" + logs);
+    assertEquals(0, f.duplicatePushes, "pushes delivered twice to the application, each with its own seq" + logs);
+    assertEquals(0, f.answerMismatches, "responses with the wrong body" + logs);
+    assertEquals(0, f.notOnline, "clients not ONLINE at the end" + logs);
+  }
+}

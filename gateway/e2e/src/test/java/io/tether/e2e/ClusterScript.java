@@ -1,0 +1,192 @@
+package io.tether.e2e;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Drives {@code scripts/cluster.sh} for the tests: real gateway processes, a backend-only member with the demo
+ * backend, and HAProxy in front, all in {@code gateway/e2e/target/cluster}. Settings come from system properties set
+ * by the module's pom ({@code tether.e2e.*}).
+ */
+final class ClusterScript {
+
+  /** Gateway node options for the tests: a dead socket is noticed within 2 x 2 s; resume window stays 120 s. */
+  static final String NODE_ARGS = "--heartbeat-ms 2000 --resume-window-ms 120000 --drain-timeout-ms 20000";
+
+  private final Path root;
+  private final Path script;
+  private final Path jar;
+  private final Path clusterDir;
+  private final int portOffset;
+  private int nodes;
+  /** Set while a cluster may be running: a JVM that exits early (killed by a timeout) still stops it. */
+  private Thread cleanup;
+
+  ClusterScript() {
+    root = Path.of(property("tether.e2e.root", "../..")).toAbsolutePath().normalize();
+    script = root.resolve("scripts/cluster.sh");
+    jar = Path.of(property("tether.e2e.jar", root.resolve("gateway/server/target/tether-gateway.jar").toString()))
+        .toAbsolutePath().normalize();
+    clusterDir = Path.of(property("tether.e2e.clusterDir", "target/cluster")).toAbsolutePath().normalize();
+    portOffset = Integer.parseInt(property("tether.e2e.portOffset", "0"));
+  }
+
+  private static String property(String name, String fallback) {
+    String v = System.getProperty(name);
+    return v == null || v.isBlank() ? fallback : v;
+  }
+
+  /** Clients' URL: HAProxy. */
+  String url() {
+    return "ws://127.0.0.1:" + (8080 + portOffset) + "/ws";
+  }
+
+  int nodes() {
+    return nodes;
+  }
+
+  Path clusterDir() {
+    return clusterDir;
+  }
+
+  /** {@code cluster.sh up n}: fails with the script's output (log tails included) if the cluster does not come up. */
+  void up(int n) {
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException("the gateway fat jar " + jar + " does not exist: build it first (mvn -B verify "
+          + "at the repository root builds it before this module, or mvn -pl gateway/server -am package)");
+    }
+    nodes = n;
+    if (cleanup == null) {
+      cleanup = new Thread(() -> exec(120, "down"), "e2e-cluster-down");
+      Runtime.getRuntime().addShutdownHook(cleanup);
+    }
+    run(240, "up", String.valueOf(n));
+  }
+
+  /** {@code cluster.sh down}; never throws (used in cleanup). */
+  void down() {
+    try {
+      run(120, "down");
+      if (cleanup != null) {
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+        cleanup = null;
+      }
+    } catch (RuntimeException e) {
+      System.err.println("cluster.sh down failed: " + e.getMessage());
+    }
+  }
+
+  void kill(String node) {
+    run(30, "kill", node);
+  }
+
+  /** SIGTERM (graceful drain), wait for the exit, start again, wait until healthy and UP in HAProxy. */
+  void restart(String node) {
+    run(180, "restart", node);
+  }
+
+  /** Restarts every process {@code cluster.sh status} reports dead, so that each test starts with the whole cluster. */
+  void restoreDeadProcesses() {
+    Result status = exec(30, "status");
+    if (status.code == 0) {
+      return;
+    }
+    Matcher m = Pattern.compile("^\\s+(node-\\d+|backend)\\s+pid\\s+\\S+\\s+DEAD", Pattern.MULTILINE)
+        .matcher(status.output);
+    List<String> dead = new ArrayList<>();
+    while (m.find()) {
+      dead.add(m.group(1));
+    }
+    for (String name : dead) {
+      restart(name);
+    }
+    Result again = exec(30, "status");
+    if (again.code != 0) {
+      throw new IllegalStateException("the cluster is not healthy:\n" + again.output);
+    }
+  }
+
+  String status() {
+    return exec(30, "status").output;
+  }
+
+  private record Result(int code, String output) {
+  }
+
+  private String run(long timeoutSeconds, String... args) {
+    Result r = exec(timeoutSeconds, args);
+    if (r.code != 0) {
+      throw new IllegalStateException("scripts/cluster.sh " + String.join(" ", args) + " failed (exit " + r.code
+          + "):\n" + r.output);
+    }
+    return r.output;
+  }
+
+  private Result exec(long timeoutSeconds, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add("bash");
+    command.add(script.toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true);
+    Map<String, String> env = pb.environment();
+    env.put("CLUSTER_DIR", clusterDir.toString());
+    env.put("TETHER_JAR", jar.toString());
+    env.put("NODE_ARGS", NODE_ARGS);
+    env.put("NODE_HEAP", "256m");
+    // Five JVMs share the test machine's cores: C1 alone makes a node start (and rejoin) much faster.
+    env.put("NODE_JVM_ARGS", "-XX:TieredStopAtLevel=1");
+    // The nodes' drain timeout (20 s, NODE_ARGS) plus the time to leave the cluster; then cluster.sh uses kill -9.
+    env.put("STOP_TIMEOUT_S", "35");
+    env.put("LB_PORT", String.valueOf(8080 + portOffset));
+    env.put("LB_STATS_PORT", String.valueOf(8404 + portOffset));
+    env.put("PORT_BASE", String.valueOf(8080 + portOffset));
+    env.put("MGMT_PORT_BASE", String.valueOf(9090 + portOffset));
+    env.put("HZ_PORT_BASE", String.valueOf(5700 + portOffset));
+    File out;
+    try {
+      Files.createDirectories(clusterDir.getParent());
+      out = Files.createTempFile(clusterDir.getParent(), "cluster-sh-", ".out").toFile();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    // Output to a file, not a pipe: the processes the script starts in the background must not hold our pipe.
+    pb.redirectOutput(out);
+    long start = System.nanoTime();
+    try {
+      Process p = pb.start();
+      if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+        return new Result(-1, read(out) + "\n(timed out after " + timeoutSeconds + " s)");
+      }
+      String output = read(out);
+      System.out.printf("$ cluster.sh %s (%d ms)%n%s", String.join(" ", args),
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), output.isEmpty() ? "" : output.stripTrailing() + "\n");
+      return new Result(p.exitValue(), output);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot run " + script + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while running cluster.sh " + String.join(" ", args), e);
+    } finally {
+      out.delete();
+    }
+  }
+
+  private static String read(File f) {
+    try {
+      return Files.readString(f.toPath(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(output unreadable: " + e.getMessage() + ")";
+    }
+  }
+}
