@@ -46,7 +46,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class TetherClientTest {
 
-  private static final long FAST_HEARTBEAT_MS = 200;
+  /** Short enough to see several heartbeats in a test, long enough not to trip on a busy 2-core CI machine. */
+  private static final long FAST_HEARTBEAT_MS = 500;
   private static final long FAST_RESUME_WINDOW_MS = 1000;
 
   private static GatewayNode node;
