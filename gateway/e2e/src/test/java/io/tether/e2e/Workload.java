@@ -376,14 +376,6 @@ final class Workload {
         }
       });
     }
-
-    synchronized String node() {
-      return client.node();
-    }
-
-    synchronized ConnectionState state() {
-      return client.state();
-    }
   }
 
   /** A session move: where to, and how long from the trigger and from the {@code reconnect} frame (-1: none). */
