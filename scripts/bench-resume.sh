@@ -115,6 +115,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 # --- cluster ----------------------------------------------------------------------------------------------------
 # A run folder left behind by an interrupted run: stop whatever of it still runs (by its pid files).
 [[ -f $CLUSTER_DIR/cluster.env ]] && "$CLUSTER" down >"$RUN/cluster-down-stale.log" 2>&1
+rm -rf "$CLUSTER_DIR" # cluster.sh appends to its logs: start them afresh
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "starting 3 gateway nodes + backend + HAProxy in $CLUSTER_DIR (HAProxy ws://127.0.0.1:$LB_PORT/ws)"
 CLUSTER_STARTED=1

@@ -31,6 +31,7 @@ final class ClusterControl {
   final int lbPort;
   final int portBase;
   final int mgmtPortBase;
+  final int lbStatsPort;
   private final Path script;
   private final Path dir;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(HTTP_TIMEOUT).build();
@@ -50,6 +51,7 @@ final class ClusterControl {
     lbPort = Integer.parseInt(required(env, "LB_PORT"));
     portBase = Integer.parseInt(required(env, "PORT_BASE"));
     mgmtPortBase = Integer.parseInt(required(env, "MGMT_PORT_BASE"));
+    lbStatsPort = Integer.parseInt(required(env, "LB_STATS_PORT"));
   }
 
   private String required(Map<String, String> env, String key) {
@@ -130,6 +132,40 @@ final class ClusterControl {
       Thread.currentThread().interrupt();
       return null;
     }
+  }
+
+  /**
+   * HAProxy's counters for the gateway backend from its stats page: {@code [retries, redispatches]} (columns
+   * wretr and wredis of the CSV), or null if the page does not answer.
+   */
+  long[] lbRetries() {
+    try {
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lbStatsPort + "/;csv"))
+        .timeout(HTTP_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString());
+      String[] lines = r.body().split("\n");
+      if (r.statusCode() != 200 || lines.length == 0) {
+        return null;
+      }
+      List<String> header = List.of(lines[0].replaceFirst("^# ", "").split(",", -1));
+      int retr = header.indexOf("wretr");
+      int redis = header.indexOf("wredis");
+      for (String line : lines) {
+        String[] f = line.split(",", -1);
+        if (f.length > Math.max(retr, redis) && f[0].equals("tether_nodes") && f[1].equals("BACKEND")) {
+          return new long[] {parse(f[retr]), parse(f[redis])};
+        }
+      }
+      return null;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  private static long parse(String v) {
+    return v.isEmpty() ? 0 : Long.parseLong(v);
   }
 
   /**

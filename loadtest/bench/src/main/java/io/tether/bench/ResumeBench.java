@@ -79,6 +79,7 @@ public final class ResumeBench {
   private final Latencies crashReplayed = new Latencies();
   private final Latencies crashNoticed = new Latencies();
   private final Latencies crashOpened = new Latencies();
+  private final Latencies crashReconnect = new Latencies();
   private final Latencies crashResumeOp = new Latencies();
   private final Latencies plainResumed = new Latencies();
   private final Latencies plainOpened = new Latencies();
@@ -204,8 +205,12 @@ public final class ResumeBench {
     await(Future.all(all.stream().map(s -> s.burst(pushes, unacked)).toList()), timeoutMs);
     Map<String, List<ResumeSession>> byNode = all.stream()
       .collect(Collectors.groupingBy(ResumeSession::node, TreeMap::new, Collectors.toList()));
-    String victim = byNode.entrySet().stream().max((a, b) -> Integer.compare(a.getValue().size(), b.getValue().size()))
-      .orElseThrow().getKey();
+    // The node with the most sessions; among equals, a different one each round (node-1 starts as the Hazelcast
+    // master, so always killing it on a tie would measure only a master's failure).
+    int most = byNode.values().stream().mapToInt(List::size).max().orElseThrow();
+    List<String> candidates = byNode.entrySet().stream().filter(e -> e.getValue().size() == most)
+      .map(Map.Entry::getKey).toList();
+    String victim = candidates.get((round - 1) % candidates.size());
     List<ResumeSession> affected = byNode.get(victim);
     phase(round, String.format(Locale.ROOT, "%d sessions connected through the load balancer and got %d pushes each"
       + " in %.1f s; placement %s", all.size(), pushes, (System.nanoTime() - start) / 1e9, placement(byNode)));
@@ -223,6 +228,7 @@ public final class ResumeBench {
       }
     });
     phase(round, "kill -9 " + victim + " (pid " + process.pid() + ", " + affected.size() + " sessions on it)");
+    long[] lbBefore = cluster.lbRetries();
     long t0 = System.nanoTime();
     process.destroyForcibly();
     awaitCycles(affected, t0);
@@ -234,6 +240,9 @@ public final class ResumeBench {
     List<ResumeSession> strayBreaks = others.stream().filter(ResumeSession::broke).toList();
     awaitCycles(strayBreaks, t0);
     long removed = memberGone.get(timeoutMs + 5_000, TimeUnit.MILLISECONDS);
+    long[] lbAfter = cluster.lbRetries();
+    String lb = lbBefore == null || lbAfter == null ? "lb_retries=- lb_redispatches=-"
+      : "lb_retries=" + (lbAfter[0] - lbBefore[0]) + " lb_redispatches=" + (lbAfter[1] - lbBefore[1]);
     if (removed != 0) {
       memberRemoved.addNanos(removed - t0);
     }
@@ -241,6 +250,7 @@ public final class ResumeBench {
     Latencies replayed = new Latencies();
     Latencies noticed = new Latencies();
     Latencies opened = new Latencies();
+    Latencies reconnect = new Latencies();
     Latencies resumeOp = new Latencies();
     for (ResumeSession s : affected) {
       if (s.tBreak != 0) {
@@ -250,6 +260,7 @@ public final class ResumeBench {
         resumed.addNanos(s.tResumed - t0);
         replayed.addNanos(s.tReplayDone - t0);
         opened.addNanos(s.tOpened - t0);
+        reconnect.addNanos(s.tOpened - s.tBreak);
         resumeOp.addNanos(s.tResumed - s.tOpened);
       }
     }
@@ -258,13 +269,14 @@ public final class ResumeBench {
     crashReplayed.addAll(replayed);
     crashNoticed.addAll(noticed);
     crashOpened.addAll(opened);
+    crashReconnect.addAll(reconnect);
     crashResumeOp.addAll(resumeOp);
     System.out.println(String.format(Locale.ROOT,
-      "RESULT phase=crash round=%d killed=%s affected=%d resumed=%d failed=%d %s %s %s %s %s member_removed_ms=%s"
-        + " attempts=%d violations=%d replayed=%d replay_differs=%d resent=%d stray_breaks=%d resumed_on=%s%s",
+      "RESULT phase=crash round=%d killed=%s affected=%d resumed=%d failed=%d %s %s %s %s %s %s member_removed_ms=%s"
+        + " %s attempts=%d violations=%d replayed=%d replay_differs=%d resent=%d stray_breaks=%d resumed_on=%s%s",
       round, victim, affected.size(), tally.resumed, tally.failed, resumed.format(""), replayed.format("replay_"),
-      noticed.format("noticed_"), opened.format("opened_"), resumeOp.format("resume_op_"),
-      removed == 0 ? "-" : Latencies.ms((removed - t0) / 1e6), tally.attempts,
+      noticed.format("noticed_"), opened.format("opened_"), reconnect.format("reconnect_"),
+      resumeOp.format("resume_op_"), removed == 0 ? "-" : Latencies.ms((removed - t0) / 1e6), lb, tally.attempts,
       tally.violations, tally.replayed, tally.replayDiffers, tally.resent, strayBreaks.size(),
       placement(affected.stream().filter(s -> s.resumedOn != null)
         .collect(Collectors.groupingBy(s -> s.resumedOn, TreeMap::new, Collectors.toList()))),
@@ -442,12 +454,13 @@ public final class ResumeBench {
         "replayed=%d violations=%d differing=%d", crashTally.replayed, crashTally.violations, crashTally.replayDiffers)),
       row("  kill -9 -> client sees its socket close", crashNoticed, ""),
       row("  kill -9 -> new socket open", crashOpened, ""),
+      row("  socket closed -> new socket open", crashReconnect, "(through HAProxy)"),
       row("  resume written -> resumed", crashResumeOp, ""),
       row("plain resume: drop -> resumed", plainResumed, String.format(Locale.ROOT,
         "sessions=%d resumed=%d failed=%d", plainTally.expected, plainTally.resumed, plainTally.failed)),
       row("plain resume: drop -> replay complete", plainReplayed, String.format(Locale.ROOT,
         "replayed=%d violations=%d differing=%d", plainTally.replayed, plainTally.violations, plainTally.replayDiffers)),
-      row("  drop -> new socket open", plainOpened, ""),
+      row("  drop -> new socket open", plainOpened, "(through HAProxy)"),
       row("  resume written -> resumed", plainResumeOp, ""),
       String.format(Locale.ROOT, "%-44s p50 %s, p99 %s", "ratio crash resume / plain resume", ratio(ratio50),
         ratio(ratio99)),
@@ -474,7 +487,7 @@ public final class ResumeBench {
 
   private static String row(String label, Latencies l, String extra) {
     return String.format(Locale.ROOT, "%-44s p50 %7s ms  p99 %7s ms  max %7s ms  n=%-5d %s", label,
-      Latencies.ms(l.percentile(50)), Latencies.ms(l.percentile(99)), Latencies.ms(l.max()), l.count(), extra).trim();
+      Latencies.ms(l.percentile(50)), Latencies.ms(l.percentile(99)), Latencies.ms(l.max()), l.count(), extra).stripTrailing();
   }
 
   private static String ratio(double r) {
