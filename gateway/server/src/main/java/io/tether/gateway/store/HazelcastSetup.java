@@ -52,6 +52,9 @@ public final class HazelcastSetup {
     }
     config.setInstanceName("tether-" + options.getNodeId());
     setIfAbsent(config, "hazelcast.phone.home.enabled", "false");
+    // A graceful shutdown waits for this member's partitions to migrate; when the whole cluster stops at once they
+    // have nowhere to go, and Hazelcast's default wait is 10 minutes. The drain already bounds the node's stop.
+    setIfAbsent(config, "hazelcast.graceful.shutdown.max.wait", "20");
     setIfAbsent(config, "hazelcast.logging.type", "jdk");
     config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, instance);
     // vertx-hazelcast, given a ready instance, reads its own node id from this attribute.
