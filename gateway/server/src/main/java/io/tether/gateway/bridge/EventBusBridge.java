@@ -124,11 +124,15 @@ public final class EventBusBridge extends VerticleBase {
       long stream = optionalLong(o, "stream", 0, 0, Long.MAX_VALUE);
       String resource = o.getValue("resource") == null ? null : requireString(o, "resource");
       List<String> bodies = bodies(o);
+      String sendId = o.getValue("id") == null ? null : requireString(o, "id");
+      if (sendId != null && sendId.length() > 128) {
+        throw new BadMessage("field 'id' must be at most 128 characters");
+      }
       return target(o).compose(sessionId -> {
         if (qos == 0) {
           return sendVolatile(sessionId, stream, resource, bodies);
         }
-        return mgr.push(sessionId, stream, resource, bodies).map(seq -> new JsonObject().put("seq", seq));
+        return mgr.push(sessionId, stream, resource, bodies, sendId).map(seq -> new JsonObject().put("seq", seq));
       });
     }), r -> r);
   }

@@ -114,11 +114,14 @@ public final class DemoBackend extends VerticleBase {
       m.fail(400, "to is required when the caller is not a client");
       return;
     }
-    relay(m, once(m, () -> pushBatch(to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
+    // Each batch carries an idempotency key, so a batch sent again after a lost reply is not delivered twice.
+    String run = m.headers().get(SessionManager.HEADER_REQUEST_ID) != null
+        ? m.headers().get(SessionManager.HEADER_REQUEST_ID) : java.util.UUID.randomUUID().toString();
+    relay(m, once(m, () -> pushBatch(run, to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
         .map(v -> new JsonObject().put("sent", count))));
   }
 
-  private Future<Void> pushBatch(String to, int qos, int from, int count, long deadline) {
+  private Future<Void> pushBatch(String run, String to, int qos, int from, int count, long deadline) {
     if (from > count) {
       return Future.succeededFuture();
     }
@@ -127,17 +130,18 @@ public final class DemoBackend extends VerticleBase {
     for (int n = from; n <= until; n++) {
       bodies.add(new JsonObject().put("n", n));
     }
-    JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies);
+    JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies)
+        .put("id", run + "/" + from);
     return vertx.eventBus().request(EventBusBridge.SEND, send, gateway).transform(ar -> {
       if (ar.succeeded()) {
-        return pushBatch(to, qos, until + 1, count, deadline);
+        return pushBatch(run, to, qos, until + 1, count, deadline);
       }
       // 409: the client's buffer is full; wait for its acks to make room. 503: the session is between nodes (its
       // node just left the cluster, or it is moving); try again. A timeout: the batch went to a node that just died.
       // All within our patience.
       if (ar.cause() instanceof ReplyException re && (re.failureCode() == 409 || re.failureCode() == 503
           || re.failureType() == ReplyFailure.TIMEOUT) && System.currentTimeMillis() < deadline) {
-        return vertx.timer(20).compose(v -> pushBatch(to, qos, from, count, deadline));
+        return vertx.timer(20).compose(v -> pushBatch(run, to, qos, from, count, deadline));
       }
       return Future.failedFuture(ar.cause());
     });
@@ -160,7 +164,8 @@ public final class DemoBackend extends VerticleBase {
       Future<?> done = Future.succeededFuture();
       for (String label : List.of("a", "b")) {
         JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
-            .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label));
+            .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label))
+            .put("id", m.headers().get(SessionManager.HEADER_REQUEST_ID) + "/" + label);
         done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send, gateway));
       }
       return done.map(v -> new JsonObject().put("id", id));

@@ -101,13 +101,18 @@ public final class Session {
    * leaves the cluster before the reply comes, this session dispatches them again. Null while there is none.
    */
   private Map<Long, PendingRequest> dispatchedElsewhere;
+  /** Idempotency keys of recent sends → their outcome (the seq of the batch's last frame); null until the first. */
+  private Map<String, Future<Long>> recentSends;
+  /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
+  private Map<String, Long> sendIdsPut;
   /** Server-initiated requests sent to this client and not answered yet (bounded by maxPendingRequests). */
   int openServerRequests;
   /** Topic → version of the last value this client was sent (or said it had). */
   private final Map<String, Long> subscriptions;
 
   Session(SessionManager mgr, Context ctx, String id, String clientId, long epoch, Transport transport,
-      long outSeq, long clientAck, long inSeq, Map<String, Long> subscriptions, List<PendingRequest> pending) {
+      long outSeq, long clientAck, long inSeq, Map<String, Long> subscriptions, List<PendingRequest> pending,
+      Map<String, Long> sendIds) {
     this.mgr = mgr;
     this.ctx = ctx;
     this.id = id;
@@ -129,6 +134,7 @@ public final class Session {
         dispatchedElsewhere.put(p.stream(), p);
       }
     }
+    sendIds.forEach((sendId, seq) -> recentSends().put(sendId, Future.succeededFuture(seq)));
     this.lastHeard = System.currentTimeMillis();
   }
 
@@ -335,7 +341,7 @@ public final class Session {
    * @param completesStream the client request stream this frame answers, or 0
    */
   Future<Long> enqueue(LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    return enqueueAll(List.of(build), completesStream, 0);
+    return enqueueAll(List.of(build), completesStream, 0, null);
   }
 
   /**
@@ -343,11 +349,15 @@ public final class Session {
    *
    * @param requireOpenStream if not 0, refuse unless this client request stream is still open (related resources
    *     must come before the final response, docs/PROTOCOL.md §5)
+   * @param sendId the sender's idempotency key, or null: a send with a key seen recently gets the first one's outcome
    */
   Future<Long> enqueueAll(List<? extends LongFunction<? extends Frame.Reliable>> builds, long completesStream,
-      long requireOpenStream) {
+      long requireOpenStream, String sendId) {
     if (!state.attached() || detachPromise != null) {
       return Future.failedFuture(new SendRefused(ErrorCode.NO_HANDLER, "session is not attached here"));
+    }
+    if (sendId != null && recentSends != null && recentSends.containsKey(sendId)) {
+      return recentSends.get(sendId);
     }
     if (requireOpenStream != 0 && !isOpen(requireOpenStream)) {
       return Future.failedFuture(new SendRefused(ErrorCode.BAD_FRAME, "stream " + requireOpenStream
@@ -383,6 +393,13 @@ public final class Session {
       toFlush.add(new StoredFrame(outSeq, text));
       toFlushPromises.add(i == texts.size() - 1 ? promise : null);
       mgr.metrics.frameOut(frames.get(i).type());
+    }
+    if (sendId != null) {
+      Future<Long> outcome = promise.future();
+      recentSends().put(sendId, outcome);
+      sendIdsPut().put(sendId, last);
+      // A send that did not reach the store may be tried again (on whichever node has the session then).
+      outcome.onFailure(e -> recentSends.remove(sendId, outcome));
     }
     if (completesStream > 0 && isOpen(completesStream)) {
       openStreams.remove(completesStream);
@@ -486,7 +503,8 @@ public final class Session {
     long flushedInSeq = inSeq;
     boolean detaching = detachPromise != null;
     FlushOp op = new FlushOp(epoch, frames, clientAck, flushedInSeq, subsPut, subsRemove, pendingPut, pendingRemove,
-        null, detaching, System.currentTimeMillis());
+        null, detaching, System.currentTimeMillis(), sendIdsPut);
+    sendIdsPut = null;
     subsPut = null;
     subsRemove = null;
     pendingPut = null;
@@ -704,6 +722,22 @@ public final class Session {
 
   private boolean isOpen(long stream) {
     return openStreams != null && openStreams.containsKey(stream);
+  }
+
+  private Map<String, Future<Long>> recentSends() {
+    if (recentSends == null) {
+      recentSends = new java.util.LinkedHashMap<>(8, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Future<Long>> eldest) {
+          return size() > io.tether.gateway.store.SessionRecord.MAX_SEND_IDS;
+        }
+      };
+    }
+    return recentSends;
+  }
+
+  private Map<String, Long> sendIdsPut() {
+    return sendIdsPut == null ? sendIdsPut = new HashMap<>(4) : sendIdsPut;
   }
 
   private Map<String, Long> subsPut() {

@@ -182,7 +182,8 @@ public final class SessionManager {
     return store.create(sessionId, record)
         .compose(v -> store.presence(hello.clientId(), PresenceOp.claim(sessionId, nodeId, attrs, now)))
         .map(previous -> {
-          Session s = new Session(this, ctx, sessionId, hello.clientId(), 1, transport, 0, 0, 0, Map.of(), List.of());
+          Session s = new Session(this, ctx, sessionId, hello.clientId(), 1, transport, 0, 0, 0, Map.of(), List.of(),
+              Map.of());
           sessions.put(sessionId, s);
           byClient.put(s.clientId, s);
           s.send(new Frame.Welcome(sessionId, token, options.getHeartbeatMs(), options.getResumeWindowMs(), nodeId));
@@ -216,7 +217,7 @@ public final class SessionManager {
       Session old = sessions.get(sessionId);
       Session s = new Session(this, ctx, sessionId, outcome.clientId(), outcome.epoch(), transport,
           outcome.outSeq(), Math.min(resume.lastSeq(), outcome.outSeq()), outcome.inSeq(), outcome.subscriptions(),
-          outcome.pending());
+          outcome.pending(), outcome.sendIds());
       sessions.put(sessionId, s);
       byClient.put(s.clientId, s);
       if (old != null) {
@@ -267,69 +268,54 @@ public final class SessionManager {
    * frame's seq once it is durable.
    */
   public Future<Long> deliver(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    return deliverAll(sessionId, List.of(build), completesStream, 0, 0);
+    return deliverAll(sessionId, List.of(build), completesStream, 0, 0, null);
   }
 
   /**
    * Delivers reliable pushes (bodies as JSON text) in order, all or none, wherever the session is. Unlike
    * {@link #deliverAll}, a batch forwarded to the session's node travels as its bodies, not as frame templates.
+   *
+   * @param sendId the sender's idempotency key, or null: a send repeated with the same key (a retry after a lost
+   *     reply) is answered with the first one's seq and delivers nothing again
    */
-  public Future<Long> push(String sessionId, long stream, String resource, List<String> bodies) {
-    return push(sessionId, stream, resource, bodies, 0);
+  public Future<Long> push(String sessionId, long stream, String resource, List<String> bodies, String sendId) {
+    return push(sessionId, stream, resource, bodies, sendId, 0);
   }
 
-  private Future<Long> push(String sessionId, long stream, String resource, List<String> bodies, int hops) {
+  private Future<Long> push(String sessionId, long stream, String resource, List<String> bodies, String sendId,
+      int hops) {
     List<LongFunction<Frame.Push>> builds = new ArrayList<>(bodies.size());
     for (String body : bodies) {
       builds.add(seq -> new Frame.Push(seq, stream, resource, RawJson.of(body)));
     }
-    return deliverAll(sessionId, builds, 0, stream, hops, () -> new JsonObject().put("op", "push")
-        .put("sessionId", sessionId).put("stream", stream).put("resource", resource)
+    return deliverAll(sessionId, builds, 0, stream, sendId, hops, () -> new JsonObject().put("op", "push")
+        .put("sessionId", sessionId).put("stream", stream).put("resource", resource).put("id", sendId)
         .put("bodies", new JsonArray(new ArrayList<>(bodies))).put("hops", hops + 1));
   }
 
   private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long completesStream, long requireOpenStream, int hops) {
-    return deliverAll(sessionId, builds, completesStream, requireOpenStream, hops, () -> {
+      long completesStream, long requireOpenStream, int hops, String sendId) {
+    return deliverAll(sessionId, builds, completesStream, requireOpenStream, sendId, hops, () -> {
       JsonArray frames = new JsonArray();
       builds.forEach(b -> frames.add(template(b)));
       return new JsonObject().put("op", "deliver").put("sessionId", sessionId).put("frames", frames)
-          .put("completesStream", completesStream).put("requireOpenStream", requireOpenStream).put("hops", hops + 1);
+          .put("completesStream", completesStream).put("requireOpenStream", requireOpenStream).put("id", sendId)
+          .put("hops", hops + 1);
     });
   }
 
   /** @param forwardOp the operation that carries these frames to the session's node, if it is attached elsewhere */
   private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long completesStream, long requireOpenStream, int hops, java.util.function.Supplier<JsonObject> forwardOp) {
+      long completesStream, long requireOpenStream, String sendId, int hops,
+      java.util.function.Supplier<JsonObject> forwardOp) {
     Session s = sessions.get(sessionId);
     Future<Long> local = s == null ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "not here"))
-        : s.run(() -> s.enqueueAll(builds, completesStream, requireOpenStream));
+        : s.run(() -> s.enqueueAll(builds, completesStream, requireOpenStream, sendId));
     return local.recover(e -> {
       if (!(e instanceof Session.SendRefused r && r.code == ErrorCode.NO_HANDLER)) {
         return Future.failedFuture(e);
       }
-      if (builds.size() > 1 || requireOpenStream != 0) {
-        return forwardOrAppendAll(sessionId, builds, completesStream, hops, forwardOp);
-      }
-      return appendToStore(sessionId, builds.get(0), completesStream, 0, hops);
-    });
-  }
-
-  /** A batch for a session not attached here: as one operation to its owner node, or frame by frame into the store. */
-  private Future<Long> forwardOrAppendAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long completesStream, int hops, java.util.function.Supplier<JsonObject> forwardOp) {
-    return store.owner(sessionId).compose(owner -> {
-      if (owner != null && !instance.equals(owner)) {
-        return forward(owner, forwardOp.get()).<Long>map(reply -> ((JsonObject) reply).getLong("seq"))
-            .recover(e -> retryable(e) && hops < MAX_HOPS
-                ? forwardOrAppendAll(sessionId, builds, completesStream, hops + 1, forwardOp)
-                : Future.failedFuture(e));
-      }
-      Future<Long> chain = Future.succeededFuture(0L);
-      for (LongFunction<? extends Frame.Reliable> build : builds) {
-        chain = chain.compose(prev -> appendToStore(sessionId, build, completesStream, 0, hops));
-      }
-      return chain;
+      return appendToStore(sessionId, builds, completesStream, requireOpenStream, sendId, 0, hops, forwardOp);
     });
   }
 
@@ -343,12 +329,24 @@ public final class SessionManager {
     return frame::withSeq;
   }
 
-  private Future<Long> appendToStore(String sessionId, LongFunction<? extends Frame.Reliable> build,
-      long completesStream, int attempt, int hops) {
-    String text = template(build);
+  /**
+   * Frames for a session not attached here: appended, all or none, to its buffer in the store if it is detached
+   * (numbered there); if it is attached to another node, the store says which and the frames go there as
+   * {@code forwardOp}.
+   */
+  private Future<Long> appendToStore(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
+      long completesStream, long requireOpenStream, String sendId, int attempt, int hops,
+      java.util.function.Supplier<JsonObject> forwardOp) {
     String mark = "\"seq\":" + SEQ_MARK;
-    int at = text.indexOf(mark);
-    AppendOp op = new AppendOp(text.substring(0, at + 6), text.substring(at + mark.length()), completesStream);
+    List<String> prefixes = new ArrayList<>(builds.size());
+    List<String> suffixes = new ArrayList<>(builds.size());
+    for (LongFunction<? extends Frame.Reliable> build : builds) {
+      String text = template(build);
+      int at = text.indexOf(mark);
+      prefixes.add(text.substring(0, at + 6));
+      suffixes.add(text.substring(at + mark.length()));
+    }
+    AppendOp op = new AppendOp(prefixes, suffixes, completesStream, sendId);
     return store.append(sessionId, op).compose(outcome -> {
       if (outcome.failure() != null) {
         return Future.failedFuture(new Session.SendRefused(
@@ -365,14 +363,15 @@ public final class SessionManager {
         }
         // Attached here a moment ago and detaching, or attaching right now: look again shortly.
         return vertx.timer(5L << attempt).compose(v -> sessions.containsKey(sessionId)
-            ? deliverAll(sessionId, List.of(build), completesStream, 0, hops)
-            : appendToStore(sessionId, build, completesStream, attempt + 1, hops));
+            ? deliverAll(sessionId, builds, completesStream, requireOpenStream, sendId, hops, forwardOp)
+            : appendToStore(sessionId, builds, completesStream, requireOpenStream, sendId, attempt + 1, hops,
+                forwardOp));
       }
-      return forward(outcome.owner(), new JsonObject().put("op", "deliver").put("sessionId", sessionId)
-          .put("frames", new JsonArray().add(text)).put("completesStream", completesStream).put("hops", hops + 1))
+      return forward(outcome.owner(), forwardOp.get())
           .<Long>map(reply -> ((JsonObject) reply).getLong("seq"))
           .recover(e -> retryable(e) && hops < MAX_HOPS
-              ? appendToStore(sessionId, build, completesStream, attempt, hops + 1)
+              ? appendToStore(sessionId, builds, completesStream, requireOpenStream, sendId, attempt, hops + 1,
+                  forwardOp)
               : Future.failedFuture(e));
     });
   }
@@ -433,12 +432,12 @@ public final class SessionManager {
           builds.add(fromTemplate((String) t));
         }
         return deliverAll(sessionId, builds, op.getLong("completesStream", 0L), op.getLong("requireOpenStream", 0L),
-            hops).map(seq -> new JsonObject().put("seq", seq));
+            hops, op.getString("id")).map(seq -> new JsonObject().put("seq", seq));
       }
       case "push" -> {
         List<String> bodies = new ArrayList<>();
         op.getJsonArray("bodies").forEach(b -> bodies.add((String) b));
-        return push(sessionId, op.getLong("stream", 0L), op.getString("resource"), bodies, hops)
+        return push(sessionId, op.getLong("stream", 0L), op.getString("resource"), bodies, op.getString("id"), hops)
             .map(seq -> new JsonObject().put("seq", seq));
       }
       case "volatile" -> {

@@ -3,28 +3,34 @@ package io.tether.gateway.store;
 import com.hazelcast.nio.ObjectDataInput;
 import com.hazelcast.nio.ObjectDataOutput;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Appends one reliable frame to a DETACHED session, numbering it in the cluster: the frame text is
+ * Appends reliable frames, all or none, to a DETACHED session, numbering them in the cluster: each frame's text is
  * {@code prefix + seq + suffix}. An attached session is not touched (its owner numbers its frames); the caller is
  * told the owner instead. If the buffer bound is crossed the session expires with reason {@code overflow}
- * (docs/PROTOCOL.md §3): nothing is dropped silently.
+ * (docs/PROTOCOL.md §3): nothing is dropped silently. With an idempotency key already recorded, nothing is appended
+ * and the recorded seq is returned.
  */
 public final class AppendOp extends SessionOp<AppendOutcome> {
 
-  String prefix;
-  String suffix;
-  /** A client stream this frame answers (its pending request is then done), or 0. */
+  /** Each frame's text before and after its seq. */
+  List<String> prefixes;
+  List<String> suffixes;
+  /** A client stream the (single) frame answers (its pending request is then done), or 0. */
   long completesStream;
+  /** The sender's idempotency key, or null. */
+  String sendId;
 
   public AppendOp() {
   }
 
-  public AppendOp(String prefix, String suffix, long completesStream) {
-    this.prefix = prefix;
-    this.suffix = suffix;
+  public AppendOp(List<String> prefixes, List<String> suffixes, long completesStream, String sendId) {
+    this.prefixes = prefixes;
+    this.suffixes = suffixes;
     this.completesStream = completesStream;
+    this.sendId = sendId;
   }
 
   @Override
@@ -39,8 +45,18 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
     if (r.status == SessionRecord.Status.ATTACHED) {
       return AppendOutcome.ownedBy(r.owner);
     }
-    long seq = r.outSeq + 1;
-    r.append(new StoredFrame(seq, prefix + seq + suffix));
+    Long already = r.sentWithId(sendId);
+    if (already != null) {
+      return AppendOutcome.appended(already);
+    }
+    long seq = r.outSeq;
+    for (int i = 0; i < prefixes.size(); i++) {
+      seq++;
+      r.append(new StoredFrame(seq, prefixes.get(i) + seq + suffixes.get(i)));
+    }
+    if (sendId != null) {
+      r.rememberSends(Map.of(sendId, seq));
+    }
     if (completesStream > 0) {
       r.removePending(completesStream);
     }
@@ -61,15 +77,17 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeString(prefix);
-    out.writeString(suffix);
+    Wire.writeStrings(out, prefixes);
+    Wire.writeStrings(out, suffixes);
     out.writeLong(completesStream);
+    out.writeString(sendId);
   }
 
   @Override
   public void readData(ObjectDataInput in) throws IOException {
-    prefix = in.readString();
-    suffix = in.readString();
+    prefixes = Wire.readStrings(in);
+    suffixes = Wire.readStrings(in);
     completesStream = in.readLong();
+    sendId = in.readString();
   }
 }

@@ -29,13 +29,15 @@ public final class FlushOp extends SessionOp<Integer> {
   String attrs;
   boolean detach;
   long now;
+  /** Idempotency keys of the sends whose frames are in this write → the seq of each one's last frame. */
+  Map<String, Long> sendIds;
 
   public FlushOp() {
   }
 
   public FlushOp(long epoch, List<StoredFrame> frames, long acked, long inSeq, Map<String, Long> subsPut,
       List<String> subsRemove, List<PendingRequest> pendingPut, List<Long> pendingRemove, String attrs,
-      boolean detach, long now) {
+      boolean detach, long now, Map<String, Long> sendIds) {
     this.epoch = epoch;
     this.frames = frames;
     this.acked = acked;
@@ -47,6 +49,7 @@ public final class FlushOp extends SessionOp<Integer> {
     this.attrs = attrs;
     this.detach = detach;
     this.now = now;
+    this.sendIds = sendIds;
   }
 
   @Override
@@ -82,6 +85,9 @@ public final class FlushOp extends SessionOp<Integer> {
     if (attrs != null) {
       r.attrs = attrs;
     }
+    if (sendIds != null) {
+      r.rememberSends(sendIds);
+    }
     if (detach) {
       r.status = SessionRecord.Status.DETACHED;
       r.owner = null;
@@ -111,6 +117,7 @@ public final class FlushOp extends SessionOp<Integer> {
     out.writeString(attrs);
     out.writeBoolean(detach);
     out.writeLong(now);
+    Wire.writeVersions(out, sendIds);
   }
 
   @Override
@@ -126,5 +133,6 @@ public final class FlushOp extends SessionOp<Integer> {
     attrs = in.readString();
     detach = in.readBoolean();
     now = in.readLong();
+    sendIds = Wire.readVersions(in);
   }
 }

@@ -27,6 +27,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   String attrs;
   String previousOwner;
   List<PendingRequest> redispatch = List.of();
+  Map<String, Long> sendIds = Map.of();
 
   public ResumeOutcome() {
   }
@@ -50,6 +51,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   public String previousOwner() { return previousOwner; }
   /** Pending requests whose dispatching node is gone: the new owner must dispatch them again (same request id). */
   public List<PendingRequest> redispatch() { return redispatch; }
+  /** Idempotency keys of recent sends → their seq: the new owner keeps refusing their retries. */
+  public Map<String, Long> sendIds() { return sendIds; }
 
   @Override
   public int getFactoryId() {
@@ -77,6 +80,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     out.writeString(attrs);
     out.writeString(previousOwner);
     Wire.writeRequests(out, redispatch);
+    Wire.writeVersions(out, sendIds);
   }
 
   @Override
@@ -99,6 +103,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     previousOwner = in.readString();
     List<PendingRequest> again = Wire.readRequests(in);
     redispatch = again == null ? List.of() : again;
+    Map<String, Long> ids = Wire.readVersions(in);
+    sendIds = ids == null ? Map.of() : ids;
   }
 
   static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner, List<PendingRequest> redispatch) {
@@ -119,6 +125,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     o.attrs = r.attrs;
     o.previousOwner = previousOwner;
     o.redispatch = redispatch;
+    o.sendIds = new java.util.LinkedHashMap<>(r.sendIds());
     return o;
   }
 }

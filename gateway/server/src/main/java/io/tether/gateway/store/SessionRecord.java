@@ -43,6 +43,14 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   /** Client stream → accepted request without a response yet; null while there is none. */
   Map<Long, PendingRequest> pending;
   String attrs;
+  /**
+   * Idempotency keys of recent {@code gateway.send}s → the seq of the batch's last frame (null until the first). A
+   * send retried with the same key is answered with that seq instead of being appended again.
+   */
+  Map<String, Long> sendIds;
+
+  /** Send ids remembered per session, oldest forgotten first. */
+  public static final int MAX_SEND_IDS = 64;
 
   public SessionRecord() {
   }
@@ -151,6 +159,30 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     return true;
   }
 
+  /** The seq a send with this idempotency key was given, or null. */
+  Long sentWithId(String id) {
+    return sendIds == null || id == null ? null : sendIds.get(id);
+  }
+
+  void rememberSends(Map<String, Long> ids) {
+    if (sendIds == null) {
+      sendIds = new LinkedHashMap<>();
+    }
+    for (Map.Entry<String, Long> e : ids.entrySet()) {
+      sendIds.remove(e.getKey());
+      sendIds.put(e.getKey(), e.getValue());
+    }
+    var it = sendIds.entrySet().iterator();
+    while (sendIds.size() > MAX_SEND_IDS && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
+  }
+
+  Map<String, Long> sendIds() {
+    return sendIds == null ? Map.of() : sendIds;
+  }
+
   /** Drops frames the client has acknowledged. */
   void trimTo(long ack) {
     if (ack > acked) {
@@ -182,6 +214,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     bytes = 0;
     pending = null;
     subscriptions = null;
+    sendIds = null;
   }
 
   @Override
@@ -213,6 +246,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     Wire.writeVersions(out, subscriptions);
     Wire.writeRequests(out, pending == null ? null : pending.values());
     out.writeString(attrs);
+    Wire.writeVersions(out, sendIds);
   }
 
   @Override
@@ -242,5 +276,6 @@ public final class SessionRecord implements IdentifiedDataSerializable {
       reqs.forEach(this::addPending);
     }
     attrs = in.readString();
+    sendIds = Wire.readVersions(in);
   }
 }

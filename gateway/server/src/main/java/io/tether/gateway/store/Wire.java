@@ -56,7 +56,8 @@ final class Wire {
     if (n < 0) {
       return null;
     }
-    Map<String, Long> map = new HashMap<>(Math.max(4, n * 2));
+    // Insertion order kept: the send-id memory evicts its oldest entries.
+    Map<String, Long> map = new java.util.LinkedHashMap<>(Math.max(4, n * 2));
     for (int i = 0; i < n; i++) {
       map.put(in.readString(), in.readLong());
     }

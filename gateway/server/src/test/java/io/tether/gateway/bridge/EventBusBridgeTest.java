@@ -100,6 +100,17 @@ class EventBusBridgeTest {
     });
   }
 
+  /** Completes when presence reports {@code clientId} DETACHED (listening starts now). */
+  private static Future<Void> awaitDetached(String clientId) {
+    Promise<Void> detached = Promise.promise();
+    MessageConsumer<JsonObject> events = bus().consumer("gateway.presence.events", m -> {
+      if (clientId.equals(m.body().getString("clientId")) && "DETACHED".equals(m.body().getString("state"))) {
+        detached.tryComplete();
+      }
+    });
+    return detached.future().eventually(events::unregister);
+  }
+
   /** Registers a test backend consumer and waits until the cluster knows it. */
   private static <T> Future<MessageConsumer<T>> consumer(String address, io.vertx.core.Handler<Message<T>> h) {
     MessageConsumer<T> consumer = bus().consumer(address, h);
@@ -134,6 +145,67 @@ class EventBusBridgeTest {
           assertEquals(new JsonObject().put("k", 2), push.getJsonObject("body"), push.encode());
           return null;
         }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that a send repeated with the same idempotency key (a retry after a lost reply) is answered with the
+   * first one's seq and delivers nothing again: the next send without a key gets the very next seq.
+   */
+  @Test
+  void sendRepeatedWithTheSameIdIsDeliveredOnce(Vertx vertx, VertxTestContext ctx) {
+    String id = clientId("send-idempotent");
+    JsonObject send = new JsonObject().put("clientId", id).put("id", "batch-1")
+        .put("bodies", new JsonArray().add(1).add(2));
+    session(vertx, id).compose(c -> ask("gateway.send", send)
+        .compose(first -> ask("gateway.send", send).map(second -> List.of(first, second)))
+        .compose(replies -> ask("gateway.send", new JsonObject().put("clientId", id).put("body", 3))
+            .map(third -> {
+              assertEquals(new JsonObject().put("seq", 2), replies.get(0));
+              assertEquals(new JsonObject().put("seq", 2), replies.get(1), "the retry gets the first send's seq");
+              assertEquals(new JsonObject().put("seq", 3), third, "nothing was delivered for the retry");
+              return null;
+            }))
+        .compose(x -> c.take(3, "push"))
+        .map(pushes -> {
+          assertEquals(List.of(1, 2, 3), pushes.stream().map(p -> p.getInteger("body")).toList());
+          return null;
+        }))
+        .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that the idempotency keys are part of the session: a retry reaching the session while it is detached
+   * (buffered in the store), and after it resumed on a new connection, is still recognised.
+   */
+  @Test
+  void sendIdsAreRememberedWhileDetachedAndAfterResume(Vertx vertx, VertxTestContext ctx) {
+    String id = clientId("send-idempotent-resume");
+    JsonObject attached = new JsonObject().put("clientId", id).put("id", "while-attached").put("body", "a");
+    session(vertx, id).compose(c1 -> ask("gateway.send", attached)
+        .compose(r -> c1.next("push"))
+        .compose(p -> {
+          Future<Void> detached = awaitDetached(id);
+          return c1.close().compose(x -> detached);
+        })
+        .compose(x -> ask("gateway.send", new JsonObject().put("sessionId", c1.sessionId()).put("id", "while-detached")
+            .put("body", "b")))
+        .compose(detached -> ask("gateway.send", new JsonObject().put("sessionId", c1.sessionId())
+            .put("id", "while-detached").put("body", "b")).map(again -> {
+              assertEquals(detached, again, "a retry while detached is not appended again");
+              return null;
+            }))
+        .compose(x -> WireClient.connect(vertx, node.port()))
+        .compose(c2 -> c2.resume(c1).compose(resumed -> c2.next("push"))
+            .compose(replayed -> ask("gateway.send", attached).compose(retried ->
+                ask("gateway.send", new JsonObject().put("clientId", id).put("body", "c")).compose(next ->
+                    c2.next("push").map(p -> {
+                      assertEquals("b", replayed.getString("body"));
+                      assertEquals(new JsonObject().put("seq", 1), retried, "the new owner knows the old key");
+                      assertEquals(new JsonObject().put("seq", 3), next);
+                      assertEquals("c", p.getString("body"), "nothing else came between: " + c2.received());
+                      return null;
+                    }))))))
         .onComplete(ctx.succeedingThenComplete());
   }
 
