@@ -128,6 +128,7 @@ sed 's/^/    /' "$RUN/cluster-up.log"
 
 # --- the client ---------------------------------------------------------------------------------------------------
 log "running io.tether.bench.ResumeBench: $SESSIONS sessions x $ROUNDS rounds, takeover $TAKEOVER (log: $CLIENT_LOG)"
+: >"$CLIENT_LOG" # exists before tail -f starts following it
 (
   trap - EXIT INT TERM
   exec java -Xmx512m -cp "$BENCH_JAR" io.tether.bench.ResumeBench --cluster-dir "$CLUSTER_DIR" \
