@@ -38,6 +38,8 @@ public final class DemoBackend extends VerticleBase {
    * ({@code --backend-only}) it sends cluster-wide and any gateway node routes for it.
    */
   private final DeliveryOptions gateway;
+  /** For gateway.request: the client's answer may take as long as the gateway's own request timeout. */
+  private final DeliveryOptions askDelivery;
   /**
    * gateway.requestId → the outcome of that request. A request the gateway dispatches again after a node crash
    * carries the same id: it joins the first execution instead of pushing everything twice. Bounded, oldest first.
@@ -54,6 +56,7 @@ public final class DemoBackend extends VerticleBase {
     // A short timeout: right after a node crash the event bus may hand a message to the dead node's bridge, where it
     // vanishes without a failure; the push is then retried (docs/ARCHITECTURE.md "Crash recovery").
     this.gateway = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(SEND_TIMEOUT_MS);
+    this.askDelivery = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(35_000);
   }
 
   @Override
@@ -181,6 +184,19 @@ public final class DemoBackend extends VerticleBase {
     }
     JsonObject question = new JsonObject().put("sessionId", sessionId).put("address", "demo.question")
         .put("body", body(m).getValue("body"));
-    relay(m, once(m, () -> vertx.eventBus().request(EventBusBridge.REQUEST, question, gateway).map(r -> r.body())));
+    long deadline = System.currentTimeMillis() + PUSH_PATIENCE_MS;
+    relay(m, once(m, () -> askUntilAnswered(question, deadline)));
+  }
+
+  /**
+   * 503 means the question was not delivered (the client was between connections) or the client moved before
+   * answering: ask again within our patience. The client may then see the question twice; it answers both.
+   */
+  private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
+    return vertx.eventBus().request(EventBusBridge.REQUEST, question, askDelivery).map(r -> r.body())
+        .recover(e -> e instanceof ReplyException re && re.failureCode() == 503
+            && System.currentTimeMillis() < deadline
+            ? vertx.timer(50).compose(v -> askUntilAnswered(question, deadline))
+            : Future.failedFuture(e));
   }
 }

@@ -831,6 +831,27 @@ public final class SessionManager {
     for (String topic : s.subscriptions().keySet()) {
       unsubscribe(topic, s);
     }
+    failServerRequests(s.id);
+  }
+
+  /**
+   * The session left this node: its answers to server-initiated requests will arrive wherever it goes next, where
+   * nobody waits for them. Fail the waiting backends now with a retryable 503 rather than let them time out.
+   */
+  private void failServerRequests(String sessionId) {
+    String prefix = sessionId + "/";
+    serverRequests.keySet().removeIf(key -> {
+      if (!key.startsWith(prefix)) {
+        return false;
+      }
+      ServerRequest pending = serverRequests.get(key);
+      if (pending != null) {
+        vertx.cancelTimer(pending.timerId());
+        pending.promise().tryFail(new ReplyException(ReplyFailure.RECIPIENT_FAILURE, 503,
+            "the client moved to another connection before answering; ask again"));
+      }
+      return true;
+    });
   }
 
   /** Ends a session for good in the store, then marks presence CLOSED. */
