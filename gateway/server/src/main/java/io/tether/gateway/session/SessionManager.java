@@ -108,6 +108,8 @@ public final class SessionManager {
   /** Topic → this node's listener for its changes (one per topic with local subscribers); guarded by itself. */
   private final Map<String, io.vertx.core.eventbus.MessageConsumer<JsonObject>> topicListeners = new java.util.HashMap<>();
   private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
+  /** Operations forwarded to another node and not answered yet, by that node's instance. */
+  private final Map<String, Set<Promise<Object>>> forwardsTo = new ConcurrentHashMap<>();
 
   public SessionManager(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
       GatewayMetrics metrics) {
@@ -389,10 +391,24 @@ public final class SessionManager {
     if (!store.liveNodes().contains(owner)) {
       return ownerLeft(op.getString("sessionId"), owner);
     }
-    return vertx.eventBus().request(nodeAddress(owner), op,
+    // Completed by the owner's reply, or failed at once if the owner leaves the cluster first (its reply is lost
+    // then, and waiting for the timeout would only delay the caller's retry).
+    Promise<Object> answered = Promise.promise();
+    Set<Promise<Object>> waiting = forwardsTo.computeIfAbsent(owner, o -> ConcurrentHashMap.newKeySet());
+    waiting.add(answered);
+    vertx.eventBus().request(nodeAddress(owner), op,
             new DeliveryOptions().setSendTimeout("request".equals(op.getString("op"))
                 ? op.getLong("timeoutMs", options.getRequestTimeoutMs()) + NODE_OP_TIMEOUT_MS : NODE_OP_TIMEOUT_MS))
-        .map(m -> m.body())
+        .map(m -> (Object) m.body())
+        .onComplete(ar -> {
+          waiting.remove(answered);
+          if (ar.succeeded()) {
+            answered.tryComplete(ar.result());
+          } else {
+            answered.tryFail(ar.cause());
+          }
+        });
+    return answered.future()
         .recover(e -> {
           if (e instanceof ReplyException re && re.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
             return Future.failedFuture(e); // the owner answered: its verdict stands
@@ -495,6 +511,11 @@ public final class SessionManager {
 
   private void nodeLeft(String dead) {
     LOG.info(() -> "cluster member " + dead + " left");
+    Set<Promise<Object>> lost = forwardsTo.remove(dead);
+    if (lost != null) {
+      ReplyException gone = new ReplyException(ReplyFailure.NO_HANDLERS, "node " + dead + " left the cluster");
+      lost.forEach(p -> p.tryFail(gone));
+    }
     if (store.isOldestMember()) {
       store.orphan(dead, System.currentTimeMillis()).onSuccess(orphans -> {
         metrics.orphaned(orphans.size());

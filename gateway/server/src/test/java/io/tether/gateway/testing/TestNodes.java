@@ -53,7 +53,16 @@ public final class TestNodes {
 
   /** One node with default test options changed by {@code customize}. */
   public static Future<GatewayNode> start(UnaryOperator<GatewayOptions> customize) {
-    return start(customize.apply(options()));
+    return retryOnPortClash(() -> start(customize.apply(options())), 3);
+  }
+
+  /**
+   * A port found free can be taken by another process before Hazelcast binds it (other test runs share the
+   * machine): start again on fresh ports.
+   */
+  private static <T> Future<T> retryOnPortClash(java.util.function.Supplier<Future<T>> start, int attempts) {
+    return start.get().recover(e -> attempts > 1 && String.valueOf(e.getMessage()).contains("already in use")
+        ? retryOnPortClash(start, attempts - 1) : Future.failedFuture(e));
   }
 
   /**
@@ -61,6 +70,10 @@ public final class TestNodes {
    * is over and every backup is in place, so a test may crash a member without losing data.
    */
   public static Future<List<GatewayNode>> cluster(int n, UnaryOperator<GatewayOptions> customize) {
+    return retryOnPortClash(() -> startCluster(n, customize), 3);
+  }
+
+  private static Future<List<GatewayNode>> startCluster(int n, UnaryOperator<GatewayOptions> customize) {
     List<GatewayOptions> all = new ArrayList<>();
     List<String> members = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -77,7 +90,9 @@ public final class TestNodes {
         return null;
       }));
     }
-    return chain.compose(v -> nodes.get(0).awaitClusterSafe(30_000)).map(v -> nodes);
+    return chain.compose(v -> nodes.get(0).awaitClusterSafe(30_000)).map(v -> nodes)
+        // Nodes already started must not stay up, holding ports, when a later one failed.
+        .recover(e -> stopAll(nodes).transform(ar -> Future.failedFuture(e)));
   }
 
   /** Stops every node given (null entries ignored). */
