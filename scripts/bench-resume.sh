@@ -166,8 +166,10 @@ COMMIT=$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)
   fi
   echo
   echo "Failure detection: on loopback a kill -9 closes the node's sockets at once, so the other members get" \
-    "'connection refused' and Hazelcast removes the member within about a second (the 'member gone' line);" \
-    "a machine or network failure would wait for hazelcast.max.no.heartbeat.seconds (docs/OPERATIONS.md)."
+    "'connection refused' and Hazelcast removes the member without waiting for its heartbeat timeout (the" \
+    "'member gone' line measures it; expect about a second on an idle machine). A machine or network failure" \
+    "would wait for hazelcast.max.no.heartbeat.seconds instead (docs/OPERATIONS.md), and resumes of sessions" \
+    "whose records were on that member would wait as long."
 } >"$RUN/summary.txt"
 echo
 cat "$RUN/summary.txt"
