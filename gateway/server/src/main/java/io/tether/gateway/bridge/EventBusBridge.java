@@ -33,14 +33,22 @@ public final class EventBusBridge extends VerticleBase {
     this.mgr = mgr;
   }
 
+  /** The public gateway.* consumers: withdrawn when the node drains, so backends' calls go to other nodes. */
+  private final List<io.vertx.core.eventbus.MessageConsumer<Object>> publicApi = new java.util.ArrayList<>();
+
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
+    publicApi.add(bus.consumer(SEND, this::send));
+    publicApi.add(bus.consumer(REQUEST, this::request));
+    publicApi.add(bus.consumer(PUBLISH, this::publish));
+    publicApi.add(bus.consumer(PRESENCE, this::presence));
+    mgr.onDrain(() -> publicApi.forEach(io.vertx.core.eventbus.MessageConsumer::unregister));
     return Future.all(List.of(
-        bus.<Object>consumer(SEND, this::send).completion(),
-        bus.<Object>consumer(REQUEST, this::request).completion(),
-        bus.<Object>consumer(PUBLISH, this::publish).completion(),
-        bus.<Object>consumer(PRESENCE, this::presence).completion(),
+        publicApi.get(0).completion(),
+        publicApi.get(1).completion(),
+        publicApi.get(2).completion(),
+        publicApi.get(3).completion(),
         bus.<JsonObject>consumer(SessionManager.nodeAddress(mgr.instance()), m -> mgr.onNodeMessage(m.body())
             .onSuccess(m::reply)
             .onFailure(e -> {
@@ -94,7 +102,9 @@ public final class EventBusBridge extends VerticleBase {
         : Future.succeededFuture(id));
   }
 
-  private static <T> void reply(Message<Object> m, Future<T> result, java.util.function.Function<T, Object> toReply) {
+  private <T> void reply(Message<Object> m, Future<T> result, java.util.function.Function<T, Object> toReply) {
+    // A draining node waits for these before it leaves: their replies must not be lost with it.
+    mgr.track(result);
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         m.reply(toReply.apply(ar.result()));

@@ -27,6 +27,8 @@ public final class DemoBackend extends VerticleBase {
   static final int MAX_PUSH_COUNT = 1_000_000;
   /** How long demo.push keeps retrying while the client's buffer is full (it waits for the client's acks). */
   static final long PUSH_PATIENCE_MS = 30_000;
+  /** How long the client gets to answer one demo.question; the whole demo.ask keeps trying for PUSH_PATIENCE_MS. */
+  static final long ASK_TIMEOUT_MS = 8_000;
   /** Timeout of one gateway.send; a timed-out batch is sent again within {@link #PUSH_PATIENCE_MS}. */
   static final long SEND_TIMEOUT_MS = 5_000;
   /** Request ids remembered for de-duplication (docs/ARCHITECTURE.md "Crash recovery"). */
@@ -38,7 +40,10 @@ public final class DemoBackend extends VerticleBase {
    * ({@code --backend-only}) it sends cluster-wide and any gateway node routes for it.
    */
   private final DeliveryOptions gateway;
-  /** For gateway.request: the client's answer may take as long as the gateway's own request timeout. */
+  /**
+   * For gateway.request: a little longer than the time the gateway gives the client to answer, so the gateway's
+   * verdict comes first; a lost call (the node serving it died) times out and is asked again.
+   */
   private final DeliveryOptions askDelivery;
   /**
    * gateway.requestId → the outcome of that request. A request the gateway dispatches again after a node crash
@@ -56,7 +61,7 @@ public final class DemoBackend extends VerticleBase {
     // A short timeout: right after a node crash the event bus may hand a message to the dead node's bridge, where it
     // vanishes without a failure; the push is then retried (docs/ARCHITECTURE.md "Crash recovery").
     this.gateway = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(SEND_TIMEOUT_MS);
-    this.askDelivery = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(35_000);
+    this.askDelivery = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(ASK_TIMEOUT_MS + 2_000);
   }
 
   @Override
@@ -183,8 +188,9 @@ public final class DemoBackend extends VerticleBase {
       return;
     }
     JsonObject question = new JsonObject().put("sessionId", sessionId).put("address", "demo.question")
-        .put("body", body(m).getValue("body"));
-    long deadline = System.currentTimeMillis() + PUSH_PATIENCE_MS;
+        .put("body", body(m).getValue("body")).put("timeoutMs", ASK_TIMEOUT_MS);
+    // Within the gateway's 30 s default for the client's own request, so the client hears our verdict.
+    long deadline = System.currentTimeMillis() + 15_000;
     relay(m, once(m, () -> askUntilAnswered(question, deadline)));
   }
 
@@ -194,7 +200,8 @@ public final class DemoBackend extends VerticleBase {
    */
   private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
     return vertx.eventBus().request(EventBusBridge.REQUEST, question, askDelivery).map(r -> r.body())
-        .recover(e -> e instanceof ReplyException re && re.failureCode() == 503
+        .recover(e -> e instanceof ReplyException re
+            && (re.failureCode() == 503 || re.failureType() == ReplyFailure.TIMEOUT)
             && System.currentTimeMillis() < deadline
             ? vertx.timer(50).compose(v -> askUntilAnswered(question, deadline))
             : Future.failedFuture(e));

@@ -577,7 +577,8 @@ public final class Session {
     transport = null;
     mgr.detached(this);
     if (detachPromise != null) {
-      detachPromise.complete();
+      // A detach still being written ends here; one already written has completed it.
+      detachPromise.tryComplete();
     }
     if (t != null) {
       t.close(code, why);
@@ -632,7 +633,8 @@ public final class Session {
 
   /** The session was resumed on another connection: stop writing, drop the old socket, touch nothing shared. */
   void fence() {
-    if (state != SessionState.CLOSED) {
+    boolean detachedAlready = detachPromise != null && detachPromise.future().isComplete();
+    if (state != SessionState.CLOSED && !detachedAlready) {
       onFlushRefused(FlushOp.FENCED, null, List.of());
     }
   }

@@ -95,9 +95,13 @@ public final class SessionManager {
    */
   final String instance;
   private volatile boolean draining;
+  private final List<Runnable> drainHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** The cluster's topic count, as last counted (see {@link #publish}). */
   private volatile int topicCount;
-  /** Client requests forwarded to backends by this node whose reply has not come back yet. */
+  /**
+   * Work whose outcome someone waits for: client requests forwarded to backends by this node whose reply has not
+   * come back yet, and backends' gateway.* calls being served here.
+   */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private final AddressPolicy addresses;
   private final AddressPolicy topics;
@@ -539,6 +543,17 @@ public final class SessionManager {
         .put("state", SessionState.DETACHED.name()).put("node", null).put("at", System.currentTimeMillis()));
   }
 
+  /** Runs {@code hook} when the node starts draining (the bridge withdraws the public gateway.* API). */
+  public void onDrain(Runnable hook) {
+    drainHooks.add(hook);
+  }
+
+  /** Counts {@code work} (a backend's call being served) as in flight until it completes: a drain waits for it. */
+  public void track(Future<?> work) {
+    inFlight.incrementAndGet();
+    work.onComplete(ar -> inFlight.decrementAndGet());
+  }
+
   /** Dispatches an acknowledged request again, with its original request id, from this node. */
   void redispatch(Session s, io.tether.gateway.store.PendingRequest p) {
     metrics.redispatched();
@@ -553,6 +568,7 @@ public final class SessionManager {
    */
   public Future<Void> drain(long timeoutMs) {
     draining = true;
+    drainHooks.forEach(Runnable::run);
     long deadline = System.currentTimeMillis() + timeoutMs;
     Set<String> told = ConcurrentHashMap.newKeySet();
     Promise<Void> moved = Promise.promise();
