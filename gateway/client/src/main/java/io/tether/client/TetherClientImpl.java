@@ -832,6 +832,9 @@ final class TetherClientImpl implements TetherClient {
   private void scheduleReconnect(TetherException cause) {
     cancelAckTimer();
     setState(ConnectionState.RECONNECTING);
+    if (state != ConnectionState.RECONNECTING) {
+      return; // the state handler closed the client
+    }
     int max = options.getMaxReconnectAttempts();
     if (max >= 0 && reconnectAttempts >= max) {
       giveUp(new TetherException(TetherException.CONNECT_FAILED, "gave up after " + reconnectAttempts
@@ -866,10 +869,11 @@ final class TetherClientImpl implements TetherClient {
     if (c != null) {
       kill(c);
     }
-    setState(ConnectionState.OFFLINE);
-    report(error);
+    // Taken before the state changes: a state handler may call connect(), which is a new attempt.
     Promise<Void> p = connectPromise;
     connectPromise = null;
+    setState(ConnectionState.OFFLINE);
+    report(error);
     if (p != null) {
       p.tryFail(error);
     }
