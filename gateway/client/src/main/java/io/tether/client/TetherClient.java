@@ -23,6 +23,11 @@ import java.util.function.Function;
  *       when that node asked the client to reconnect elsewhere: it is shutting down). Own reliable frames are
  *       kept until acked, in a bounded buffer. If the session cannot be resumed, a new one is started and
  *       {@link #sessionHandler} hears {@link SessionEvent.Kind#RESYNCED}.</li>
+ *   <li>Offline operation (docs/CLIENT.md): requests made while the client is not ONLINE are queued (bounded) and
+ *       sent in order once the session is back; requests to {@link TetherClientOptions#setCacheableAddresses
+ *       cacheable} addresses are answered from a local LRU cache meanwhile ({@link #requestEx}, {@link Reply#fromCache()}).
+ *       With a {@link TetherClientOptions#setStoreDir store directory}, the cache, topic values and queued writes
+ *       survive a restart of the application.</li>
  * </ul>
  *
  * <p>Threading: the client runs on one Vert.x context (the caller's when created on one of {@code vertx}'s contexts,
@@ -53,9 +58,14 @@ public interface TetherClient {
    * {@link JsonObject}, {@link io.vertx.core.json.JsonArray}, String, Number, Boolean or null. Fails with a
    * {@link TetherException}: the server's error ({@code ok:false}: {@code not_allowed}, {@code no_handler},
    * {@code timeout}, {@code backend_error}, …), or {@link TetherException#TIMEOUT},
-   * {@link TetherException#BUFFER_FULL}, {@link TetherException#TOO_LARGE}, {@link TetherException#SESSION_LOST},
-   * {@link TetherException#NOT_CONNECTED}, {@link TetherException#CLOSED}. While RECONNECTING the request is
-   * queued and sent once the session is back. Related resources of the request go to {@link #pushHandler}.
+   * {@link TetherException#BUFFER_FULL}, {@link TetherException#QUEUE_FULL}, {@link TetherException#TOO_LARGE},
+   * {@link TetherException#SESSION_LOST}, {@link TetherException#CLOSED}.
+   *
+   * <p>When the client is not ONLINE (CONNECTING, RECONNECTING, OFFLINE): a request to a cacheable address is
+   * answered from the cache if it holds a response to the same address and body; any other request is queued and
+   * sent, in call order, once the session is back ({@link #connect()} when OFFLINE). This method does not say whether
+   * the body came from the cache: use {@link #requestEx} for that. Related resources of the request go to
+   * {@link #pushHandler}.
    *
    * @param body any value {@link io.vertx.core.json.Json#encode} accepts (JsonObject, JsonArray, Map, List,
    *             String, Number, Boolean, null)
@@ -66,6 +76,16 @@ public interface TetherClient {
 
   /** {@link #request(String, Object)} with its own timeout (0 = none). */
   Future<Object> request(String address, Object body, long timeoutMs);
+
+  /**
+   * {@link #request(String, Object)}, completing with a {@link Reply}: the body, whether it came from the cache
+   * ({@link Reply#fromCache()}, only when not ONLINE), when the server sent it, and the related resources pushed on
+   * the request's stream.
+   */
+  Future<Reply> requestEx(String address, Object body);
+
+  /** {@link #requestEx(String, Object)} with its own timeout (0 = none). */
+  Future<Reply> requestEx(String address, Object body, long timeoutMs);
 
   /** {@link #request(String, Object)} for a response body that is a JSON object (else fails with TetherException). */
   Future<JsonObject> requestJson(String address, Object body);
@@ -96,7 +116,8 @@ public interface TetherClient {
   /**
    * Ends the session: sends {@code bye} (if ONLINE) and closes the socket. The client is CLOSED afterwards; pending
    * requests fail with {@link TetherException#CLOSED}. When not ONLINE the server cannot be told: the session then
-   * expires on the server after its resume window.
+   * expires on the server after its resume window. With a store, queued writes that were never sent stay in it (their
+   * futures fail here, but the next client on the store sends them); completes once the store is written.
    */
   Future<Void> close();
 
@@ -161,6 +182,35 @@ public interface TetherClient {
 
   /** Subscribed topics → last version received (or the known version given to subscribe). A copy. */
   Map<String, Long> subscriptions();
+
+  /** Requests waiting in the queue to be sent (made while not ONLINE, restored from the store, …). */
+  int queuedRequests();
+
+  /**
+   * The cached response to {@code address} with this body (compared as canonical JSON: member order and spacing do
+   * not matter), with its related resources, or null. Marked {@link Reply#fromCache()}. Only responses of
+   * {@link TetherClientOptions#setCacheableAddresses cacheable} addresses are cached.
+   */
+  Reply cached(String address, Object body);
+
+  /** Entries in the response cache. */
+  int cachedResponses();
+
+  /**
+   * The latest value of {@code topic} this client knows: the last notification received (while subscribed), or the
+   * one restored from the store; null if none. Its version is what to pass to {@link #subscribe(String, long)} after
+   * a restart, so the server sends the value only if it changed.
+   */
+  Notification cachedTopic(String topic);
+
+  /**
+   * Completes once the on-disk store (if configured) has been read: cache, topic values and queued writes are back.
+   * Every operation waits for it on its own; call it before reading {@link #cached} at start-up.
+   */
+  Future<Void> ready();
+
+  /** Completes once everything changed so far (queued writes, cache, topic values) is in the on-disk store. */
+  Future<Void> flushStore();
 
   /** A copy of the options. */
   TetherClientOptions options();

@@ -21,6 +21,7 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,6 +34,7 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Pattern;
 
 /**
  * The {@link TetherClient} implementation. All mutable state is confined to {@link #ctx}; public methods hop onto it.
@@ -50,6 +52,13 @@ final class TetherClientImpl implements TetherClient {
   private static final long BYE_CLOSE_WAIT_MS = 2_000;
   /** Heartbeat checks run this often at most (and at least every heartbeat/4). */
   private static final long MAX_TICK_MS = 1_000;
+  /**
+   * Cache changes reach the on-disk store at most this long after they happen (queued writes go at once). A
+   * response is not worth a disk write each; a write the application made offline is.
+   */
+  static final long CACHE_SAVE_DELAY_MS = 1_000;
+  /** Size counted for a queued request besides its address and body (the frame's fixed fields). */
+  private static final int QUEUED_OVERHEAD_BYTES = 64;
 
   private enum Mode { HELLO, RESUME }
 
@@ -67,6 +76,8 @@ final class TetherClientImpl implements TetherClient {
     long lastHeard;
     long pingsSent;
     long pongsReceived;
+    /** Every buffered own frame has been (re)written on it: queued requests may follow. */
+    boolean flushed;
     final Promise<Void> closed = Promise.promise();
 
     Conn(int id, Mode mode) {
@@ -80,6 +91,7 @@ final class TetherClientImpl implements TetherClient {
     final long seq;
     final Frame.Reliable frame;
     final String text;
+    final int bytes;
     /** Written to some socket at least once (so the server may have acted on it). */
     boolean written;
     /** The connection it was last written to (resend after resume: every frame not written to the new one). */
@@ -91,6 +103,7 @@ final class TetherClientImpl implements TetherClient {
       this.seq = seq;
       this.frame = frame;
       this.text = text;
+      this.bytes = utf8Length(text);
     }
   }
 
@@ -113,18 +126,43 @@ final class TetherClientImpl implements TetherClient {
     }
   }
 
-  /** A client request waiting for its response. */
+  /**
+   * A client request waiting for its response. Either queued (no seq yet, in {@link #queue}) or sent (numbered, its
+   * frame in {@link #outbound} until acked).
+   */
   private static final class PendingRequest {
     final long stream;
     final String address;
-    final Promise<Object> promise;
+    final String bodyJson;
+    final Promise<Reply> promise;
+    /** The canonical request body when the address is cacheable (a read), else null (a write). */
+    final String canonicalBody;
+    final long timeoutMs;
+    /** Size counted against the queue's byte bound. */
+    final int queuedBytes;
+    /** Restored from the on-disk store: nobody waits for the future, so a failure is reported. */
+    final boolean restored;
     OutFrame frame;
+    boolean queued;
     long timer = -1;
+    /** Related resources pushed on the request's stream, by label (JSON text), in arrival order. */
+    Map<String, String> resources;
 
-    PendingRequest(long stream, String address, Promise<Object> promise) {
+    PendingRequest(long stream, String address, String bodyJson, Promise<Reply> promise, String canonicalBody,
+        long timeoutMs, boolean restored) {
       this.stream = stream;
       this.address = address;
+      this.bodyJson = bodyJson;
       this.promise = promise;
+      this.canonicalBody = canonicalBody;
+      this.timeoutMs = timeoutMs;
+      this.restored = restored;
+      this.queuedBytes = utf8Length(address) + utf8Length(bodyJson) + QUEUED_OVERHEAD_BYTES;
+    }
+
+    /** A write: a request to an address that is not cacheable. Queued writes are stored, and time out from sending. */
+    boolean isWrite() {
+      return canonicalBody == null;
     }
   }
 
@@ -152,6 +190,7 @@ final class TetherClientImpl implements TetherClient {
   private volatile long lastReceived;
   private volatile long outSeq;
   private volatile int outboundSize;
+  private volatile int queueSize;
   private final Map<String, Long> subscriptions = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
 
   // Confined to ctx.
@@ -165,6 +204,10 @@ final class TetherClientImpl implements TetherClient {
   private long ackTimer = -1;
   private long serverAck;
   private final ArrayDeque<OutFrame> outbound = new ArrayDeque<>();
+  private long outboundBytes;
+  /** Requests not sent yet, in call order (see {@link PendingRequest}). */
+  private final ArrayDeque<PendingRequest> queue = new ArrayDeque<>();
+  private long queueBytes;
   private final Map<Long, PendingRequest> requests = new HashMap<>();
   /** Subscribes/unsubscribes the server acked, waiting for the ping barrier. */
   private final List<TopicWaiter> barrier = new ArrayList<>();
@@ -181,6 +224,25 @@ final class TetherClientImpl implements TetherClient {
   /** Set when resume failed, until the new session's welcome: the session that was lost and why. */
   private String lostSessionId;
   private String resyncReason;
+
+  // Offline operation: cache, topic values, on-disk store.
+  private final List<Pattern> cacheable;
+  private final ResponseCache cache;
+  /** The latest notification of each topic (followed now, or restored from the store). */
+  private final Map<String, Notification> topicValues = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
+  /** Completes once the on-disk store (if any) has been read; every operation waits for it. */
+  private final Promise<Void> ready = Promise.promise();
+  private ClientStore store;
+  private boolean writesDirty;
+  private boolean cacheDirty;
+  private String pendingWritesText;
+  private String pendingCacheText;
+  private boolean saving;
+  private boolean saveScheduled;
+  private long cacheSaveTimer = -1;
+  /** Set by the final save (close, session ended): the store is not written again by this client. */
+  private boolean storeClosed;
+  private final List<Promise<Void>> flushWaiters = new ArrayList<>();
 
   TetherClientImpl(Vertx vertx, TetherClientOptions options) {
     if (vertx == null) {
@@ -217,6 +279,37 @@ final class TetherClientImpl implements TetherClient {
         .setURI(path)
         // Bounds the WebSocket upgrade: a path that accepts TCP but never answers is given up (and closed).
         .setIdleTimeout(this.options.getConnectTimeoutMs());
+    this.cacheable = this.options.getCacheableAddresses().stream().map(TetherClientImpl::glob).toList();
+    this.cache = new ResponseCache(this.options.getCacheMaxEntries(), this.options.getCacheMaxBytes());
+    if (this.options.getStoreDir() == null) {
+      ready.complete();
+    } else {
+      store = new ClientStore(Path.of(this.options.getStoreDir()));
+      ctx.runOnContext(v -> loadStore());
+    }
+  }
+
+  /** A {@code *} wildcard pattern (any run of characters) as a regex, like the gateway's allowedAddresses. */
+  private static Pattern glob(String glob) {
+    StringBuilder re = new StringBuilder();
+    int literalStart = 0;
+    for (int i = 0; i < glob.length(); i++) {
+      if (glob.charAt(i) == '*') {
+        re.append(Pattern.quote(glob.substring(literalStart, i))).append(".*");
+        literalStart = i + 1;
+      }
+    }
+    re.append(Pattern.quote(glob.substring(literalStart)));
+    return Pattern.compile(re.toString());
+  }
+
+  private boolean isCacheable(String address) {
+    for (Pattern p : cacheable) {
+      if (p.matcher(address).matches()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // =============================================================================================================
@@ -225,7 +318,7 @@ final class TetherClientImpl implements TetherClient {
   @Override
   public Future<Void> connect() {
     Promise<Void> result = Promise.promise();
-    onContext(() -> {
+    whenReady(() -> {
       switch (state) {
         case CLOSED -> result.fail(new TetherException(TetherException.CLOSED, "the client is closed"));
         case ONLINE -> result.complete();
@@ -249,7 +342,17 @@ final class TetherClientImpl implements TetherClient {
 
   @Override
   public Future<Object> request(String address, Object body, long timeoutMs) {
-    Promise<Object> promise = Promise.promise();
+    return requestEx(address, body, timeoutMs).map(Reply::body);
+  }
+
+  @Override
+  public Future<Reply> requestEx(String address, Object body) {
+    return requestEx(address, body, options.getRequestTimeoutMs());
+  }
+
+  @Override
+  public Future<Reply> requestEx(String address, Object body, long timeoutMs) {
+    Promise<Reply> promise = Promise.promise();
     if (address == null || address.isEmpty()) {
       promise.fail(new IllegalArgumentException("address must be a non-empty string"));
       return promise.future();
@@ -265,27 +368,132 @@ final class TetherClientImpl implements TetherClient {
       promise.fail(new IllegalArgumentException("the request body cannot be encoded as JSON: " + e.getMessage(), e));
       return promise.future();
     }
-    onContext(() -> {
-      long stream = nextStream;
-      PendingRequest p = new PendingRequest(stream, address, promise);
+    String canonicalBody = isCacheable(address) ? ResponseCache.canonical(json) : null;
+    whenReady(() -> submit(new PendingRequest(0, address, json, promise, canonicalBody, timeoutMs, false)));
+    return promise.future();
+  }
+
+  /**
+   * Places a request: answered from the cache (a cacheable one while not ONLINE, when cached), sent at once (ONLINE,
+   * nothing queued), or queued (otherwise). The stream id is given here, so streams follow call order.
+   */
+  private void submit(PendingRequest req) {
+    if (state == ConnectionState.CLOSED) {
+      req.promise.fail(new TetherException(TetherException.CLOSED, "the client is closed"));
+      return;
+    }
+    if (state != ConnectionState.ONLINE && req.canonicalBody != null) {
+      ResponseCache.Entry hit = cache.get(ResponseCache.key(req.address, req.canonicalBody));
+      if (hit != null) {
+        req.promise.complete(hit.toReply());
+        return;
+      }
+    }
+    long stream = nextStream;
+    PendingRequest p = new PendingRequest(stream, req.address, req.bodyJson, req.promise, req.canonicalBody,
+        req.timeoutMs, req.restored);
+    boolean online = conn != null && conn.phase == Phase.ONLINE && conn.flushed;
+    if (online && queue.isEmpty()) {
       try {
-        p.frame = enqueue(seq -> new Frame.Request(seq, stream, address, RawJson.of(json)), false);
+        p.frame = enqueue(seq -> new Frame.Request(seq, stream, p.address, RawJson.of(p.bodyJson)), false);
       } catch (TetherException e) {
-        promise.fail(e);
+        p.promise.fail(e);
         return;
       }
       nextStream += 2;
       requests.put(stream, p);
-      if (timeoutMs > 0) {
-        p.timer = vertx.setTimer(timeoutMs, id -> {
-          if (requests.remove(stream, p)) {
-            promise.tryFail(new TetherException(TetherException.TIMEOUT,
-                "no response to '" + address + "' within " + timeoutMs + " ms"));
-          }
-        });
+      startRequestTimer(p);
+      return;
+    }
+    // Queued: checked now, so that it fails at the call rather than when it is sent.
+    int frameBytes = utf8Length(codec.encode(new Frame.Request(Long.MAX_VALUE, stream, p.address,
+        RawJson.of(p.bodyJson))));
+    if (frameBytes > options.getMaxFrameBytes()) {
+      p.promise.fail(new TetherException(TetherException.TOO_LARGE, "the 'request' frame is " + frameBytes
+          + " bytes, above maxFrameBytes (" + options.getMaxFrameBytes() + ")"));
+      return;
+    }
+    if (queue.size() >= options.getMaxQueuedRequests() || queueBytes + p.queuedBytes > options.getMaxQueuedBytes()) {
+      p.promise.fail(new TetherException(TetherException.QUEUE_FULL, "the request queue is full (" + queue.size()
+          + " requests, " + queueBytes + " bytes wait for the connection; bounds: maxQueuedRequests "
+          + options.getMaxQueuedRequests() + ", maxQueuedBytes " + options.getMaxQueuedBytes() + ")"));
+      return;
+    }
+    nextStream += 2;
+    requests.put(stream, p);
+    p.queued = true;
+    queue.addLast(p);
+    queueBytes += p.queuedBytes;
+    queueChanged(p);
+    if (!p.isWrite()) {
+      startRequestTimer(p); // a read is only worth having soon: waiting counts
+    }
+    drainQueue();
+  }
+
+  private void startRequestTimer(PendingRequest p) {
+    if (p.timeoutMs <= 0 || p.timer >= 0) {
+      return;
+    }
+    p.timer = vertx.setTimer(p.timeoutMs, id -> {
+      if (requests.remove(p.stream, p)) {
+        if (p.queued) {
+          unqueue(p);
+        }
+        p.promise.tryFail(new TetherException(TetherException.TIMEOUT,
+            "no response to '" + p.address + "' within " + p.timeoutMs + " ms"));
+        if (p.restored) {
+          report(new TetherException(TetherException.TIMEOUT, "stored write to '" + p.address
+              + "': no response within " + p.timeoutMs + " ms"));
+        }
       }
     });
-    return promise.future();
+  }
+
+  private void unqueue(PendingRequest p) {
+    if (queue.remove(p)) {
+      p.queued = false;
+      queueBytes -= p.queuedBytes;
+      queueChanged(p);
+    }
+  }
+
+  private void queueChanged(PendingRequest p) {
+    queueSize = queue.size();
+    if (p.isWrite()) {
+      writesChanged();
+    }
+  }
+
+  /**
+   * Sends queued requests, in order, while the outbound buffer has room: each becomes a reliable frame with the next
+   * seq. Only on a connection where every older buffered frame was written already (else a seq would overtake).
+   */
+  private void drainQueue() {
+    Conn c = conn;
+    if (c == null || c.phase != Phase.ONLINE || !c.flushed) {
+      return;
+    }
+    while (!queue.isEmpty()) {
+      PendingRequest p = queue.peekFirst();
+      if (!outbound.isEmpty() && (outbound.size() >= options.getMaxOutboundFrames()
+          || outboundBytes + p.queuedBytes > options.getMaxOutboundBytes())) {
+        return; // the next acks make room
+      }
+      queue.pollFirst();
+      p.queued = false;
+      queueBytes -= p.queuedBytes;
+      queueChanged(p);
+      try {
+        p.frame = enqueue(seq -> new Frame.Request(seq, p.stream, p.address, RawJson.of(p.bodyJson)), true);
+      } catch (TetherException e) {
+        requests.remove(p.stream, p);
+        cancelTimer(p.timer);
+        p.promise.tryFail(e);
+        continue;
+      }
+      startRequestTimer(p); // a write's timeout starts now
+    }
   }
 
   @Override
@@ -306,7 +514,7 @@ final class TetherClientImpl implements TetherClient {
       promise.fail(new IllegalArgumentException("knownVersion must be 0 (nothing cached) or positive"));
       return promise.future();
     }
-    onContext(() -> {
+    whenReady(() -> {
       try {
         OutFrame f = enqueue(seq -> new Frame.Subscribe(seq, topic, knownVersion), false);
         f.waiter = new TopicWaiter(topic, true, promise);
@@ -325,11 +533,14 @@ final class TetherClientImpl implements TetherClient {
       promise.fail(new IllegalArgumentException("topic must be a non-empty string"));
       return promise.future();
     }
-    onContext(() -> {
+    whenReady(() -> {
       try {
         OutFrame f = enqueue(seq -> new Frame.Unsubscribe(seq, topic), false);
         f.waiter = new TopicWaiter(topic, false, promise);
         subscriptions.remove(topic);
+        if (topicValues.remove(topic) != null) {
+          cacheChanged();
+        }
       } catch (TetherException e) {
         promise.fail(e);
       }
@@ -341,7 +552,7 @@ final class TetherClientImpl implements TetherClient {
   public Future<Void> updateAttrs(JsonObject newAttrs) {
     Promise<Void> promise = Promise.promise();
     JsonObject copy = newAttrs == null ? null : newAttrs.copy();
-    onContext(() -> {
+    whenReady(() -> {
       if (state == ConnectionState.CLOSED) {
         promise.fail(new TetherException(TetherException.CLOSED, "the client is closed"));
         return;
@@ -359,7 +570,7 @@ final class TetherClientImpl implements TetherClient {
   @Override
   public Future<Void> close() {
     Promise<Void> result = Promise.promise();
-    onContext(() -> {
+    whenReady(() -> {
       if (closePromise != null) {
         closePromise.future().onComplete(result);
         return;
@@ -373,8 +584,12 @@ final class TetherClientImpl implements TetherClient {
       conn = null;
       String ended = sessionId;
       boolean online = c != null && c.phase == Phase.ONLINE;
+      // Queued writes stay in the store (the next client on it sends them); snapshot before they are failed here.
+      Future<Void> saved = finalSave();
       setState(ConnectionState.CLOSED);
-      failEverything(new TetherException(TetherException.CLOSED, "the client was closed"));
+      failEverything(new TetherException(TetherException.CLOSED, "the client was closed" + (store == null
+          || queue.stream().noneMatch(PendingRequest::isWrite) ? ""
+          : "; queued writes stay in the store at " + store.dir() + ", the next client on it sends them")));
       Future<Void> socketDone;
       if (online) {
         // Ending the session: the server closes the socket once the session is gone from the store.
@@ -399,7 +614,7 @@ final class TetherClientImpl implements TetherClient {
       }
       socketDone.onComplete(ar -> {
         emit(new SessionEvent(SessionEvent.Kind.ENDED, null, ended, null, "closed", 0));
-        wsClient.close().onComplete(x -> closePromise.complete());
+        Future.join(saved, wsClient.close()).onComplete(x -> closePromise.complete());
       });
     });
     return result.future();
@@ -490,6 +705,49 @@ final class TetherClientImpl implements TetherClient {
   }
 
   @Override
+  public int queuedRequests() {
+    return queueSize;
+  }
+
+  @Override
+  public Reply cached(String address, Object body) {
+    if (address == null) {
+      return null;
+    }
+    ResponseCache.Entry e = cache.get(ResponseCache.key(address, ResponseCache.canonical(Json.encode(body))));
+    return e == null ? null : e.toReply();
+  }
+
+  @Override
+  public int cachedResponses() {
+    return cache.size();
+  }
+
+  @Override
+  public Notification cachedTopic(String topic) {
+    return topicValues.get(topic);
+  }
+
+  @Override
+  public Future<Void> ready() {
+    return ready.future();
+  }
+
+  @Override
+  public Future<Void> flushStore() {
+    Promise<Void> promise = Promise.promise();
+    whenReady(() -> {
+      if (store == null || storeClosed && !saving && pendingWritesText == null && pendingCacheText == null) {
+        promise.complete();
+        return;
+      }
+      flushWaiters.add(promise);
+      startSave();
+    });
+    return promise.future();
+  }
+
+  @Override
   public TetherClientOptions options() {
     return new TetherClientOptions(options);
   }
@@ -499,7 +757,8 @@ final class TetherClientImpl implements TetherClient {
     String id = sessionId;
     return "TetherClient[" + options.getClientId() + ", " + state + ", session="
         + (id == null ? "none" : id.substring(0, Math.min(6, id.length())) + "…") + ", node=" + node
-        + ", lastReceived=" + lastReceived + ", lastSent=" + outSeq + ", unacked=" + outboundSize + "]";
+        + ", lastReceived=" + lastReceived + ", lastSent=" + outSeq + ", unacked=" + outboundSize + ", queued="
+        + queueSize + ", cached=" + cache.size() + "]";
   }
 
   // =============================================================================================================
@@ -648,6 +907,8 @@ final class TetherClientImpl implements TetherClient {
     leavingNode = null;
     startHeartbeat(c);
     flushOutbound(c);
+    c.flushed = true;
+    drainQueue();
     setState(ConnectionState.ONLINE);
     emit(lost == null
         ? new SessionEvent(SessionEvent.Kind.STARTED, sessionId, null, node, null, 0)
@@ -682,6 +943,8 @@ final class TetherClientImpl implements TetherClient {
     leavingNode = null;
     startHeartbeat(c);
     flushOutbound(c); // every own frame the server has not stored, in order, with its original seq
+    c.flushed = true;
+    drainQueue(); // then what waited in the queue, with the next seqs
     if (attrsDirty) {
       sendPing(c);
     }
@@ -716,9 +979,13 @@ final class TetherClientImpl implements TetherClient {
   private int renumberForNewSession() {
     List<OutFrame> old = new ArrayList<>(outbound);
     outbound.clear();
+    outboundBytes = 0;
     outSeq = 0;
     int lost = 0;
     for (PendingRequest p : new ArrayList<>(requests.values())) {
+      if (p.queued) {
+        continue; // never numbered: it is sent on the new session after the frames below
+      }
       if (p.frame == null || p.frame.written) {
         requests.remove(p.stream);
         cancelTimer(p.timer);
@@ -772,6 +1039,7 @@ final class TetherClientImpl implements TetherClient {
   private OutFrame append(Frame.Reliable frame) {
     OutFrame f = new OutFrame(frame.seq(), frame, codec.encode(frame));
     outbound.addLast(f);
+    outboundBytes += f.bytes;
     return f;
   }
 
@@ -794,9 +1062,16 @@ final class TetherClientImpl implements TetherClient {
       return;
     }
     if (state == ConnectionState.CONNECTING) {
-      // The very first connect: no session to keep; the caller hears why.
-      failEverything(error);
+      // The very first connect: no session to keep; the caller hears why. Queued requests stay queued: they are
+      // sent by a later connect() (that is how a client that starts offline works). The promise is taken before the
+      // state changes: a state handler may call connect() again, and that new attempt is not this failure's.
+      Promise<Void> p = connectPromise;
+      connectPromise = null;
+      failSent(error);
       setState(ConnectionState.OFFLINE);
+      if (p != null) {
+        p.tryFail(error);
+      }
       return;
     }
     LOG.fine(() -> "reconnect attempt failed: " + error.getMessage());
@@ -970,6 +1245,16 @@ final class TetherClientImpl implements TetherClient {
   }
 
   private void deliverPush(Frame.Push p) {
+    if (p.stream() != 0 && p.resource() != null) {
+      // A related resource of an open request: kept for its Reply (and, for a cacheable one, the cache).
+      PendingRequest req = requests.get(p.stream());
+      if (req != null && !req.queued) {
+        if (req.resources == null) {
+          req.resources = new LinkedHashMap<>();
+        }
+        req.resources.put(p.resource(), p.body() == null ? "null" : p.body().json());
+      }
+    }
     Handler<Push> h = pushHandler;
     if (h != null) {
       Object body = decode(p.body());
@@ -979,15 +1264,32 @@ final class TetherClientImpl implements TetherClient {
 
   private void onResponse(Frame.Response r) {
     PendingRequest p = requests.remove(r.stream());
-    if (p == null) {
+    if (p == null || p.queued) {
+      if (p != null) {
+        requests.put(p.stream, p); // not sent yet: not its answer (a server bug); it stays queued
+      }
       return; // timed out already, or an answer to a request of a lost session
     }
     cancelTimer(p.timer);
     if (r.ok()) {
-      p.promise.tryComplete(decode(r.body()));
+      String value = r.body() == null ? "null" : r.body().json();
+      long now = System.currentTimeMillis();
+      if (p.canonicalBody != null && cache.put(p.address, p.canonicalBody, value, p.resources, now)) {
+        cacheChanged();
+      }
+      Map<String, Object> resources = new LinkedHashMap<>();
+      if (p.resources != null) {
+        p.resources.forEach((label, json) -> resources.put(label, Json.decodeValue(json)));
+      }
+      p.promise.tryComplete(new Reply(Json.decodeValue(value), false, now, resources));
     } else {
       Frame.ErrorInfo e = r.error();
-      p.promise.tryFail(TetherException.remote(e == null ? null : e.code(), e == null ? null : e.message()));
+      TetherException error = TetherException.remote(e == null ? null : e.code(), e == null ? null : e.message());
+      p.promise.tryFail(error);
+      if (p.restored) {
+        report(new TetherException(error.code(), "stored write to '" + p.address + "' refused: " + error.detail(),
+            null, true, null));
+      }
     }
   }
 
@@ -1050,6 +1352,13 @@ final class TetherClientImpl implements TetherClient {
       }
       subscriptions.put(n.topic(), Math.max(known, n.version()));
     }
+    synchronized (topicValues) {
+      Notification cached = topicValues.get(n.topic());
+      if (cached == null || cached.version() <= n.version()) {
+        topicValues.put(n.topic(), new Notification(n.seq(), n.topic(), n.version(), decode(n.body())));
+      }
+    }
+    cacheChanged();
     Handler<Notification> h = notifyHandler;
     if (h != null) {
       call(h, new Notification(n.seq(), n.topic(), n.version(), decode(n.body())));
@@ -1108,12 +1417,13 @@ final class TetherClientImpl implements TetherClient {
     cancelTimer(reconnectTimer);
     reconnectTimer = -1;
     cancelAckTimer();
+    Future<Void> saved = finalSave();
     setState(ConnectionState.CLOSED);
     failEverything(new TetherException(TetherException.SESSION_ENDED, "the server ended the session: " + reason,
         reason, true, null));
     emit(new SessionEvent(SessionEvent.Kind.ENDED, null, ended, null, reason, 0));
     closePromise = Promise.promise();
-    wsClient.close().onComplete(x -> closePromise.complete());
+    Future.join(saved, wsClient.close()).onComplete(x -> closePromise.complete());
   }
 
   // =============================================================================================================
@@ -1134,6 +1444,7 @@ final class TetherClientImpl implements TetherClient {
     boolean barrierNeeded = false;
     while (!outbound.isEmpty() && outbound.peekFirst().seq <= ack) {
       OutFrame f = outbound.pollFirst();
+      outboundBytes -= f.bytes;
       if (f.waiter != null) {
         if (f.waiter.subscribe) {
           barrier.add(f.waiter);
@@ -1147,6 +1458,7 @@ final class TetherClientImpl implements TetherClient {
     if (barrierNeeded && conn != null && conn.phase == Phase.ONLINE) {
       sendBarrier(conn);
     }
+    drainQueue(); // room was made
   }
 
   /** A ping after acked subscribes: once it is answered, no refusal of them can still be on its way. */
@@ -1242,7 +1554,8 @@ final class TetherClientImpl implements TetherClient {
     }
     if (!beyondBound && outbound.size() >= options.getMaxOutboundFrames()) {
       throw new TetherException(TetherException.BUFFER_FULL, "the outbound buffer is full ("
-          + outbound.size() + " frames not acknowledged by the server)");
+          + outbound.size() + " frames not acknowledged by the server; maxOutboundFrames "
+          + options.getMaxOutboundFrames() + ")");
     }
     long seq = outSeq + 1;
     Frame.Reliable frame = build.apply(seq);
@@ -1252,9 +1565,14 @@ final class TetherClientImpl implements TetherClient {
       throw new TetherException(TetherException.TOO_LARGE, "the '" + frame.type() + "' frame is " + bytes
           + " bytes, above maxFrameBytes (" + options.getMaxFrameBytes() + ")");
     }
+    if (!beyondBound && !outbound.isEmpty() && outboundBytes + bytes > options.getMaxOutboundBytes()) {
+      throw new TetherException(TetherException.BUFFER_FULL, "the outbound buffer is full (" + outboundBytes
+          + " bytes not acknowledged by the server; maxOutboundBytes " + options.getMaxOutboundBytes() + ")");
+    }
     outSeq = seq;
     OutFrame f = new OutFrame(seq, frame, text);
     outbound.addLast(f);
+    outboundBytes += f.bytes;
     outboundChanged();
     Conn c = conn;
     if (c != null && c.phase == Phase.ONLINE) {
@@ -1283,19 +1601,43 @@ final class TetherClientImpl implements TetherClient {
     c.ws.writeTextMessage(text).onFailure(e -> LOG.log(Level.FINE, "write failed", e));
   }
 
-  /** Fails everything that waits (requests, subscriptions, connect) and empties the outbound buffer. */
+  /** Fails everything that waits (requests queued or sent, subscriptions, connect) and empties both buffers. */
   private void failEverything(TetherException error) {
-    for (PendingRequest p : new ArrayList<>(requests.values())) {
+    failSent(error);
+    for (PendingRequest p : new ArrayList<>(queue)) {
+      requests.remove(p.stream, p);
       cancelTimer(p.timer);
       p.promise.tryFail(error);
     }
-    requests.clear();
+    queue.clear();
+    queueBytes = 0;
+    queueSize = 0;
+    Promise<Void> p = connectPromise;
+    connectPromise = null;
+    if (p != null) {
+      p.tryFail(error);
+    }
+  }
+
+  /** Fails what was numbered (sent requests, subscriptions) and empties the outbound buffer; the queue stays. */
+  private void failSent(TetherException error) {
+    for (PendingRequest p : new ArrayList<>(requests.values())) {
+      if (!p.queued) {
+        requests.remove(p.stream);
+        cancelTimer(p.timer);
+        p.promise.tryFail(error);
+      }
+    }
     for (OutFrame f : outbound) {
       if (f.waiter != null) {
         f.waiter.promise.tryFail(error);
+        if (f.waiter.subscribe && state != ConnectionState.CLOSED) {
+          subscriptions.remove(f.waiter.topic); // never followed
+        }
       }
     }
     outbound.clear();
+    outboundBytes = 0;
     for (TopicWaiter w : barrier) {
       w.promise.tryFail(error);
     }
@@ -1304,15 +1646,197 @@ final class TetherClientImpl implements TetherClient {
       outSeq = 0; // nothing was numbered in a session yet
     }
     outboundChanged();
-    Promise<Void> p = connectPromise;
-    connectPromise = null;
-    if (p != null) {
-      p.tryFail(error);
-    }
   }
 
   private void outboundChanged() {
     outboundSize = outbound.size();
+  }
+
+  // =============================================================================================================
+  // On-disk store (docs/CLIENT.md "On-disk store"). Snapshots are built on the context; only their text goes to a
+  // worker thread, which replaces the files atomically. One save at a time; changes meanwhile go in the next one.
+
+  /** Reads the store (on a worker), then restores cache, topic values and queued writes; completes {@link #ready}. */
+  private void loadStore() {
+    ctx.executeBlocking(store::read, false).onComplete(ar -> {
+      try {
+        if (ar.failed()) {
+          report(new TetherException("store_failed", "cannot read the store at " + store.dir() + ": "
+              + ar.cause().getMessage() + "; starting empty", null, false, ar.cause()));
+          return;
+        }
+        ClientStore.Contents contents = ar.result();
+        String clientId = options.getClientId();
+        if (contents.cache() != null) {
+          try {
+            ClientStore.StoredCache stored = ClientStore.decodeCache(clientId, contents.cache());
+            for (ClientStore.StoredEntry e : stored.entries()) {
+              cache.put(e.address(), e.canonicalBody(), e.value(), e.resources(), e.receivedAt());
+            }
+            stored.topics().forEach(n -> topicValues.put(n.topic(), n));
+          } catch (RuntimeException e) {
+            report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.CACHE_FILE)
+                + ": " + e.getMessage(), null, false, e));
+          }
+        }
+        if (contents.writes() != null) {
+          List<ClientStore.StoredWrite> writes;
+          try {
+            writes = ClientStore.decodeWrites(clientId, contents.writes());
+          } catch (RuntimeException e) {
+            report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.WRITES_FILE)
+                + ": " + e.getMessage(), null, false, e));
+            writes = List.of();
+          }
+          for (ClientStore.StoredWrite w : writes) {
+            Promise<Reply> promise = Promise.promise();
+            promise.future().onFailure(t -> {
+              if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
+                  && !TetherException.CLOSED.equals(te.code())) {
+                report(new TetherException(t instanceof TetherException te ? te.code() : "error",
+                    "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
+              }
+            });
+            // Restored as writes whatever the options say now: they were stored as writes.
+            submit(new PendingRequest(0, w.address(), w.body(), promise, null, options.getRequestTimeoutMs(), true));
+          }
+          writesDirty = false; // what is queued now is what the file says
+        }
+      } finally {
+        ready.complete();
+      }
+    });
+  }
+
+  /** Runs {@code action} on the context once the store has been read (at once without a store). */
+  private void whenReady(Runnable action) {
+    if (ready.future().isComplete()) {
+      onContext(action);
+    } else {
+      ready.future().onComplete(ar -> onContext(action));
+    }
+  }
+
+  /** The queued writes changed: saved as soon as possible. */
+  private void writesChanged() {
+    if (store == null || storeClosed) {
+      return;
+    }
+    writesDirty = true;
+    if (!saving && !saveScheduled) {
+      saveScheduled = true;
+      ctx.runOnContext(v -> { // one save for everything changed in this turn of the event loop
+        saveScheduled = false;
+        startSave();
+      });
+    }
+  }
+
+  /** The cache or a topic value changed: saved within {@link #CACHE_SAVE_DELAY_MS}. */
+  private void cacheChanged() {
+    if (store == null || storeClosed) {
+      return;
+    }
+    cacheDirty = true;
+    scheduleCacheSave();
+  }
+
+  private void scheduleCacheSave() {
+    if (cacheSaveTimer < 0 && !saving) {
+      cacheSaveTimer = vertx.setTimer(CACHE_SAVE_DELAY_MS, id -> {
+        cacheSaveTimer = -1;
+        startSave();
+      });
+    }
+  }
+
+  private void takeSnapshot() {
+    String clientId = options.getClientId();
+    if (writesDirty) {
+      List<ClientStore.StoredWrite> writes = new ArrayList<>();
+      for (PendingRequest p : queue) {
+        if (p.isWrite()) {
+          writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson));
+        }
+      }
+      pendingWritesText = ClientStore.encodeWrites(clientId, writes);
+      writesDirty = false;
+    }
+    if (cacheDirty) {
+      List<Notification> topics;
+      synchronized (topicValues) {
+        topics = new ArrayList<>(topicValues.values());
+      }
+      pendingCacheText = ClientStore.encodeCache(clientId, cache.snapshot(), topics);
+      cacheDirty = false;
+    }
+  }
+
+  private void startSave() {
+    if (store == null || saving) {
+      return;
+    }
+    if (!storeClosed) {
+      takeSnapshot();
+    }
+    List<Promise<Void>> waiters = new ArrayList<>(flushWaiters);
+    flushWaiters.clear();
+    String writes = pendingWritesText;
+    String cached = pendingCacheText;
+    pendingWritesText = null;
+    pendingCacheText = null;
+    if (writes == null && cached == null) {
+      waiters.forEach(Promise::tryComplete);
+      return;
+    }
+    if (cached != null) {
+      cancelTimer(cacheSaveTimer);
+      cacheSaveTimer = -1;
+    }
+    saving = true;
+    ctx.executeBlocking(() -> {
+      if (writes != null) {
+        store.replace(ClientStore.WRITES_FILE, writes);
+      }
+      if (cached != null) {
+        store.replace(ClientStore.CACHE_FILE, cached);
+      }
+      return null;
+    }, false).onComplete(ar -> {
+      saving = false;
+      if (ar.failed()) {
+        report(new TetherException("store_failed", "cannot write the store at " + store.dir() + ": "
+            + ar.cause().getMessage(), null, false, ar.cause()));
+        waiters.forEach(w -> w.tryFail(ar.cause()));
+      } else {
+        waiters.forEach(Promise::tryComplete);
+      }
+      if (writesDirty || pendingWritesText != null || pendingCacheText != null || !flushWaiters.isEmpty()) {
+        startSave();
+      } else if (cacheDirty) {
+        scheduleCacheSave();
+      }
+    });
+  }
+
+  /**
+   * The last save of this client (it is closing): a snapshot of everything now, before queued requests are failed;
+   * the store is not written after it.
+   */
+  private Future<Void> finalSave() {
+    if (store == null || storeClosed) {
+      return Future.succeededFuture();
+    }
+    writesDirty = true;
+    cacheDirty = true;
+    takeSnapshot();
+    storeClosed = true;
+    cancelTimer(cacheSaveTimer);
+    cacheSaveTimer = -1;
+    Promise<Void> done = Promise.promise();
+    flushWaiters.add(done);
+    startSave();
+    return done.future();
   }
 
   // =============================================================================================================

@@ -4,6 +4,8 @@ import io.tether.protocol.FrameCodec;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Options of a {@link TetherClient}. Every option has a {@code DEFAULT_*} constant; setters are fluent and checked
@@ -21,11 +23,25 @@ public class TetherClientOptions {
   public static final long DEFAULT_RECONNECT_MAX_DELAY_MS = 30_000;
   /** Reconnect attempts in a row before giving up ({@link ConnectionState#OFFLINE}); -1 = never give up. */
   public static final int DEFAULT_MAX_RECONNECT_ATTEMPTS = -1;
-  /** Own reliable frames kept until the server acks them (queued while offline included). */
+  /** Own reliable frames sent (numbered) and kept until the server acks them. */
   public static final int DEFAULT_MAX_OUTBOUND_FRAMES = 1000;
+  /** … and their total size in bytes. */
+  public static final long DEFAULT_MAX_OUTBOUND_BYTES = 1024 * 1024;
+  /** Requests waiting to be sent (made while not ONLINE, or behind others that wait). */
+  public static final int DEFAULT_MAX_QUEUED_REQUESTS = 1000;
+  /** … and their total size in bytes (address and body). */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+  /** Entries of the response cache (0: no cache). */
+  public static final int DEFAULT_CACHE_MAX_ENTRIES = 1000;
+  /** Bytes of the response cache (UTF-8 size of keys, values and related resources). */
+  public static final long DEFAULT_CACHE_MAX_BYTES = 4 * 1024 * 1024;
   /** Time for one connection attempt: TCP, WebSocket upgrade and {@code welcome}/{@code resumed}. */
   public static final long DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
-  /** Time a request may wait for its response, offline time included; 0 = no client-side timeout. */
+  /**
+   * Time a request may wait for its response; 0 = no client-side timeout. For a write (a request to an address that
+   * is not cacheable) queued while offline, it counts from when the request is sent, so offline time does not use it
+   * up; for any other request it counts from the call, time spent queued included.
+   */
   public static final long DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
   /** Largest frame sent or accepted, in bytes: keep it equal to the server's {@code maxFrameBytes}. */
   public static final int DEFAULT_MAX_FRAME_BYTES = FrameCodec.DEFAULT_MAX_FRAME_BYTES;
@@ -43,6 +59,13 @@ public class TetherClientOptions {
   private long reconnectMaxDelayMs = DEFAULT_RECONNECT_MAX_DELAY_MS;
   private int maxReconnectAttempts = DEFAULT_MAX_RECONNECT_ATTEMPTS;
   private int maxOutboundFrames = DEFAULT_MAX_OUTBOUND_FRAMES;
+  private long maxOutboundBytes = DEFAULT_MAX_OUTBOUND_BYTES;
+  private int maxQueuedRequests = DEFAULT_MAX_QUEUED_REQUESTS;
+  private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+  private List<String> cacheableAddresses = new ArrayList<>();
+  private int cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
+  private long cacheMaxBytes = DEFAULT_CACHE_MAX_BYTES;
+  private String storeDir;
   private long connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS;
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
@@ -62,6 +85,13 @@ public class TetherClientOptions {
     this.reconnectMaxDelayMs = other.reconnectMaxDelayMs;
     this.maxReconnectAttempts = other.maxReconnectAttempts;
     this.maxOutboundFrames = other.maxOutboundFrames;
+    this.maxOutboundBytes = other.maxOutboundBytes;
+    this.maxQueuedRequests = other.maxQueuedRequests;
+    this.maxQueuedBytes = other.maxQueuedBytes;
+    this.cacheableAddresses = new ArrayList<>(other.cacheableAddresses);
+    this.cacheMaxEntries = other.cacheMaxEntries;
+    this.cacheMaxBytes = other.cacheMaxBytes;
+    this.storeDir = other.storeDir;
     this.connectTimeoutMs = other.connectTimeoutMs;
     this.requestTimeoutMs = other.requestTimeoutMs;
     this.maxFrameBytes = other.maxFrameBytes;
@@ -90,6 +120,16 @@ public class TetherClientOptions {
     require(maxFrameBytes >= 1024, "maxFrameBytes must be at least 1024");
     require(ackDelayMs >= 1 && ackDelayMs <= 200, "ackDelayMs must be between 1 and 200");
     require(ackBatchFrames >= 1, "ackBatchFrames must be at least 1");
+    require(maxOutboundBytes >= maxFrameBytes,
+        "maxOutboundBytes must be at least maxFrameBytes (" + maxFrameBytes + ")");
+    require(maxQueuedRequests >= 0, "maxQueuedRequests must be 0 (no queue) or positive");
+    require(maxQueuedBytes >= maxFrameBytes, "maxQueuedBytes must be at least maxFrameBytes (" + maxFrameBytes + ")");
+    for (String pattern : cacheableAddresses) {
+      require(pattern != null && !pattern.isEmpty(), "cacheableAddresses must not contain empty patterns");
+    }
+    require(cacheMaxEntries >= 0, "cacheMaxEntries must be 0 (no cache) or positive");
+    require(cacheMaxBytes >= 0, "cacheMaxBytes must be 0 or positive");
+    require(storeDir == null || !storeDir.isBlank(), "storeDir must be a directory path, or null for no store");
     return this;
   }
 
@@ -205,11 +245,101 @@ public class TetherClientOptions {
   }
 
   /**
-   * Bound of the outbound buffer: own reliable frames not yet acked by the server, including those queued while
-   * reconnecting. When it is full, new requests/subscriptions fail at once with {@link TetherException#BUFFER_FULL}.
+   * Bound of the outbound buffer: own reliable frames sent (numbered) and not yet acked by the server; kept for resend
+   * after a resume. When it is full, a new request made while ONLINE with nothing queued, or a new subscription,
+   * fails at once with {@link TetherException#BUFFER_FULL}; queued requests wait for room instead.
    */
   public TetherClientOptions setMaxOutboundFrames(int maxOutboundFrames) {
     this.maxOutboundFrames = maxOutboundFrames;
+    return this;
+  }
+
+  public long getMaxOutboundBytes() {
+    return maxOutboundBytes;
+  }
+
+  /**
+   * Byte bound of the outbound buffer (the UTF-8 size of the frames kept until acked); at least {@code maxFrameBytes},
+   * so a frame always fits in an empty buffer. When a new request does not fit, it fails at once with
+   * {@link TetherException#BUFFER_FULL}.
+   */
+  public TetherClientOptions setMaxOutboundBytes(long maxOutboundBytes) {
+    this.maxOutboundBytes = maxOutboundBytes;
+    return this;
+  }
+
+  public int getMaxQueuedRequests() {
+    return maxQueuedRequests;
+  }
+
+  /**
+   * Bound of the request queue: requests made while the client is not ONLINE (and those made behind them) wait there,
+   * unnumbered, until the session is back; then they are sent in order, as room in the outbound buffer allows. When
+   * it is full, a new request fails at once with {@link TetherException#QUEUE_FULL}; nothing queued is dropped.
+   * 0: no queue (requests made while not ONLINE fail with {@code QUEUE_FULL}, unless answered from the cache).
+   */
+  public TetherClientOptions setMaxQueuedRequests(int maxQueuedRequests) {
+    this.maxQueuedRequests = maxQueuedRequests;
+    return this;
+  }
+
+  public long getMaxQueuedBytes() {
+    return maxQueuedBytes;
+  }
+
+  /** Byte bound of the request queue (UTF-8 size of address and body of each); at least {@code maxFrameBytes}. */
+  public TetherClientOptions setMaxQueuedBytes(long maxQueuedBytes) {
+    this.maxQueuedBytes = maxQueuedBytes;
+    return this;
+  }
+
+  public List<String> getCacheableAddresses() {
+    return new ArrayList<>(cacheableAddresses);
+  }
+
+  /**
+   * Addresses whose requests are reads: their responses (and related resources) are cached, and while the client is
+   * not ONLINE such a request is answered from the cache when it has the answer ({@link Reply#fromCache()}).
+   * Patterns with {@code *} wildcards (any run of characters, dots included), as the gateway's
+   * {@code allowedAddresses}. Requests to other addresses are writes: while offline they are queued (and stored, with
+   * a {@link #setStoreDir store}). Default: none.
+   */
+  public TetherClientOptions setCacheableAddresses(List<String> cacheableAddresses) {
+    this.cacheableAddresses = cacheableAddresses == null ? new ArrayList<>() : new ArrayList<>(cacheableAddresses);
+    return this;
+  }
+
+  public int getCacheMaxEntries() {
+    return cacheMaxEntries;
+  }
+
+  /** Entries the response cache keeps (least recently used evicted first); 0 turns the cache off. */
+  public TetherClientOptions setCacheMaxEntries(int cacheMaxEntries) {
+    this.cacheMaxEntries = cacheMaxEntries;
+    return this;
+  }
+
+  public long getCacheMaxBytes() {
+    return cacheMaxBytes;
+  }
+
+  /** Bytes the response cache keeps; a response larger than this on its own is not cached. */
+  public TetherClientOptions setCacheMaxBytes(long cacheMaxBytes) {
+    this.cacheMaxBytes = cacheMaxBytes;
+    return this;
+  }
+
+  public String getStoreDir() {
+    return storeDir;
+  }
+
+  /**
+   * A directory where the client keeps its response cache, topic values and queued writes across restarts
+   * ({@code cache.json}, {@code writes.json}, each replaced atomically). Created if missing. One client id per
+   * directory, and one running client per directory at a time. Null (the default): nothing is stored.
+   */
+  public TetherClientOptions setStoreDir(String storeDir) {
+    this.storeDir = storeDir;
     return this;
   }
 
@@ -226,6 +356,7 @@ public class TetherClientOptions {
     return requestTimeoutMs;
   }
 
+  /** See {@link #DEFAULT_REQUEST_TIMEOUT_MS}. */
   public TetherClientOptions setRequestTimeoutMs(long requestTimeoutMs) {
     this.requestTimeoutMs = requestTimeoutMs;
     return this;
@@ -262,6 +393,7 @@ public class TetherClientOptions {
   public String toString() {
     return "TetherClientOptions[url=" + url + ", clientId=" + clientId + ", heartbeatMs=" + heartbeatMs
         + ", reconnect=" + reconnectInitialDelayMs + ".." + reconnectMaxDelayMs + " ms x " + maxReconnectAttempts
-        + ", maxOutboundFrames=" + maxOutboundFrames + "]";
+        + ", maxOutboundFrames=" + maxOutboundFrames + ", maxQueuedRequests=" + maxQueuedRequests
+        + ", cacheableAddresses=" + cacheableAddresses + ", storeDir=" + storeDir + "]";
   }
 }

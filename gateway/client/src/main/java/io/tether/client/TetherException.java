@@ -26,6 +26,11 @@ public class TetherException extends RuntimeException {
   public static final String SESSION_ENDED = "session_ended";
   /** The outbound buffer is full (too many unacknowledged frames): wait for acks or raise the bound. */
   public static final String BUFFER_FULL = ErrorCode.OVERFLOW.wire();
+  /**
+   * The request queue is full ({@link TetherClientOptions#setMaxQueuedRequests}, {@code maxQueuedBytes}): too many
+   * requests wait for the connection. Nothing queued was dropped; try again once the client is back ONLINE.
+   */
+  public static final String QUEUE_FULL = "queue_full";
   /** No response within the request timeout ({@link TetherClientOptions#setRequestTimeoutMs}). */
   public static final String TIMEOUT = ErrorCode.TIMEOUT.wire();
   /** The encoded frame exceeds {@link TetherClientOptions#setMaxFrameBytes}. */
