@@ -1,6 +1,7 @@
 package io.tether.client.cli;
 
 import io.tether.client.ConnectionState;
+import io.tether.client.Reply;
 import io.tether.client.SessionEvent;
 import io.tether.client.TetherClient;
 import io.tether.client.TetherClientOptions;
@@ -29,10 +30,13 @@ import java.util.concurrent.TimeoutException;
  * Command-line client of the Tether gateway, for trying it out and for scripts:
  * <pre>
  *   java -jar tether-cli.jar --url ws://127.0.0.1:8080/ws --client-id alice [--attrs '{"app":"cli"}']
+ *       [--cacheable 'demo.echo,demo.related'] [--store ~/.tether/alice]
  * </pre>
  * It connects, then reads one command per line from standard input:
- * {@code request <address> [json]}, {@code subscribe <topic> [version]}, {@code unsubscribe <topic>}, {@code state},
- * {@code help}, {@code quit}. End of input acts as {@code quit}, after outstanding commands have finished.
+ * {@code request <address> [json]}, {@code cached <address> [json]}, {@code subscribe <topic> [version]},
+ * {@code unsubscribe <topic>}, {@code state}, {@code help}, {@code quit}. End of input acts as {@code quit}, after
+ * outstanding commands have finished. {@code --cacheable} and {@code --store} turn on the SDK's offline cache and
+ * on-disk store (docs/CLIENT.md): a response answered from the cache is printed with {@code "fromCache":true}.
  *
  * <p>Output, one line each: {@code < {json}} for every frame-level event from the server (push, notify, server
  * request, response to a request), {@code > {json}} for the automatic answer to a server request, {@code * …} for
@@ -43,12 +47,15 @@ import java.util.concurrent.TimeoutException;
 public final class TetherCli {
 
   static final String USAGE = "usage: tether-cli [--url ws://127.0.0.1:8080/ws] [--client-id ID] [--attrs JSON]"
-      + " [--answer JSON] [--help]   (then commands on stdin: request <address> [json] | subscribe <topic> [version]"
-      + " | unsubscribe <topic> | state | help | quit)";
+      + " [--answer JSON] [--cacheable PATTERN,…] [--store DIR] [--help]   (then commands on stdin:"
+      + " request <address> [json] | cached <address> [json] | subscribe <topic> [version] | unsubscribe <topic>"
+      + " | state | help | quit)";
 
   private static final String HELP = String.join(System.lineSeparator(),
       "commands:",
       "  request <address> [json]     send a request (body defaults to {}); prints '< {response}'",
+      "                               (offline: queued, or answered from the cache with \"fromCache\":true)",
+      "  cached <address> [json]      print the cached response to that request, without asking the server",
       "  subscribe <topic> [version]  follow a topic (version: what you have, default 0); notifies print as '< {…}'",
       "  unsubscribe <topic>          stop following a topic",
       "  state                        connection state, session, node, seqs, subscriptions",
@@ -56,6 +63,8 @@ public final class TetherCli {
       "  quit                         end the session (bye) and exit");
 
   private static final Object END_OF_INPUT = new Object();
+  /** A command line whose body could not be read (the error is printed already). */
+  private static final Object INVALID = new Object();
   private static final Object SESSION_ENDED = new Object();
   /** How long quit/end of input waits for outstanding commands. */
   private static final long DRAIN_TIMEOUT_MS = 65_000;
@@ -107,6 +116,8 @@ public final class TetherCli {
           case "--client-id" -> options.setClientId(value);
           case "--attrs" -> options.setAttrs(new JsonObject(value));
           case "--answer" -> answer = Json.decodeValue(value);
+          case "--cacheable" -> options.setCacheableAddresses(List.of(value.split(",")));
+          case "--store" -> options.setStoreDir(value);
           default -> {
             err.println("error: unknown option " + name);
             err.println(USAGE);
@@ -235,6 +246,7 @@ public final class TetherCli {
       case "help", "?" -> print(HELP);
       case "state" -> printState();
       case "request" -> request(parts, line);
+      case "cached" -> cached(parts, line);
       case "subscribe" -> subscribe(parts, line);
       case "unsubscribe" -> unsubscribe(parts);
       default -> err.println("error: unknown command '" + cmd + "' (try help)");
@@ -242,27 +254,56 @@ public final class TetherCli {
     return true;
   }
 
-  private void request(String[] parts, String line) {
+  /**
+   * The body of a {@code request}/{@code cached} line: the rest of the line after the address, spaces included
+   * ({@code {}} if none); {@link #INVALID} after printing why it cannot be read.
+   */
+  private Object body(String[] parts, String line, String usage) {
     if (parts.length < 2) {
-      err.println("error: usage: request <address> [json]");
+      err.println("error: usage: " + usage);
+      return INVALID;
+    }
+    String address = parts[1];
+    if (parts.length <= 2) {
+      return new JsonObject();
+    }
+    String json = line.substring(line.indexOf(address) + address.length()).strip();
+    try {
+      return Json.decodeValue(json);
+    } catch (DecodeException e) {
+      err.println("error: the request body is not valid JSON: " + firstLine(e.getMessage()));
+      return INVALID;
+    }
+  }
+
+  private void cached(String[] parts, String line) {
+    Object body = body(parts, line, "cached <address> [json]");
+    if (body == INVALID) {
+      return;
+    }
+    Reply r = client.cached(parts[1], body);
+    if (r == null) {
+      print("not cached");
+    } else {
+      print("< " + new JsonObject().put("type", "response").put("address", parts[1]).put("ok", true)
+          .put("body", r.body()).put("fromCache", true).put("receivedAt", r.receivedAt())
+          .put("resources", new JsonObject(new java.util.LinkedHashMap<>(r.resources()))).encode());
+    }
+  }
+
+  private void request(String[] parts, String line) {
+    Object body = body(parts, line, "request <address> [json]");
+    if (body == INVALID) {
       return;
     }
     String address = parts[1];
-    Object body = new JsonObject();
-    if (parts.length > 2) {
-      // The body is the rest of the line, spaces included.
-      String json = line.substring(line.indexOf(address) + address.length()).strip();
-      try {
-        body = Json.decodeValue(json);
-      } catch (DecodeException e) {
-        err.println("error: the request body is not valid JSON: " + firstLine(e.getMessage()));
-        return;
-      }
-    }
-    track(client.request(address, body).onComplete(ar -> {
+    track(client.requestEx(address, body).onComplete(ar -> {
       JsonObject response = new JsonObject().put("type", "response").put("address", address);
       if (ar.succeeded()) {
-        response.put("ok", true).put("body", ar.result());
+        response.put("ok", true).put("body", ar.result().body());
+        if (ar.result().fromCache()) {
+          response.put("fromCache", true);
+        }
       } else {
         Throwable t = ar.cause();
         String code = t instanceof TetherException te ? te.code() : "error";
@@ -327,6 +368,8 @@ public final class TetherCli {
         + " lastReceivedSeq=" + client.lastReceivedSeq()
         + " lastSentSeq=" + client.lastSentSeq()
         + " unacked=" + client.unackedFrames()
+        + " queued=" + client.queuedRequests()
+        + " cached=" + client.cachedResponses()
         + " subscriptions=" + new JsonObject(new java.util.LinkedHashMap<>(subs)).encode());
   }
 
