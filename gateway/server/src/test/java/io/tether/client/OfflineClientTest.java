@@ -23,9 +23,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
@@ -133,26 +134,27 @@ class OfflineClientTest {
 
   /**
    * Verifies that the application sees every push and every topic change once and in order across repeated breaks:
-   * five connection drops (three during a 300-push demo.push, two while gateway.publish changes a topic) and then a
-   * blackhole period that only the heartbeat detects, during which 50 more pushes and 5 more changes are sent.
-   * Changes published while the session was detached arrive coalesced (the newest only, docs/PROTOCOL.md §6), so for
-   * notifications "once and in order" means strictly increasing versions ending at the last one.
+   * five connection drops (three during demo.push runs of 100 pushes while gateway.publish changes a topic, two while
+   * the topic changes) and then a blackhole period that only the heartbeat detects, during which 50 more pushes and
+   * 5 more changes are sent. Each break is armed only once the previous one has been resumed, so each hits the live
+   * connection. Changes published while the session was detached arrive coalesced (the newest only,
+   * docs/PROTOCOL.md §6): for notifications "once and in order" means strictly increasing versions ending at the last.
    */
   @Test
   void everyPushAndNotifyIsSeenOnceInOrderAcrossRepeatedBreaks(Vertx vertx, VertxTestContext ctx) {
     String clientId = "off-order";
     String topic = "off/order-" + System.nanoTime();
-    int firstRun = 300;
-    int secondRun = 50;
-    Set<Integer> dropAtPush = Set.of(60, 160, 260);
-    long[] dropAtVersion = {5, 12};
+    int perRun = 100;
+    int lastRun = 50;
+    int lastVersion = 25;
     List<Long> seqs = new CopyOnWriteArrayList<>();
     List<Integer> pushes = new CopyOnWriteArrayList<>();
     List<Notification> notes = new CopyOnWriteArrayList<>();
-    Promise<Void> firstVersionsSeen = Promise.promise();
+    // The next break: at this many pushes seen, or at the first notification of at least this version (-1: none).
+    AtomicInteger dropAtPushes = new AtomicInteger(-1);
+    AtomicLong dropAtVersion = new AtomicLong(-1);
     Promise<Void> allPushesSeen = Promise.promise();
     Promise<Void> lastVersionSeen = Promise.promise();
-    int[] nextVersionDrop = {0};
     String[] session = new String[1];
     ClientWatch[] watch = new ClientWatch[1];
     relay(vertx).compose(relay -> {
@@ -163,38 +165,47 @@ class OfflineClientTest {
       c.pushHandler(p -> {
         seqs.add(p.seq());
         pushes.add(p.bodyAsJsonObject().getInteger("n"));
-        if (pushes.size() <= firstRun && dropAtPush.contains(pushes.size())) {
+        if (dropAtPushes.compareAndSet(pushes.size(), -1)) {
           relay.dropAll();
         }
-        if (pushes.size() == firstRun + secondRun) {
+        if (pushes.size() == 3 * perRun + lastRun) {
           allPushesSeen.tryComplete();
         }
       });
       c.notifyHandler(n -> {
         seqs.add(n.seq());
         notes.add(n);
-        if (nextVersionDrop[0] < dropAtVersion.length && n.version() >= dropAtVersion[nextVersionDrop[0]]) {
-          nextVersionDrop[0]++;
+        long at = dropAtVersion.get();
+        if (at > 0 && n.version() >= at && dropAtVersion.compareAndSet(at, -1)) {
           relay.dropAll();
         }
-        if (n.version() >= 20) {
-          firstVersionsSeen.tryComplete();
-        }
-        if (n.version() == 25) {
+        if (n.version() == lastVersion) {
           lastVersionSeen.tryComplete();
         }
       });
-      return c.connect()
-          .compose(v -> c.subscribe(topic))
-          .compose(v -> {
-            session[0] = c.sessionId();
-            return Future.all(c.requestJson("demo.push", new JsonObject().put("count", firstRun)),
-                publish(topic, 1, 20));
-          })
-          .compose(v -> firstVersionsSeen.future())
+      Future<Void> chain = c.connect().compose(v -> c.subscribe(topic)).onSuccess(v -> session[0] = c.sessionId());
+      for (int run = 0; run < 3; run++) {
+        int r = run;
+        chain = chain.compose(v -> {
+          Future<SessionEvent> resumed = w.next(SessionEvent.Kind.RESUMED);
+          dropAtPushes.set(r * perRun + 30);
+          return Future.all(c.requestJson("demo.push", new JsonObject().put("count", perRun)),
+              publish(topic, r * 4 + 1, r * 4 + 4)).compose(x -> resumed).mapEmpty();
+        });
+      }
+      for (int from = 13; from <= 17; from += 4) {
+        int f = from;
+        chain = chain.compose(v -> {
+          Future<SessionEvent> resumed = w.next(SessionEvent.Kind.RESUMED);
+          dropAtVersion.set(f);
+          return publish(topic, f, f + 3).compose(x -> resumed).mapEmpty();
+        });
+      }
+      return chain
           .compose(v -> w.reached(ConnectionState.ONLINE))
           .compose(v -> {
-            // A quiet moment: the path now silently stops delivering; it heals once the client has noticed.
+            // The path now silently stops delivering; it heals once the client has noticed.
+            Future<SessionEvent> resumed = w.next(SessionEvent.Kind.RESUMED);
             w.onState(s -> {
               if (s == ConnectionState.RECONNECTING) {
                 relay.blackhole(false);
@@ -202,19 +213,23 @@ class OfflineClientTest {
             });
             relay.blackhole(true);
             return Future.all(
-                node.vertx().eventBus().request("demo.push", new JsonObject().put("count", secondRun)
+                node.vertx().eventBus().request("demo.push", new JsonObject().put("count", lastRun)
                     .put("to", clientId)),
-                publish(topic, 21, 25));
+                publish(topic, 21, lastVersion),
+                resumed);
           })
           .compose(v -> Future.all(allPushesSeen.future(), lastVersionSeen.future()))
           .map(v -> c);
     }).onComplete(ctx.succeeding(c -> ctx.verify(() -> {
-      List<Integer> expected = new ArrayList<>(oneTo(firstRun));
-      expected.addAll(oneTo(secondRun));
+      List<Integer> expected = new ArrayList<>();
+      for (int run = 0; run < 3; run++) {
+        expected.addAll(oneTo(perRun));
+      }
+      expected.addAll(oneTo(lastRun));
       assertEquals(expected, pushes, "every push once, in order");
       List<Long> versions = notes.stream().map(Notification::version).toList();
       assertStrictlyIncreasing(versions, "notification versions");
-      assertEquals(25L, versions.get(versions.size() - 1));
+      assertEquals((long) lastVersion, versions.get(versions.size() - 1));
       notes.forEach(n -> assertEquals(new JsonObject().put("v", n.version()), n.body()));
       assertStrictlyIncreasing(seqs, "seqs of pushes and notifications together");
       assertEquals(session[0], c.sessionId(), "the same session throughout");
@@ -222,7 +237,7 @@ class OfflineClientTest {
       assertFalse(kinds.contains(SessionEvent.Kind.RESYNCED), "events: " + kinds);
       assertTrue(kinds.stream().filter(k -> k == SessionEvent.Kind.RESUMED).count() >= 6,
           "five drops and a blackhole, each resumed: " + kinds);
-      assertEquals(25L, c.cachedTopic(topic).version(), "the topic cache holds the latest value");
+      assertEquals((long) lastVersion, c.cachedTopic(topic).version(), "the topic cache holds the latest value");
       ctx.completeNow();
     })));
   }
