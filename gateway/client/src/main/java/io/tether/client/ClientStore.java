@@ -45,6 +45,15 @@ final class ClientStore {
   record Contents(String writes, String cache) {
   }
 
+  /** The store belongs to another client id: it is neither used nor overwritten. */
+  static final class ForeignStoreException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    ForeignStoreException(String message) {
+      super(message);
+    }
+  }
+
   private final Path dir;
 
   ClientStore(Path dir) {
@@ -161,7 +170,7 @@ final class ClientStore {
       throw new IllegalArgumentException(file + ": unknown format " + root.getValue("format"));
     }
     if (!clientId.equals(root.getString("clientId"))) {
-      throw new IllegalArgumentException(file + " belongs to client '" + root.getString("clientId")
+      throw new ForeignStoreException(file + " belongs to client '" + root.getString("clientId")
           + "', not '" + clientId + "'");
     }
     return root;

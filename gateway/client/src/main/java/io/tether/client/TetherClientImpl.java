@@ -1674,6 +1674,9 @@ final class TetherClientImpl implements TetherClient {
               cache.put(e.address(), e.canonicalBody(), e.value(), e.resources(), e.receivedAt());
             }
             stored.topics().forEach(n -> topicValues.put(n.topic(), n));
+          } catch (ClientStore.ForeignStoreException e) {
+            foreignStore(e);
+            return;
           } catch (RuntimeException e) {
             report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.CACHE_FILE)
                 + ": " + e.getMessage(), null, false, e));
@@ -1683,6 +1686,9 @@ final class TetherClientImpl implements TetherClient {
           List<ClientStore.StoredWrite> writes;
           try {
             writes = ClientStore.decodeWrites(clientId, contents.writes());
+          } catch (ClientStore.ForeignStoreException e) {
+            foreignStore(e);
+            return;
           } catch (RuntimeException e) {
             report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.WRITES_FILE)
                 + ": " + e.getMessage(), null, false, e));
@@ -1706,6 +1712,15 @@ final class TetherClientImpl implements TetherClient {
         ready.complete();
       }
     });
+  }
+
+  /** The directory holds another client's store: this client neither uses nor overwrites it. */
+  private void foreignStore(ClientStore.ForeignStoreException e) {
+    cache.clear();
+    topicValues.clear();
+    storeClosed = true;
+    report(new TetherException("store_failed", "not using the store at " + store.dir() + ": " + e.getMessage()
+        + "; this client keeps nothing on disk", null, false, e));
   }
 
   /** Runs {@code action} on the context once the store has been read (at once without a store). */

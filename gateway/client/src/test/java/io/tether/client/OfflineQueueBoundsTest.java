@@ -203,6 +203,30 @@ class OfflineQueueBoundsTest {
     })));
   }
 
+  /** Verifies that a client pointed at another client id's store neither uses nor overwrites it. */
+  @Test
+  void storeOfAnotherClientIdIsNeitherUsedNorOverwritten(Vertx vertx, VertxTestContext ctx, @TempDir Path dir) {
+    TetherClient alice = client(vertx, new TetherClientOptions().setUrl("ws://127.0.0.1:1/ws").setClientId("alice")
+        .setStoreDir(dir.toString()));
+    alice.request("app.write", "from alice");
+    List<Throwable> reported = new CopyOnWriteArrayList<>();
+    alice.flushStore().compose(v -> alice.close()).compose(v -> {
+      TetherClient bob = client(vertx, new TetherClientOptions().setUrl("ws://127.0.0.1:1/ws").setClientId("bob")
+          .setStoreDir(dir.toString()));
+      bob.exceptionHandler(reported::add);
+      bob.request("app.write", "from bob");
+      return bob.flushStore().map(x -> bob);
+    }).onComplete(ctx.succeeding(bob -> ctx.verify(() -> {
+      assertEquals(1, bob.queuedRequests(), "only its own write");
+      JsonObject file = readJson(dir.resolve("writes.json"));
+      assertEquals("alice", file.getString("clientId"));
+      assertEquals("from alice", file.getJsonArray("writes").getJsonObject(0).getString("body"));
+      assertTrue(reported.stream().anyMatch(t -> t.getMessage().contains("belongs to client 'alice'")),
+          "reported: " + reported);
+      ctx.completeNow();
+    })));
+  }
+
   private static JsonObject readJson(Path file) {
     try {
       return new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
