@@ -77,6 +77,9 @@ public final class GatewayNode {
         member.completeExceptionally(t);
       }
     }, "tether-cluster-join");
+    // Hazelcast reads its default XML through the context class loader, which a thread inherits from its creator:
+    // a start requested from a Hazelcast or Netty thread would otherwise have none.
+    starter.setContextClassLoader(GatewayNode.class.getClassLoader());
     starter.start();
     // Not bound to the node's Vert.x: on failure that instance is closed and could not deliver the result.
     Promise<GatewayNode> result = Promise.promise();

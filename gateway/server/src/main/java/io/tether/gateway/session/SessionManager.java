@@ -65,6 +65,8 @@ public final class SessionManager {
    * sender checks whether that node is still a member.
    */
   static final long NODE_OP_TIMEOUT_MS = 5_000;
+  /** When the second catch-up read of a new subscription runs (see {@link #follow}). */
+  private static final long SECOND_CATCH_UP_MS = 1_000;
   /** A forwarded operation follows a moving session at most this many times. */
   private static final int MAX_HOPS = 3;
 
@@ -817,9 +819,17 @@ public final class SessionManager {
     }
   }
 
-  /** Subscribes the session here and then sends the topic's latest value if the client does not have it. */
+  /**
+   * Subscribes the session here and then sends the topic's latest value if the client does not have it. The
+   * catch-up read comes after the listener is registered, and once more a moment later: another node's view of the
+   * registrations follows the registration asynchronously, so a publish landing in between could otherwise be
+   * missed until the next one.
+   */
   void follow(Session s, String topic) {
-    subscribe(topic, s).onComplete(ar -> catchUp(s, topic));
+    subscribe(topic, s).onComplete(ar -> {
+      catchUp(s, topic);
+      vertx.setTimer(SECOND_CATCH_UP_MS, id -> catchUp(s, topic));
+    });
   }
 
   /** Topics this node listens to (for tests and metrics). */

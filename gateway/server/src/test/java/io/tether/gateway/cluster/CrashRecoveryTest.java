@@ -56,7 +56,7 @@ class CrashRecoveryTest {
 
   @AfterEach
   void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(List.of(b)).onComplete(ctx.succeedingThenComplete());
+    TestNodes.stopAll(java.util.Arrays.asList(b)).onComplete(ctx.succeedingThenComplete());
   }
 
   /** Kills node A the way a crash does: the member vanishes without leaving, then its process (sockets) dies. */

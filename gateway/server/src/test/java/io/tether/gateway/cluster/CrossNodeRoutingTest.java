@@ -47,7 +47,7 @@ class CrossNodeRoutingTest {
 
   @AfterAll
   static void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(List.of(a, b)).onComplete(ctx.succeedingThenComplete());
+    TestNodes.stopAll(java.util.Arrays.asList(a, b)).onComplete(ctx.succeedingThenComplete());
   }
 
   /**

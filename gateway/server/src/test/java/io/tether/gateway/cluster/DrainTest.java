@@ -46,7 +46,7 @@ class DrainTest {
 
   @AfterEach
   void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(List.of(a, b)).onComplete(ctx.succeedingThenComplete());
+    TestNodes.stopAll(java.util.Arrays.asList(a, b)).onComplete(ctx.succeedingThenComplete());
   }
 
   /**
