@@ -4,6 +4,7 @@ import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
+import io.tether.protocol.NamePatterns;
 import io.tether.protocol.RawJson;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
@@ -34,7 +35,6 @@ import java.util.function.Function;
 import java.util.function.LongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Pattern;
 
 /**
  * The {@link TetherClient} implementation. All mutable state is confined to {@link #ctx}; public methods hop onto it.
@@ -226,7 +226,7 @@ final class TetherClientImpl implements TetherClient {
   private String resyncReason;
 
   // Offline operation: cache, topic values, on-disk store.
-  private final List<Pattern> cacheable;
+  private final NamePatterns cacheable;
   private final ResponseCache cache;
   /** The latest notification of each topic (followed now, or restored from the store). */
   private final Map<String, Notification> topicValues = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
@@ -279,7 +279,7 @@ final class TetherClientImpl implements TetherClient {
         .setURI(path)
         // Bounds the WebSocket upgrade: a path that accepts TCP but never answers is given up (and closed).
         .setIdleTimeout(this.options.getConnectTimeoutMs());
-    this.cacheable = this.options.getCacheableAddresses().stream().map(TetherClientImpl::glob).toList();
+    this.cacheable = new NamePatterns(this.options.getCacheableAddresses());
     this.cache = new ResponseCache(this.options.getCacheMaxEntries(), this.options.getCacheMaxBytes());
     if (this.options.getStoreDir() == null) {
       ready.complete();
@@ -289,27 +289,8 @@ final class TetherClientImpl implements TetherClient {
     }
   }
 
-  /** A {@code *} wildcard pattern (any run of characters) as a regex, like the gateway's allowedAddresses. */
-  private static Pattern glob(String glob) {
-    StringBuilder re = new StringBuilder();
-    int literalStart = 0;
-    for (int i = 0; i < glob.length(); i++) {
-      if (glob.charAt(i) == '*') {
-        re.append(Pattern.quote(glob.substring(literalStart, i))).append(".*");
-        literalStart = i + 1;
-      }
-    }
-    re.append(Pattern.quote(glob.substring(literalStart)));
-    return Pattern.compile(re.toString());
-  }
-
   private boolean isCacheable(String address) {
-    for (Pattern p : cacheable) {
-      if (p.matcher(address).matches()) {
-        return true;
-      }
-    }
-    return false;
+    return cacheable.matches(address);
   }
 
   // =============================================================================================================

@@ -1,6 +1,5 @@
 package io.tether.gateway.session;
 
-import io.tether.gateway.bridge.AddressPolicy;
 import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.management.GatewayMetrics;
 import io.tether.gateway.store.AppendOp;
@@ -15,6 +14,7 @@ import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
+import io.tether.protocol.NamePatterns;
 import io.tether.protocol.RawJson;
 import io.tether.protocol.ResumeFailReason;
 import io.vertx.core.Context;
@@ -105,8 +105,8 @@ public final class SessionManager {
    * come back yet, and backends' gateway.* calls being served here.
    */
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
-  private final AddressPolicy addresses;
-  private final AddressPolicy topics;
+  private final NamePatterns addresses;
+  private final NamePatterns topics;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   /** clientId → its session attached here: sends by clientId to local clients need no cluster lookup. */
   private final Map<String, Session> byClient = new ConcurrentHashMap<>();
@@ -126,8 +126,8 @@ public final class SessionManager {
     this.codec = new FrameCodec(options.getMaxFrameBytes());
     this.nodeId = options.getNodeId();
     this.instance = instance;
-    this.addresses = new AddressPolicy(options.effectiveAllowedAddresses());
-    this.topics = new AddressPolicy(options.getAllowedTopics());
+    this.addresses = new NamePatterns(options.effectiveAllowedAddresses());
+    this.topics = new NamePatterns(options.getAllowedTopics());
     metrics.sessionGauge("ONLINE", sessions, m -> count(m.values(), SessionState.ONLINE));
     metrics.sessionGauge("SUSPECT", sessions, m -> count(m.values(), SessionState.SUSPECT));
     metrics.bufferedBytesGauge(() -> sessions.values().stream().mapToLong(Session::unackedBytes).sum());
@@ -610,7 +610,7 @@ public final class SessionManager {
     if (openStreams.containsKey(r.stream())) {
       return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
     }
-    if (!addresses.allows(r.address())) {
+    if (!addresses.matches(r.address())) {
       return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "address '" + r.address() + "' is not allowed");
     }
     if (openStreams.size() >= options.getMaxPendingRequests()) {
@@ -621,7 +621,7 @@ public final class SessionManager {
   }
 
   boolean topicAllowed(String topic) {
-    return topics.allows(topic);
+    return topics.matches(topic);
   }
 
   /** Forwards an accepted client request to its backend; the reply (or failure) becomes the stream's response. */

@@ -1,18 +1,18 @@
-package io.tether.gateway.bridge;
+package io.tether.protocol;
 
 import java.util.List;
 import java.util.regex.Pattern;
 
 /**
- * An allowlist of names with {@code *} wildcards (any run of characters, dots included): which event-bus addresses
- * clients may call and which topics they may follow. An empty list allows nothing.
+ * A list of names with {@code *} wildcards (any run of characters, dots included), matched whole: the gateway's
+ * allowed addresses and topics, the client's cacheable addresses. An empty list matches nothing.
  */
-public final class AddressPolicy {
+public final class NamePatterns {
 
   private final List<Pattern> patterns;
 
-  public AddressPolicy(List<String> globs) {
-    this.patterns = globs.stream().map(AddressPolicy::compile).toList();
+  public NamePatterns(List<String> globs) {
+    this.patterns = globs.stream().map(NamePatterns::compile).toList();
   }
 
   private static Pattern compile(String glob) {
@@ -28,7 +28,7 @@ public final class AddressPolicy {
     return Pattern.compile(re.toString());
   }
 
-  public boolean allows(String name) {
+  public boolean matches(String name) {
     for (Pattern p : patterns) {
       if (p.matcher(name).matches()) {
         return true;
