@@ -55,6 +55,10 @@ public final class Session {
     }
   }
 
+  /** A topic's newest value that a full buffer kept from being sent yet. */
+  private record HeldNotify(long version, String body) {
+  }
+
   /** A client frame accepted in sequence, with the decision taken when it was accepted. */
   private record Inbound(Frame.Reliable frame, Frame.ErrorInfo rejection) {
   }
@@ -105,6 +109,8 @@ public final class Session {
   private Map<String, Future<Long>> recentSends;
   /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
   private Map<String, Long> sendIdsPut;
+  /** Topic → newest value not sent because the buffer was full; null while there is none (bounded by topics). */
+  private Map<String, HeldNotify> heldNotifies;
   /** Server-initiated requests sent to this client and not answered yet (bounded by maxPendingRequests). */
   int openServerRequests;
   /** Topic → version of the last value this client was sent (or said it had). */
@@ -311,6 +317,7 @@ public final class Session {
     clientAck = ack;
     trimDirty = true;
     armTrimTimer();
+    releaseHeldNotifies();
   }
 
   private void armTrimTimer() {
@@ -450,7 +457,27 @@ public final class Session {
       // Recorded in the same store write as the notify itself.
       subscriptions.put(topic, version);
       subsPut().put(topic, version);
+      if (heldNotifies != null) {
+        heldNotifies.remove(topic);
+      }
+    } else if (sent.cause() instanceof SendRefused r && r.code == ErrorCode.OVERFLOW) {
+      // The client's buffer is full: keep the newest value of the topic (one per topic, older ones coalesce) and
+      // send it when the client's acks make room, so a subscriber never stays behind the last change.
+      if (heldNotifies == null) {
+        heldNotifies = new HashMap<>(4);
+      }
+      heldNotifies.merge(topic, new HeldNotify(version, body), (a, b) -> a.version() >= b.version() ? a : b);
     }
+  }
+
+  /** Notifies held back by a full buffer are sent once acks made room (newest value per topic). */
+  private void releaseHeldNotifies() {
+    if (heldNotifies == null) {
+      return;
+    }
+    Map<String, HeldNotify> held = heldNotifies;
+    heldNotifies = null;
+    held.forEach((topic, n) -> onTopicChange(topic, n.version(), n.body()));
   }
 
   Map<String, Long> subscriptions() {
