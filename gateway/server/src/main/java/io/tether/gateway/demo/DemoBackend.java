@@ -14,6 +14,9 @@ import io.vertx.core.json.JsonObject;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The demo backend (docs/PROTOCOL.md §9), deployed with {@code --demo}. It uses only the public event-bus API of
@@ -83,7 +86,7 @@ public final class DemoBackend extends VerticleBase {
    * Runs {@code work} once per gateway.requestId: a re-dispatched request gets the outcome of the first execution
    * (waiting for it if it is still running). A failed execution is forgotten, so a retry runs again.
    */
-  private Future<?> once(Message<JsonObject> m, java.util.function.Supplier<Future<?>> work) {
+  private Future<?> once(Message<JsonObject> m, Supplier<Future<?>> work) {
     String requestId = m.headers().get(SessionManager.HEADER_REQUEST_ID);
     if (requestId == null) {
       return work.get();
@@ -124,7 +127,7 @@ public final class DemoBackend extends VerticleBase {
     }
     // Each batch carries an idempotency key, so a batch sent again after a lost reply is not delivered twice.
     String run = m.headers().get(SessionManager.HEADER_REQUEST_ID) != null
-        ? m.headers().get(SessionManager.HEADER_REQUEST_ID) : java.util.UUID.randomUUID().toString();
+        ? m.headers().get(SessionManager.HEADER_REQUEST_ID) : UUID.randomUUID().toString();
     relay(m, once(m, () -> pushBatch(run, to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
         .map(v -> new JsonObject().put("sent", count))));
   }
@@ -140,19 +143,22 @@ public final class DemoBackend extends VerticleBase {
     }
     JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies)
         .put("id", run + "/" + from);
-    return vertx.eventBus().request(EventBusBridge.SEND, send, gateway).transform(ar -> {
-      if (ar.succeeded()) {
-        return pushBatch(run, to, qos, until + 1, count, deadline);
-      }
-      // 409: the client's buffer is full; wait for its acks to make room. 503: the session is between nodes (its
-      // node just left the cluster, or it is moving); try again. A timeout: the batch went to a node that just died.
-      // All within our patience.
-      if (ar.cause() instanceof ReplyException re && (re.failureCode() == 409 || re.failureCode() == 503
-          || re.failureType() == ReplyFailure.TIMEOUT) && System.currentTimeMillis() < deadline) {
-        return vertx.timer(20).compose(v -> pushBatch(run, to, qos, from, count, deadline));
-      }
-      return Future.failedFuture(ar.cause());
-    });
+    // 409: the client's buffer is full; wait for its acks to make room. 503: the session is between nodes (its node
+    // just left the cluster, or it is moving). A timeout: the batch went to a node that just died. The batch's id
+    // makes a repeat harmless if the first attempt did land.
+    return retryWithin(deadline, 20, re -> re.failureCode() == 409 || re.failureCode() == 503
+            || re.failureType() == ReplyFailure.TIMEOUT,
+        () -> vertx.eventBus().request(EventBusBridge.SEND, send, gateway))
+        .compose(reply -> pushBatch(run, to, qos, until + 1, count, deadline));
+  }
+
+  /** Calls {@code call} until it succeeds, fails in a way {@code retry} refuses, or {@code deadline} passes. */
+  private <T> Future<T> retryWithin(long deadline, long pauseMs, Predicate<ReplyException> retry,
+      Supplier<Future<T>> call) {
+    return call.get().recover(e -> e instanceof ReplyException re && retry.test(re)
+        && System.currentTimeMillis() < deadline
+        ? vertx.timer(pauseMs).compose(v -> retryWithin(deadline, pauseMs, retry, call))
+        : Future.failedFuture(e));
   }
 
   private void publish(Message<JsonObject> m) {
@@ -196,14 +202,11 @@ public final class DemoBackend extends VerticleBase {
 
   /**
    * 503 means the question was not delivered (the client was between connections) or the client moved before
-   * answering: ask again within our patience. The client may then see the question twice; it answers both.
+   * answering; a timeout, that the node serving the call died. Ask again within our patience: the client may then
+   * see the question twice; it answers both.
    */
   private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
-    return vertx.eventBus().request(EventBusBridge.REQUEST, question, askDelivery).map(r -> r.body())
-        .recover(e -> e instanceof ReplyException re
-            && (re.failureCode() == 503 || re.failureType() == ReplyFailure.TIMEOUT)
-            && System.currentTimeMillis() < deadline
-            ? vertx.timer(50).compose(v -> askUntilAnswered(question, deadline))
-            : Future.failedFuture(e));
+    return retryWithin(deadline, 50, re -> re.failureCode() == 503 || re.failureType() == ReplyFailure.TIMEOUT,
+        () -> vertx.eventBus().request(EventBusBridge.REQUEST, question, askDelivery).map(r -> r.body()));
   }
 }

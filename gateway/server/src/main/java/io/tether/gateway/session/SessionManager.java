@@ -5,7 +5,9 @@ import io.tether.gateway.management.GatewayMetrics;
 import io.tether.gateway.store.AppendOp;
 import io.tether.gateway.store.AppendOutcome;
 import io.tether.gateway.store.ClusterStore;
+import io.tether.gateway.store.PendingRequest;
 import io.tether.gateway.store.PresenceOp;
+import io.tether.gateway.store.PresenceRecord;
 import io.tether.gateway.store.PublishOp;
 import io.tether.gateway.store.ResumeOp;
 import io.tether.gateway.store.ResumeOutcome;
@@ -22,6 +24,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.internal.ContextInternal;
@@ -30,11 +33,15 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongFunction;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -97,14 +104,14 @@ public final class SessionManager {
    */
   final String instance;
   private volatile boolean draining;
-  private final List<Runnable> drainHooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Runnable> drainHooks = new CopyOnWriteArrayList<>();
   /** The cluster's topic count, as last counted (see {@link #publish}). */
   private volatile int topicCount;
   /**
    * Work whose outcome someone waits for: client requests forwarded to backends by this node whose reply has not
    * come back yet, and backends' gateway.* calls being served here.
    */
-  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicInteger inFlight = new AtomicInteger();
   private final NamePatterns addresses;
   private final NamePatterns topics;
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
@@ -112,7 +119,7 @@ public final class SessionManager {
   private final Map<String, Session> byClient = new ConcurrentHashMap<>();
   private final Map<String, Set<Session>> subscribers = new ConcurrentHashMap<>();
   /** Topic → this node's listener for its changes (one per topic with local subscribers); guarded by itself. */
-  private final Map<String, io.vertx.core.eventbus.MessageConsumer<JsonObject>> topicListeners = new java.util.HashMap<>();
+  private final Map<String, MessageConsumer<JsonObject>> topicListeners = new HashMap<>();
   private final Map<String, ServerRequest> serverRequests = new ConcurrentHashMap<>();
   /** Operations forwarded to another node and not answered yet, by that node's instance. */
   private final Map<String, Set<Promise<Object>>> forwardsTo = new ConcurrentHashMap<>();
@@ -242,7 +249,7 @@ public final class SessionManager {
       s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), nodeId));
       s.replay(outcome.missed());
       // Requests acknowledged by a node that has since left the cluster: nobody waits for their replies any more.
-      for (io.tether.gateway.store.PendingRequest p : outcome.redispatch()) {
+      for (PendingRequest p : outcome.redispatch()) {
         redispatch(s, p);
       }
       // A dispatcher that left while the resume was under way: its departure event may have come before this session
@@ -276,7 +283,7 @@ public final class SessionManager {
    * frame's seq once it is durable.
    */
   public Future<Long> deliver(String sessionId, LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    return deliverAll(sessionId, List.of(build), completesStream, 0, 0, null);
+    return deliverAll(sessionId, List.of(build), completesStream, 0, null, 0);
   }
 
   /**
@@ -302,7 +309,7 @@ public final class SessionManager {
   }
 
   private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
-      long completesStream, long requireOpenStream, int hops, String sendId) {
+      long completesStream, long requireOpenStream, String sendId, int hops) {
     return deliverAll(sessionId, builds, completesStream, requireOpenStream, sendId, hops, () -> {
       JsonArray frames = new JsonArray();
       builds.forEach(b -> frames.add(template(b)));
@@ -315,7 +322,7 @@ public final class SessionManager {
   /** @param forwardOp the operation that carries these frames to the session's node, if it is attached elsewhere */
   private Future<Long> deliverAll(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
       long completesStream, long requireOpenStream, String sendId, int hops,
-      java.util.function.Supplier<JsonObject> forwardOp) {
+      Supplier<JsonObject> forwardOp) {
     Session s = sessions.get(sessionId);
     Future<Long> local = s == null ? Future.failedFuture(new Session.SendRefused(ErrorCode.NO_HANDLER, "not here"))
         : s.run(() -> s.enqueueAll(builds, completesStream, requireOpenStream, sendId));
@@ -344,7 +351,7 @@ public final class SessionManager {
    */
   private Future<Long> appendToStore(String sessionId, List<? extends LongFunction<? extends Frame.Reliable>> builds,
       long completesStream, long requireOpenStream, String sendId, int attempt, int hops,
-      java.util.function.Supplier<JsonObject> forwardOp) {
+      Supplier<JsonObject> forwardOp) {
     String mark = "\"seq\":" + SEQ_MARK;
     List<String> prefixes = new ArrayList<>(builds.size());
     List<String> suffixes = new ArrayList<>(builds.size());
@@ -454,7 +461,7 @@ public final class SessionManager {
           builds.add(fromTemplate((String) t));
         }
         return deliverAll(sessionId, builds, op.getLong("completesStream", 0L), op.getLong("requireOpenStream", 0L),
-            hops, op.getString("id")).map(seq -> new JsonObject().put("seq", seq));
+            op.getString("id"), hops).map(seq -> new JsonObject().put("seq", seq));
       }
       case "push" -> {
         List<String> bodies = new ArrayList<>();
@@ -557,7 +564,7 @@ public final class SessionManager {
   }
 
   /** Dispatches an acknowledged request again, with its original request id, from this node. */
-  void redispatch(Session s, io.tether.gateway.store.PendingRequest p) {
+  void redispatch(Session s, PendingRequest p) {
     metrics.redispatched();
     LOG.fine(() -> "re-dispatching request " + Tokens.redact(s.id) + ":" + p.seq() + " to " + p.address());
     forward(s, new Frame.Request(p.seq(), p.stream(), p.address(), p.body() == null ? null : RawJson.of(p.body())));
@@ -792,7 +799,7 @@ public final class SessionManager {
     synchronized (topicListeners) {
       Set<Session> set = subscribers.computeIfAbsent(topic, t -> ConcurrentHashMap.newKeySet());
       set.add(s);
-      io.vertx.core.eventbus.MessageConsumer<JsonObject> listener = topicListeners.get(topic);
+      MessageConsumer<JsonObject> listener = topicListeners.get(topic);
       if (listener == null) {
         listener = vertx.eventBus().consumer(TOPIC_ADDRESS_PREFIX + topic, m -> {
           JsonObject change = m.body();
@@ -812,7 +819,7 @@ public final class SessionManager {
         return;
       }
       subscribers.remove(topic);
-      io.vertx.core.eventbus.MessageConsumer<JsonObject> listener = topicListeners.remove(topic);
+      MessageConsumer<JsonObject> listener = topicListeners.remove(topic);
       if (listener != null) {
         listener.unregister();
       }
@@ -878,7 +885,9 @@ public final class SessionManager {
     for (String topic : s.subscriptions().keySet()) {
       unsubscribe(topic, s);
     }
-    failServerRequests(s.id);
+    if (s.openServerRequests > 0) {
+      failServerRequests(s.id);
+    }
   }
 
   /**
@@ -941,7 +950,7 @@ public final class SessionManager {
     });
   }
 
-  public Future<io.tether.gateway.store.PresenceRecord> presence(String clientId) {
+  public Future<PresenceRecord> presence(String clientId) {
     return store.presence(clientId);
   }
 

@@ -34,6 +34,7 @@ public final class ClusterStore {
   private final IMap<String, SessionRecord> sessions;
   private final IMap<String, PresenceRecord> clients;
   private final IMap<String, TopicRecord> topics;
+  private volatile Set<String> liveNodes;
 
   public ClusterStore(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -41,6 +42,18 @@ public final class ClusterStore {
     this.sessions = hz.getMap(SESSIONS);
     this.clients = hz.getMap(CLIENTS);
     this.topics = hz.getMap(TOPICS);
+    hz.getCluster().addMembershipListener(new MembershipListener() {
+      @Override
+      public void memberAdded(MembershipEvent event) {
+        liveNodes = nodeIds(event.getMembers());
+      }
+
+      @Override
+      public void memberRemoved(MembershipEvent event) {
+        liveNodes = nodeIds(event.getMembers());
+      }
+    });
+    this.liveNodes = nodeIds(hz.getCluster().getMembers());
   }
 
   /**
@@ -127,16 +140,23 @@ public final class ClusterStore {
     return bridge(sessions.submitToKey(sessionId, new OrphanOp(deadNode, now)));
   }
 
-  /** The node ids of the current cluster members (gateway nodes and backend members). */
+  /**
+   * The node ids of the current cluster members (gateway nodes and backend members). Kept up to date by a membership
+   * listener, so the forwarding path reads a field instead of building a set per call.
+   */
   public Set<String> liveNodes() {
+    return liveNodes;
+  }
+
+  private static Set<String> nodeIds(Set<Member> members) {
     Set<String> nodes = new HashSet<>();
-    for (Member m : hz.getCluster().getMembers()) {
+    for (Member m : members) {
       String node = m.getAttribute(HazelcastSetup.NODE_ATTRIBUTE);
       if (node != null) {
         nodes.add(node);
       }
     }
-    return nodes;
+    return Set.copyOf(nodes);
   }
 
   /** Calls {@code handler} with the node id of every member that leaves the cluster, on a Hazelcast thread. */
