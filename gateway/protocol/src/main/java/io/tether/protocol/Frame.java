@@ -152,14 +152,28 @@ public sealed interface Frame {
     }
   }
 
-  /** {@code reason} qualifies some codes (e.g. {@code resume_failed}); null otherwise. */
-  record Error(String code, String message, String reason, boolean fatal) implements Frame {
+  /**
+   * {@code reason} qualifies some codes (e.g. {@code resume_failed}); null otherwise. An error caused by one of the
+   * peer's reliable frames names it: {@code refSeq} is that frame's seq (0 = none), and {@code topic} the topic of a
+   * refused {@code subscribe} (docs/PROTOCOL.md §7).
+   */
+  record Error(String code, String message, String reason, boolean fatal, long refSeq, String topic)
+      implements Frame {
+    public Error(String code, String message, String reason, boolean fatal) {
+      this(code, message, reason, fatal, 0, null);
+    }
+
     public String type() {
       return "error";
     }
 
     public static Error of(ErrorCode code, String message, boolean fatal) {
       return new Error(code.wire(), message, null, fatal);
+    }
+
+    /** A non-fatal refusal of the peer's reliable frame {@code refSeq} ({@code topic} for a subscribe, else null). */
+    public static Error refusing(ErrorCode code, String message, long refSeq, String topic) {
+      return new Error(code.wire(), message, null, false, refSeq, topic);
     }
   }
 

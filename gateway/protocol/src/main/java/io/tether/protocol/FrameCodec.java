@@ -113,12 +113,12 @@ public final class FrameCodec {
       Map.entry("notify", new String[] {"seq", "topic", "version"}),
       Map.entry("bye", new String[] {"reason"}),
       Map.entry("reconnect", new String[] {"reason"}),
-      Map.entry("error", new String[] {"code", "message", "reason", "fatal"}));
+      Map.entry("error", new String[] {"code", "message", "reason", "fatal", "refSeq", "topic"}));
 
   /** The fields of one frame as read, before they are checked against its type. */
   private static final class Fields {
     String type;
-    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs;
+    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs, refSeq;
     String clientId, token, sessionId, resumeToken, address, topic, resource, reason, code, message, node;
     Boolean ok, fin, fatal;
     RawJson body, attrs;
@@ -143,6 +143,7 @@ public final class FrameCodec {
         case "stream" -> (stream = num(p)) == null ? intProblem(name) : null;
         case "version" -> (version = num(p)) == null ? intProblem(name) : null;
         case "lastSeq" -> (lastSeq = num(p)) == null ? intProblem(name) : null;
+        case "refSeq" -> (refSeq = num(p)) == null ? intProblem(name) : null;
         case "heartbeatMs" -> (heartbeatMs = num(p)) == null ? intProblem(name) : null;
         case "resumeWindowMs" -> (resumeWindowMs = num(p)) == null ? intProblem(name) : null;
         case "clientId" -> (clientId = str(p)) == null ? strProblem(name) : null;
@@ -304,7 +305,8 @@ public final class FrameCodec {
           if (code == null) {
             return missingField("code");
           }
-          return DecodeResult.ok(new Frame.Error(code, message, reason, fatal != null && fatal));
+          return DecodeResult.ok(new Frame.Error(code, message, reason, fatal != null && fatal,
+              refSeq == null || refSeq < 0 ? 0 : refSeq, topic));
         default:
           return DecodeResult.fail(ErrorCode.UNKNOWN_TYPE, "unknown frame type '" + abbreviate(type) + "'");
       }
@@ -444,6 +446,20 @@ public final class FrameCodec {
     return null;
   }
 
+  /** A seq no session reaches, written where the seq goes and then cut out (see {@link #template}). */
+  private static final long SEQ_MARK = 999_999_999_999_999L;
+  private static final String SEQ_MARK_FIELD = "\"seq\":" + SEQ_MARK;
+
+  /**
+   * The frame's text with its seq left open, to be numbered later, possibly on another node ({@link FrameTemplate}).
+   * The seq the frame carries now is ignored.
+   */
+  public FrameTemplate template(Frame.Reliable frame) {
+    String text = encode(frame.withSeq(SEQ_MARK));
+    int at = text.indexOf(SEQ_MARK_FIELD);
+    return FrameTemplate.of(frame.type(), text.substring(0, at + 6), text.substring(at + SEQ_MARK_FIELD.length()));
+  }
+
   /** Appends {@code s} as a JSON string literal (RFC 8259 §7 escapes). */
   private static void appendString(StringBuilder sb, String s) {
     sb.append('"');
@@ -539,6 +555,10 @@ public final class FrameCodec {
       str(g, "message", f.message());
       str(g, "reason", f.reason());
       g.writeBooleanField("fatal", f.fatal());
+      if (f.refSeq() > 0) {
+        g.writeNumberField("refSeq", f.refSeq());
+      }
+      str(g, "topic", f.topic());
     }
   }
 

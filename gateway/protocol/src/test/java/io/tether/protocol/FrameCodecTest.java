@@ -115,7 +115,9 @@ class FrameCodecTest {
         new Frame.Bye("replaced"),
         new Frame.Reconnect("shutdown"),
         new Frame.Error("resume_failed", null, "overflow", true),
-        Frame.Error.of(ErrorCode.BAD_FRAME, "tab\there, quote \" backslash \\ é 😀 </script>", false)
+        Frame.Error.of(ErrorCode.BAD_FRAME, "tab\there, quote \" backslash \\ é 😀 </script>", false),
+        Frame.Error.refusing(ErrorCode.NOT_ALLOWED, "topic 'x' is not allowed", 4, "x"),
+        Frame.Error.refusing(ErrorCode.RATE_LIMITED, "slow down", 9, null)
     ).map(f -> Arguments.of(f.getClass().getSimpleName(), f));
   }
 

@@ -3,6 +3,7 @@ package io.tether.gateway.session;
 import io.tether.gateway.store.FlushOp;
 import io.tether.gateway.store.PendingRequest;
 import io.tether.gateway.store.StoredFrame;
+import io.tether.protocol.channel.SizeRing;
 import io.tether.protocol.CloseCodes;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;

@@ -1,10 +1,10 @@
-package io.tether.gateway.session;
+package io.tether.protocol.channel;
 
 /**
  * Sizes of the unacknowledged frames, oldest first, so that a cumulative ack can give their bytes back to the
  * session's byte budget. Four bytes per frame instead of a second copy of the frames.
  */
-final class SizeRing {
+public final class SizeRing {
 
   private static final int[] NONE = new int[0];
 
@@ -13,7 +13,7 @@ final class SizeRing {
   private int head;
   private int count;
 
-  void add(int size) {
+  public void add(int size) {
     if (count == sizes.length) {
       int[] grown = new int[Math.max(8, sizes.length * 2)];
       for (int i = 0; i < count; i++) {
@@ -27,7 +27,7 @@ final class SizeRing {
   }
 
   /** Removes the {@code n} oldest sizes and returns their sum. */
-  long pop(long n) {
+  public long pop(long n) {
     long sum = 0;
     for (long i = 0; i < n && count > 0; i++) {
       sum += sizes[head];
@@ -41,7 +41,7 @@ final class SizeRing {
     return sum;
   }
 
-  int count() {
+  public int count() {
     return count;
   }
 }
