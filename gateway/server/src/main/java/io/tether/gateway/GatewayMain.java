@@ -57,7 +57,7 @@ public final class GatewayMain {
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         System.err.println("tether: draining node " + options.getNodeId() + " ("
-            + node.sessions().localSessionCount() + " sessions, at most " + options.getDrainTimeoutMs() + " ms)");
+            + node.services().localSessionCount() + " sessions, at most " + options.getDrainTimeoutMs() + " ms)");
         long started = System.currentTimeMillis();
         node.drain().toCompletionStage().toCompletableFuture()
             .get(options.getDrainTimeoutMs() + 30_000, TimeUnit.MILLISECONDS);

@@ -7,9 +7,9 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tether.gateway.bridge.EventBusBridge;
 import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.demo.DemoBackend;
-import io.tether.gateway.management.GatewayMetrics;
+import io.tether.gateway.metrics.GatewayMetrics;
 import io.tether.gateway.management.ManagementServer;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.HazelcastSetup;
 import io.tether.gateway.transport.ClientEndpointVerticle;
@@ -42,7 +42,7 @@ public final class GatewayNode {
   private final GatewayOptions options;
   private final HazelcastInstance hazelcast;
   private final Vertx vertx;
-  private final SessionManager sessions;
+  private final GatewayServices services;
   private volatile boolean serving;
   private volatile Future<Void> stopping;
   /** Every partition has its backups in sync: a member may crash now without losing data (refreshed each second). */
@@ -52,11 +52,11 @@ public final class GatewayNode {
   private int port;
   private int managementPort;
 
-  private GatewayNode(GatewayOptions options, HazelcastInstance hazelcast, Vertx vertx, SessionManager sessions) {
+  private GatewayNode(GatewayOptions options, HazelcastInstance hazelcast, Vertx vertx, GatewayServices services) {
     this.options = options;
     this.hazelcast = hazelcast;
     this.vertx = vertx;
-    this.sessions = sessions;
+    this.services = services;
   }
 
   /** Starts a node; fails with a clear message if the options are invalid or a port is taken. */
@@ -104,7 +104,7 @@ public final class GatewayNode {
           })
           .onSuccess(vertx -> {
             GatewayMetrics metrics = new GatewayMetrics(registry);
-            SessionManager mgr = new SessionManager(vertx, opts, instance, new ClusterStore(vertx, hz), metrics);
+            GatewayServices mgr = new GatewayServices(vertx, opts, instance, new ClusterStore(vertx, hz), metrics);
             GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
             node.deploy(registry).onComplete(ar -> {
               if (ar.succeeded()) {
@@ -121,16 +121,16 @@ public final class GatewayNode {
   }
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
-    ManagementServer management = new ManagementServer(sessions, registry, this::status,
+    ManagementServer management = new ManagementServer(services, registry, this::status,
         () -> hazelcast.getCluster().getMembers().size(), () -> clusterSafe);
     refreshClusterSafe();
     vertx.setPeriodic(1000, id -> refreshClusterSafe());
-    sessions.countTopics();
-    vertx.setPeriodic(TOPIC_COUNT_INTERVAL_MS, id -> sessions.countTopics());
+    services.countTopics();
+    vertx.setPeriodic(TOPIC_COUNT_INTERVAL_MS, id -> services.countTopics());
     boolean gateway = !options.isBackendOnly();
     Future<?> backends = options.isDemo() ? vertx.deployVerticle(new DemoBackend(gateway)) : Future.succeededFuture();
-    sessions.watchCluster();
-    return (gateway ? vertx.deployVerticle(new EventBusBridge(sessions)) : Future.succeededFuture())
+    return services.start(gateway)
+        .compose(v -> gateway ? vertx.deployVerticle(new EventBusBridge(services)) : Future.succeededFuture())
         .compose(id -> backends)
         .compose(id -> vertx.deployVerticle(management))
         .compose(id -> {
@@ -141,7 +141,7 @@ public final class GatewayNode {
           // One deployment of N instances: they share the port, including a random one (port 0).
           List<ClientEndpointVerticle> endpoints = new CopyOnWriteArrayList<>();
           return vertx.deployVerticle(() -> {
-            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(sessions, options.getPort());
+            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(services, options.getPort());
             endpoints.add(endpoint);
             return endpoint;
           }, new DeploymentOptions().setInstances(options.getInstances()))
@@ -152,7 +152,7 @@ public final class GatewayNode {
         })
         .map(x -> {
           long sweep = Math.max(250, Math.min(options.getResumeWindowMs() / 4, 30_000));
-          vertx.setPeriodic(sweep, id -> sessions.expireDetached());
+          vertx.setPeriodic(sweep, id -> services.expireDetached());
           serving = true;
           LOG.info(() -> options.isBackendOnly()
               ? "Tether backend member " + options.getNodeId() + " joined the cluster, management http://"
@@ -190,7 +190,7 @@ public final class GatewayNode {
 
   /** What /health reports: UP while serving, DRAINING during a graceful stop, DOWN otherwise. */
   private String status() {
-    if (sessions.draining()) {
+    if (services.draining()) {
       return "DRAINING";
     }
     return serving ? "UP" : "DOWN";
@@ -204,7 +204,7 @@ public final class GatewayNode {
    */
   public Future<Void> drain() {
     if (stopping == null) {
-      stopping = sessions.drain(options.getDrainTimeoutMs()).eventually(this::stop);
+      stopping = services.drain(options.getDrainTimeoutMs()).eventually(this::stop);
     }
     return stopping;
   }
@@ -225,8 +225,8 @@ public final class GatewayNode {
     return vertx;
   }
 
-  public SessionManager sessions() {
-    return sessions;
+  public GatewayServices services() {
+    return services;
   }
 
   public HazelcastInstance hazelcast() {

@@ -1,12 +1,16 @@
 package io.tether.gateway.bridge;
 
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.api.BackendFailure;
+import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.routing.NodeEndpoint;
+import io.tether.gateway.services.GatewayServices;
 import io.tether.protocol.Frame;
 import io.tether.protocol.RawJson;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -20,41 +24,23 @@ import java.util.List;
  */
 public final class EventBusBridge extends VerticleBase {
 
-  public static final String SEND = "gateway.send";
-  public static final String REQUEST = "gateway.request";
-  public static final String PUBLISH = "gateway.publish";
-  public static final String PRESENCE = "gateway.presence";
-  /** Largest batch accepted in one {@code gateway.send} ({@code bodies}). */
-  public static final int MAX_BATCH = 1000;
-
-  private final SessionManager mgr;
-
-  public EventBusBridge(SessionManager mgr) {
-    this.mgr = mgr;
-  }
-
+  private final GatewayServices services;
   /** The public gateway.* consumers: withdrawn when the node drains, so backends' calls go to other nodes. */
-  private final List<io.vertx.core.eventbus.MessageConsumer<Object>> publicApi = new java.util.ArrayList<>();
+  private final List<MessageConsumer<Object>> publicApi = new ArrayList<>();
+
+  public EventBusBridge(GatewayServices services) {
+    this.services = services;
+  }
 
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
-    publicApi.add(bus.consumer(SEND, this::send));
-    publicApi.add(bus.consumer(REQUEST, this::request));
-    publicApi.add(bus.consumer(PUBLISH, this::publish));
-    publicApi.add(bus.consumer(PRESENCE, this::presence));
-    mgr.onDrain(() -> publicApi.forEach(io.vertx.core.eventbus.MessageConsumer::unregister));
-    return Future.all(List.of(
-        publicApi.get(0).completion(),
-        publicApi.get(1).completion(),
-        publicApi.get(2).completion(),
-        publicApi.get(3).completion(),
-        bus.<JsonObject>consumer(SessionManager.nodeAddress(mgr.instance()), m -> mgr.onNodeMessage(m.body())
-            .onSuccess(m::reply)
-            .onFailure(e -> {
-              var failure = SessionManager.asReplyFailure(e);
-              m.fail(failure.failureCode(), failure.getMessage());
-            })).completion()));
+    publicApi.add(bus.consumer(GatewayApi.SEND, this::send));
+    publicApi.add(bus.consumer(GatewayApi.REQUEST, this::request));
+    publicApi.add(bus.consumer(GatewayApi.PUBLISH, this::publish));
+    publicApi.add(bus.consumer(GatewayApi.PRESENCE, this::presence));
+    services.onDrain(() -> publicApi.forEach(MessageConsumer::unregister));
+    return Future.all(publicApi.stream().map(MessageConsumer::completion).toList());
   }
 
   /** A bad message from a backend: the reason names the field. */
@@ -96,22 +82,22 @@ public final class EventBusBridge extends VerticleBase {
       return Future.succeededFuture(requireString(o, "sessionId"));
     }
     String clientId = requireString(o, "clientId");
-    return mgr.sessionOf(clientId).compose(id -> id == null
-        ? Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
-            io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 404, "no session for client '" + clientId + "'"))
+    return services.sessionOf(clientId).compose(id -> id == null
+        ? Future.failedFuture(BackendFailure.NO_SESSION.refuse("no session for client '" + clientId + "'"))
         : Future.succeededFuture(id));
   }
 
   private <T> void reply(Message<Object> m, Future<T> result, java.util.function.Function<T, Object> toReply) {
     // A draining node waits for these before it leaves: their replies must not be lost with it.
-    mgr.track(result);
+    services.track(result);
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         m.reply(toReply.apply(ar.result()));
       } else if (ar.cause() instanceof BadMessage bad) {
-        m.fail(400, bad.getMessage());
+        var failure = BackendFailure.BAD_MESSAGE.toReply(bad.getMessage());
+        m.fail(failure.failureCode(), failure.getMessage());
       } else {
-        var failure = SessionManager.asReplyFailure(ar.cause());
+        var failure = NodeEndpoint.asReply(ar.cause());
         m.fail(failure.failureCode(), failure.getMessage());
       }
     });
@@ -142,7 +128,7 @@ public final class EventBusBridge extends VerticleBase {
         if (qos == 0) {
           return sendVolatile(sessionId, stream, resource, bodies);
         }
-        return mgr.push(sessionId, stream, resource, bodies, sendId).map(seq -> new JsonObject().put("seq", seq));
+        return services.push(sessionId, stream, resource, bodies, sendId).map(seq -> new JsonObject().put("seq", seq));
       });
     }), r -> r);
   }
@@ -150,7 +136,7 @@ public final class EventBusBridge extends VerticleBase {
   private Future<JsonObject> sendVolatile(String sessionId, long stream, String resource, List<String> bodies) {
     Future<Integer> delivered = Future.succeededFuture(0);
     for (String body : bodies) {
-      delivered = delivered.compose(n -> mgr.deliverVolatile(sessionId,
+      delivered = delivered.compose(n -> services.sendVolatile(sessionId,
           new Frame.Push(0, stream, resource, RawJson.of(body))).map(ok -> ok ? n + 1 : n));
     }
     return delivered.map(n -> new JsonObject().put("seq", 0).put("delivered", n));
@@ -160,8 +146,8 @@ public final class EventBusBridge extends VerticleBase {
   private List<String> bodies(JsonObject o) {
     List<String> out = new ArrayList<>();
     if (o.getValue("bodies") != null) {
-      if (!(o.getValue("bodies") instanceof JsonArray arr) || arr.isEmpty() || arr.size() > MAX_BATCH) {
-        throw new BadMessage("field 'bodies' must be an array of 1 to " + MAX_BATCH + " values");
+      if (!(o.getValue("bodies") instanceof JsonArray arr) || arr.isEmpty() || arr.size() > GatewayApi.MAX_BATCH) {
+        throw new BadMessage("field 'bodies' must be an array of 1 to " + GatewayApi.MAX_BATCH + " values");
       }
       arr.forEach(b -> out.add(Json.encode(b)));
     } else if (o.containsKey("body")) {
@@ -169,7 +155,7 @@ public final class EventBusBridge extends VerticleBase {
     } else {
       throw new BadMessage("field 'body' (or 'bodies') is required");
     }
-    int limit = mgr.options().getMaxFrameBytes() - 256;
+    int limit = services.options().getMaxFrameBytes() - 256;
     for (String b : out) {
       if (b.length() > limit) {
         throw new BadMessage("a body exceeds the frame size limit (" + limit + " bytes of JSON)");
@@ -184,9 +170,9 @@ public final class EventBusBridge extends VerticleBase {
     reply(m, guarded(() -> {
       JsonObject o = json(m);
       String address = requireString(o, "address");
-      long timeout = optionalLong(o, "timeoutMs", mgr.options().getRequestTimeoutMs(), 1, 3_600_000);
+      long timeout = optionalLong(o, "timeoutMs", services.options().getRequestTimeoutMs(), 1, 3_600_000);
       Object body = o.getValue("body");
-      return target(o).compose(sessionId -> mgr.requestClient(sessionId, address, body, timeout));
+      return target(o).compose(sessionId -> services.requestClient(sessionId, address, body, timeout));
     }), r -> r);
   }
 
@@ -203,10 +189,10 @@ public final class EventBusBridge extends VerticleBase {
         throw new BadMessage("field 'body' is required");
       }
       Object body = o.getValue("body");
-      if (Json.encode(body).length() > mgr.options().getMaxFrameBytes() - 512) {
+      if (Json.encode(body).length() > services.options().getMaxFrameBytes() - 512) {
         throw new BadMessage("the body exceeds the frame size limit");
       }
-      return mgr.publish(topic, body);
+      return services.publish(topic, body);
     }), version -> new JsonObject().put("version", version));
   }
 
@@ -215,9 +201,8 @@ public final class EventBusBridge extends VerticleBase {
   private void presence(Message<Object> m) {
     reply(m, guarded(() -> {
       String clientId = requireString(json(m), "clientId");
-      return mgr.presence(clientId).compose(p -> p == null
-          ? Future.failedFuture(new io.vertx.core.eventbus.ReplyException(
-              io.vertx.core.eventbus.ReplyFailure.RECIPIENT_FAILURE, 404, "unknown client '" + clientId + "'"))
+      return services.presence(clientId).compose(p -> p == null
+          ? Future.failedFuture(BackendFailure.NO_SESSION.refuse("unknown client '" + clientId + "'"))
           : Future.succeededFuture(p.toJson()));
     }), r -> r);
   }

@@ -1,7 +1,7 @@
 package io.tether.gateway.demo;
 
-import io.tether.gateway.bridge.EventBusBridge;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.api.GatewayApi;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -87,7 +87,7 @@ public final class DemoBackend extends VerticleBase {
    * (waiting for it if it is still running). A failed execution is forgotten, so a retry runs again.
    */
   private Future<?> once(Message<JsonObject> m, Supplier<Future<?>> work) {
-    String requestId = m.headers().get(SessionManager.HEADER_REQUEST_ID);
+    String requestId = m.headers().get(GatewayApi.HEADER_REQUEST_ID);
     if (requestId == null) {
       return work.get();
     }
@@ -115,7 +115,7 @@ public final class DemoBackend extends VerticleBase {
   private void push(Message<JsonObject> m) {
     JsonObject req = body(m);
     Integer count = req.getInteger("count");
-    String to = req.getString("to", m.headers().get(SessionManager.HEADER_CLIENT_ID));
+    String to = req.getString("to", m.headers().get(GatewayApi.HEADER_CLIENT_ID));
     int qos = req.getInteger("qos", 1);
     if (count == null || count < 1 || count > MAX_PUSH_COUNT) {
       m.fail(400, "count must be an integer from 1 to " + MAX_PUSH_COUNT);
@@ -126,8 +126,8 @@ public final class DemoBackend extends VerticleBase {
       return;
     }
     // Each batch carries an idempotency key, so a batch sent again after a lost reply is not delivered twice.
-    String run = m.headers().get(SessionManager.HEADER_REQUEST_ID) != null
-        ? m.headers().get(SessionManager.HEADER_REQUEST_ID) : UUID.randomUUID().toString();
+    String run = m.headers().get(GatewayApi.HEADER_REQUEST_ID) != null
+        ? m.headers().get(GatewayApi.HEADER_REQUEST_ID) : UUID.randomUUID().toString();
     relay(m, once(m, () -> pushBatch(run, to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
         .map(v -> new JsonObject().put("sent", count))));
   }
@@ -148,7 +148,7 @@ public final class DemoBackend extends VerticleBase {
     // makes a repeat harmless if the first attempt did land.
     return retryWithin(deadline, 20, re -> re.failureCode() == 409 || re.failureCode() == 503
             || re.failureType() == ReplyFailure.TIMEOUT,
-        () -> vertx.eventBus().request(EventBusBridge.SEND, send, gateway))
+        () -> vertx.eventBus().request(GatewayApi.SEND, send, gateway))
         .compose(reply -> pushBatch(run, to, qos, until + 1, count, deadline));
   }
 
@@ -162,14 +162,14 @@ public final class DemoBackend extends VerticleBase {
   }
 
   private void publish(Message<JsonObject> m) {
-    relay(m, vertx.eventBus().request(EventBusBridge.PUBLISH, body(m), gateway).map(r -> r.body()));
+    relay(m, vertx.eventBus().request(GatewayApi.PUBLISH, body(m), gateway).map(r -> r.body()));
   }
 
   /** {@code {"id":…}}: pushes related resources {@code a} and {@code b} on the request's stream, then answers. */
   private void related(Message<JsonObject> m) {
     Object id = body(m).getValue("id");
-    String sessionId = m.headers().get(SessionManager.HEADER_SESSION_ID);
-    String stream = m.headers().get(SessionManager.HEADER_STREAM);
+    String sessionId = m.headers().get(GatewayApi.HEADER_SESSION_ID);
+    String stream = m.headers().get(GatewayApi.HEADER_STREAM);
     if (sessionId == null || stream == null) {
       m.fail(400, "demo.related must be called by a client");
       return;
@@ -179,8 +179,8 @@ public final class DemoBackend extends VerticleBase {
       for (String label : List.of("a", "b")) {
         JsonObject send = new JsonObject().put("sessionId", sessionId).put("stream", Long.parseLong(stream))
             .put("resource", label).put("body", new JsonObject().put("id", id).put("resource", label))
-            .put("id", m.headers().get(SessionManager.HEADER_REQUEST_ID) + "/" + label);
-        done = done.compose(v -> vertx.eventBus().request(EventBusBridge.SEND, send, gateway));
+            .put("id", m.headers().get(GatewayApi.HEADER_REQUEST_ID) + "/" + label);
+        done = done.compose(v -> vertx.eventBus().request(GatewayApi.SEND, send, gateway));
       }
       return done.map(v -> new JsonObject().put("id", id));
     }));
@@ -188,7 +188,7 @@ public final class DemoBackend extends VerticleBase {
 
   /** {@code {"body":…}}: asks the caller {@code demo.question} and answers with the client's reply. */
   private void ask(Message<JsonObject> m) {
-    String sessionId = m.headers().get(SessionManager.HEADER_SESSION_ID);
+    String sessionId = m.headers().get(GatewayApi.HEADER_SESSION_ID);
     if (sessionId == null) {
       m.fail(400, "demo.ask must be called by a client");
       return;
@@ -207,6 +207,6 @@ public final class DemoBackend extends VerticleBase {
    */
   private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
     return retryWithin(deadline, 50, re -> re.failureCode() == 503 || re.failureType() == ReplyFailure.TIMEOUT,
-        () -> vertx.eventBus().request(EventBusBridge.REQUEST, question, askDelivery).map(r -> r.body()));
+        () -> vertx.eventBus().request(GatewayApi.REQUEST, question, askDelivery).map(r -> r.body()));
   }
 }

@@ -1,7 +1,7 @@
 package io.tether.gateway.management;
 
-import io.tether.gateway.bridge.EventBusBridge;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.services.GatewayServices;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -31,7 +31,7 @@ final class HttpApi {
   private final byte[] key;
   private final DeliveryOptions delivery;
 
-  HttpApi(Vertx vertx, SessionManager mgr) {
+  HttpApi(Vertx vertx, GatewayServices mgr) {
     this.vertx = vertx;
     String configured = mgr.options().getApiKey();
     this.key = configured == null ? null : configured.getBytes(StandardCharsets.UTF_8);
@@ -52,11 +52,11 @@ final class HttpApi {
     }
     String path = req.path();
     if (req.method() == HttpMethod.POST && path.equals(PREFIX + "publish")) {
-      withBody(req, body -> call(req, EventBusBridge.PUBLISH, body));
+      withBody(req, body -> call(req, GatewayApi.PUBLISH, body));
     } else if (req.method() == HttpMethod.POST && path.equals(PREFIX + "send")) {
-      withBody(req, body -> call(req, EventBusBridge.SEND, body));
+      withBody(req, body -> call(req, GatewayApi.SEND, body));
     } else if (req.method() == HttpMethod.GET && path.startsWith(PRESENCE) && path.length() > PRESENCE.length()) {
-      call(req, EventBusBridge.PRESENCE, new JsonObject().put("clientId", path.substring(PRESENCE.length())));
+      call(req, GatewayApi.PRESENCE, new JsonObject().put("clientId", path.substring(PRESENCE.length())));
     } else {
       ManagementServer.json(req, 404, error("no such API call: " + req.method() + " " + path));
     }

@@ -1,7 +1,7 @@
 package io.tether.gateway.management;
 
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.services.GatewayServices;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -21,7 +21,7 @@ public final class ManagementServer extends VerticleBase {
 
   private static final String CLIENTS = "/admin/clients/";
 
-  private final SessionManager mgr;
+  private final GatewayServices mgr;
   private final PrometheusMeterRegistry registry;
   private final Supplier<String> status;
   private final IntSupplier clusterMembers;
@@ -29,7 +29,7 @@ public final class ManagementServer extends VerticleBase {
   private HttpServer server;
   private HttpApi api;
 
-  public ManagementServer(SessionManager mgr, PrometheusMeterRegistry registry, Supplier<String> status,
+  public ManagementServer(GatewayServices mgr, PrometheusMeterRegistry registry, Supplier<String> status,
       IntSupplier clusterMembers, BooleanSupplier clusterSafe) {
     this.mgr = mgr;
     this.registry = registry;

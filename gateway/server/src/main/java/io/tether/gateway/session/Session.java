@@ -1,148 +1,95 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.store.FlushOp;
 import io.tether.gateway.store.PendingRequest;
+import io.tether.gateway.store.ResumeOutcome;
 import io.tether.gateway.store.StoredFrame;
-import io.tether.protocol.channel.SizeRing;
 import io.tether.protocol.CloseCodes;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
+import io.tether.protocol.FrameTemplate;
 import io.tether.protocol.RawJson;
+import io.tether.protocol.channel.InboundSequence;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.internal.ContextInternal;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.LongFunction;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One client session while a socket is attached to it on this node. Everything runs on the context of the socket
- * that attached it; other threads reach it through {@link #run}.
+ * One client session while a socket is attached to it on this node: a small state machine (docs/PROTOCOL.md §4,
+ * {@link #setState}) over its parts — {@link Outbox} (server frames), {@link Inbox} (client frames),
+ * {@link StoreWriter} (the batched store write), {@link Streams} and {@link Subscriptions} — reaching the node only
+ * through its {@link SessionPort}. Everything runs on the context of the socket that attached it; other threads go
+ * through {@link #run}.
  *
  * <p>Durability (docs/ARCHITECTURE.md "Durable point"): a server frame is written to the socket, and a backend's
  * {@code gateway.send} is answered, only after the frame is in the cluster store; a client frame is acknowledged and
- * acted on only after the position that includes it is in the store. Store writes are batched: at most one is in
- * flight per session and it carries everything that accumulated meanwhile (frames, ack, positions, subscriptions).
+ * acted on only after the position that includes it is in the store.
  */
 public final class Session {
 
   private static final Logger LOG = Logger.getLogger(Session.class.getName());
-  /** Accepted client frames waiting for the store before reading pauses. */
-  private static final int MAX_UNDISPATCHED = 256;
   /**
    * A store write that would only trim acknowledged frames waits this long for other changes to ride with. Under
    * load the trim goes out with the next frames; an idle session trims once, a moment later.
    */
   private static final long TRIM_DELAY_MS = 100;
 
-  /** Raised when a frame cannot be accepted for sending; {@code code} maps to the event-bus failure. */
-  public static final class SendRefused extends RuntimeException {
-    public final ErrorCode code;
-    /** The session is between nodes (moving, or its node just left): the same send may succeed in a moment. */
-    public final boolean retryable;
-
-    SendRefused(ErrorCode code, String message) {
-      this(code, message, false);
-    }
-
-    SendRefused(ErrorCode code, String message, boolean retryable) {
-      super(message, null, false, false);
-      this.code = code;
-      this.retryable = retryable;
-    }
-  }
-
-  /** A topic's newest value that a full buffer kept from being sent yet. */
-  private record HeldNotify(long version, String body) {
-  }
-
-  /** A client frame accepted in sequence, with the decision taken when it was accepted. */
-  private record Inbound(Frame.Reliable frame, Frame.ErrorInfo rejection) {
-  }
-
-  final SessionManager mgr;
-  final Context ctx;
-  final String id;
-  final String clientId;
+  private final SessionPort port;
+  private final Context ctx;
+  private final String id;
+  private final String clientId;
   private final long epoch;
   private SessionState state = SessionState.ONLINE;
   private Transport transport;
-  long lastHeard;
-
-  // Server → client positions.
-  private long outSeq;
-  private long clientAck;
-  private long writtenSeq;
-  private final SizeRing unacked = new SizeRing();
-  private long unackedBytes;
-  private List<StoredFrame> toFlush = new ArrayList<>();
-  private List<Promise<Long>> toFlushPromises = new ArrayList<>();
-
-  // Client → server positions.
-  private long inSeq;
-  private long durableInSeq;
-  private List<Inbound> undispatched = new ArrayList<>();
-
-  // Changes waiting for the next store write.
-  private Map<String, Long> subsPut;
-  private List<String> subsRemove;
-  private List<PendingRequest> pendingPut;
-  private List<Long> pendingRemove;
-  private boolean trimDirty;
-  private boolean trimTimerSet;
-  private boolean flushing;
-  private boolean flushScheduled;
+  private long lastHeard;
+  private final Outbox out;
+  private final Inbox in;
+  private final StoreWriter writer = new StoreWriter();
+  private final Streams streams = new Streams();
+  private final Subscriptions subscriptions;
   private boolean readingPaused;
-  private Promise<Void> detachPromise;
+  /** Set while the session is letting go of its socket: the final store write marks it DETACHED. */
+  private Promise<Void> detaching;
 
-  /** Client request streams accepted and not yet answered → the request's seq. */
-  private Map<Long, Long> openStreams;
-  /**
-   * Unanswered requests that another node (or an earlier start of this one) dispatched, by stream: if that node
-   * leaves the cluster before the reply comes, this session dispatches them again. Null while there is none.
-   */
-  private Map<Long, PendingRequest> dispatchedElsewhere;
-  /** Idempotency keys of recent sends → their outcome (the seq of the batch's last frame); null until the first. */
-  private Map<String, Future<Long>> recentSends;
-  /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
-  private Map<String, Long> sendIdsPut;
-  /** Topic → newest value not sent because the buffer was full; null while there is none (bounded by topics). */
-  private Map<String, HeldNotify> heldNotifies;
-  /** Server-initiated requests sent to this client and not answered yet (bounded by maxPendingRequests). */
-  int openServerRequests;
-  /** Topic → version of the last value this client was sent (or said it had). */
-  private final Map<String, Long> subscriptions;
-
-  Session(SessionManager mgr, Context ctx, String id, String clientId, long epoch, Transport transport,
-      long outSeq, long clientAck, long inSeq, Map<String, Long> subscriptions, List<PendingRequest> pending,
-      Map<String, Long> sendIds) {
-    this.mgr = mgr;
+  private Session(SessionPort port, Context ctx, String id, String clientId, long epoch, Transport transport,
+      Outbox out, long inSeq, Map<String, Long> subscriptions) {
+    this.port = port;
     this.ctx = ctx;
     this.id = id;
     this.clientId = clientId;
     this.epoch = epoch;
     this.transport = transport;
-    this.outSeq = outSeq;
-    this.clientAck = clientAck;
-    this.writtenSeq = outSeq;
-    this.inSeq = inSeq;
-    this.durableInSeq = inSeq;
-    this.subscriptions = new HashMap<>(subscriptions);
-    for (PendingRequest p : pending) {
-      openStreams().put(p.stream(), p.seq());
-      if (!mgr.instance.equals(p.node())) {
-        if (dispatchedElsewhere == null) {
-          dispatchedElsewhere = new HashMap<>(4);
-        }
-        dispatchedElsewhere.put(p.stream(), p);
-      }
-    }
-    sendIds.forEach((sendId, seq) -> recentSends().put(sendId, Future.succeededFuture(seq)));
+    this.out = out;
+    this.in = new Inbox(inSeq);
+    this.subscriptions = new Subscriptions(subscriptions);
     this.lastHeard = System.currentTimeMillis();
+  }
+
+  /** A new session (after {@code hello}): nothing sent, nothing received. */
+  public static Session create(SessionPort port, Context ctx, String id, String clientId, Transport transport) {
+    return new Session(port, ctx, id, clientId, 1, transport, new Outbox(0, 0, Map.of()), 0, Map.of());
+  }
+
+  /**
+   * A session taken over by a resume: positions, subscriptions and open requests as the store returned them; the
+   * client has every frame up to {@code clientLastSeq}. The frames it missed are sent by {@link #replay}.
+   */
+  public static Session resumed(SessionPort port, Context ctx, String id, Transport transport, ResumeOutcome o,
+      long clientLastSeq) {
+    Session s = new Session(port, ctx, id, o.clientId(), o.epoch(), transport,
+        new Outbox(o.outSeq(), Math.min(clientLastSeq, o.outSeq()), o.sendIds()), o.inSeq(), o.subscriptions());
+    s.streams.restore(o.pending(), port.instance());
+    return s;
   }
 
   public String id() {
@@ -153,7 +100,7 @@ public final class Session {
     return clientId;
   }
 
-  long epoch() {
+  public long epoch() {
     return epoch;
   }
 
@@ -161,35 +108,176 @@ public final class Session {
     return state;
   }
 
-  long unackedBytes() {
-    return unackedBytes;
+  public Context context() {
+    return ctx;
+  }
+
+  /** Bytes of server frames the client has not acknowledged yet. */
+  public long unackedBytes() {
+    return out.unackedBytes();
+  }
+
+  /** True while the session has its socket here and takes new frames (read on its context). */
+  public boolean attached() {
+    return state.attached() && detaching == null;
+  }
+
+  /** The topics the client follows, with the version it has (read on its context). */
+  public Map<String, Long> subscriptions() {
+    return subscriptions.versions();
   }
 
   /** Runs {@code action} on this session's context and completes on the caller's. */
-  <T> Future<T> run(java.util.function.Supplier<Future<T>> action) {
-    if (Context.isOnEventLoopThread() && io.vertx.core.Vertx.currentContext() == ctx) {
+  public <T> Future<T> run(Supplier<Future<T>> action) {
+    Context caller = Vertx.currentContext();
+    if (caller == ctx && Context.isOnEventLoopThread()) {
       return action.get();
     }
-    Promise<T> p = mgr.promise();
+    Promise<T> p = caller == null ? Promise.promise() : ((ContextInternal) caller).promise();
     ctx.runOnContext(v -> action.get().onComplete(p));
     return p.future();
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Replay after resume
+  // The state machine (docs/PROTOCOL.md §4)
 
-  /** Sends the frames the client missed, as stored, and accounts them as unacknowledged. */
-  void replay(List<StoredFrame> missed) {
-    for (StoredFrame f : missed) {
-      unacked.add(f.size());
-      unackedBytes += f.size();
-      transport.write(f.text());
+  /**
+   * The only place a session changes state. {@code announce}: presence and metrics follow now; otherwise whoever
+   * caused the change announces it (DETACHED once the store says so, CLOSED by the end in the store, or by the node
+   * that took the session over).
+   */
+  private void setState(SessionState next, boolean announce) {
+    if (state == next) {
+      return;
     }
-    mgr.metrics.replayed(missed.size());
+    state = next;
+    if (announce) {
+      port.stateChanged(this, next);
+    }
+  }
+
+  /** Called by the endpoint's sweep: SUSPECT after 1.5 heartbeats of silence, DETACHED after 2 (§4). */
+  public void checkHeartbeat(long now) {
+    long silent = now - lastHeard;
+    long hb = port.options().getHeartbeatMs();
+    if (state == SessionState.ONLINE && silent > hb * 3 / 2) {
+      setState(SessionState.SUSPECT, true);
+      send(new Frame.Ping(in.durableSeq(), null));
+    } else if (state == SessionState.SUSPECT && silent > hb * 2) {
+      port.metrics().heartbeatTimeout();
+      closeAndDetach(CloseCodes.GOING_AWAY, "heartbeat timeout");
+    }
+  }
+
+  /** Socket closed under an attached session. */
+  public void onTransportClosed(Transport t) {
+    if (transport == t) {
+      detach();
+    }
+  }
+
+  /** A fatal protocol error: error frame, socket closed; the session stays resumable. */
+  public void fatal(ErrorCode code, String message, short closeCode) {
+    port.metrics().error(code.wire());
+    send(Frame.Error.of(code, message, true));
+    closeAndDetach(closeCode, code.wire());
+  }
+
+  /** The node is shutting down and the client did not move in time: close its socket and store the session. */
+  public Future<Void> leave() {
+    return closeAndDetach(CloseCodes.GOING_AWAY, "node shutting down");
+  }
+
+  private Future<Void> closeAndDetach(short code, String why) {
+    Transport t = transport;
+    Future<Void> detached = detach();
+    if (t != null) {
+      t.close(code, why);
+    }
+    return detached;
+  }
+
+  /** The socket is gone (closed, reset, timed out): keep the session resumable. */
+  Future<Void> detach() {
+    if (detaching != null) {
+      return detaching.future();
+    }
+    if (!state.attached()) {
+      return Future.succeededFuture();
+    }
+    transport = null;
+    detaching = Promise.promise();
+    // Presence says DETACHED only once the store does (the write below), so a backend reacting to the event finds the
+    // session detached wherever it looks.
+    setState(SessionState.DETACHED, false);
+    scheduleWrite();
+    return detaching.future();
+  }
+
+  /** The session was resumed on another connection: stop writing, drop the old socket, touch nothing shared. */
+  public void fence() {
+    boolean detachedAlready = detaching != null && detaching.future().isComplete();
+    if (state != SessionState.CLOSED && !detachedAlready) {
+      lose(FlushOp.FENCED, null, List.of());
+    }
+  }
+
+  /** Ends the session for good: by the client ({@code bye}) or by the server ({@code replaced}, {@code kicked}). */
+  public Future<Void> end(String reason, boolean byClient) {
+    if (state == SessionState.CLOSED) {
+      return Future.succeededFuture();
+    }
+    if (!byClient) {
+      send(new Frame.Bye(reason));
+    }
+    setState(SessionState.CLOSED, false);
+    Transport t = transport;
+    transport = null;
+    out.failUnstored(BackendFailure.NO_SESSION.refuse("session ended"));
+    return port.ended(this, reason).onComplete(ar -> {
+      if (t != null) {
+        t.close(CloseCodes.NORMAL, reason);
+      }
+    });
+  }
+
+  /** The store refused or failed the write: another owner took over, the session ended, or the cluster failed. */
+  private void lose(Integer result, Throwable cause, List<Promise<Long>> inFlight) {
+    String why;
+    short code;
+    BackendFailure failure;
+    if (result == null) {
+      LOG.log(Level.WARNING, "session store write failed for session " + Tokens.redact(id), cause);
+      why = "session store unavailable";
+      code = CloseCodes.INTERNAL;
+      failure = BackendFailure.INTERNAL;
+    } else if (result == FlushOp.FENCED) {
+      why = "session resumed on another connection";
+      code = CloseCodes.POLICY;
+      failure = BackendFailure.UNAVAILABLE;
+    } else {
+      why = "session ended";
+      code = CloseCodes.POLICY;
+      failure = BackendFailure.NO_SESSION;
+    }
+    BackendFailure.Refusal refused = failure.refuse(why);
+    Outbox.failAll(inFlight, refused);
+    out.failUnstored(refused);
+    setState(SessionState.CLOSED, false);
+    Transport t = transport;
+    transport = null;
+    port.released(this);
+    if (detaching != null) {
+      // A detach still being written ends here; one already written has completed it.
+      detaching.tryComplete();
+    }
+    if (t != null) {
+      t.close(code, why);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Inbound frames
+  // Client frames
 
   /** Handles one decoded frame from the attached socket. */
   public void onFrame(Frame frame) {
@@ -198,7 +286,7 @@ public final class Session {
     }
     lastHeard = System.currentTimeMillis();
     if (state == SessionState.SUSPECT) {
-      setState(SessionState.ONLINE);
+      setState(SessionState.ONLINE, true);
     }
     if (frame instanceof Frame.Reliable r && !(frame instanceof Frame.Push p && p.isVolatile())) {
       onReliable(r);
@@ -208,8 +296,8 @@ public final class Session {
       if (p.ack() >= 0) {
         onAck(p.ack());
       }
-      mgr.heartbeat(this, p.attrs() == null ? null : p.attrs().json());
-      send(new Frame.Pong(durableInSeq));
+      port.heartbeat(this, p.attrs() == null ? null : p.attrs().json());
+      send(new Frame.Pong(in.durableSeq()));
     } else if (frame instanceof Frame.Pong p) {
       if (p.ack() >= 0) {
         onAck(p.ack());
@@ -217,65 +305,63 @@ public final class Session {
     } else if (frame instanceof Frame.Bye) {
       end("bye", true);
     } else if (frame instanceof Frame.Hello || frame instanceof Frame.Resume) {
-      sendError(ErrorCode.BAD_FRAME, "the session is already established on this socket");
+      sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "the session is already established on this socket", false));
     } else if (frame instanceof Frame.Error e) {
       LOG.fine(() -> "client " + clientId + " reported error " + e.code() + ": " + e.message());
     } else {
-      sendError(ErrorCode.NOT_ALLOWED, "clients may not send '" + frame.type() + "' frames");
+      sendError(Frame.Error.of(ErrorCode.NOT_ALLOWED, "clients may not send '" + frame.type() + "' frames", false));
     }
   }
 
   private void onReliable(Frame.Reliable f) {
-    long seq = f.seq();
-    if (seq <= inSeq) {
+    InboundSequence.Verdict verdict = in.offer(f.seq());
+    if (verdict == InboundSequence.Verdict.DUPLICATE) {
       // A replay of something already accepted (§3): drop it, and ack again once it is durable.
-      if (seq <= durableInSeq) {
-        send(new Frame.Ack(durableInSeq));
+      if (f.seq() <= in.durableSeq()) {
+        send(new Frame.Ack(in.durableSeq()));
       }
       return;
     }
-    if (seq != inSeq + 1) {
-      fatal(ErrorCode.BAD_FRAME, "seq gap: expected " + (inSeq + 1) + ", got " + seq
+    if (verdict == InboundSequence.Verdict.GAP) {
+      fatal(ErrorCode.BAD_FRAME, "seq gap: expected " + (in.received() + 1) + ", got " + f.seq()
           + "; resume to resend from the server's position", CloseCodes.POLICY);
       return;
     }
-    inSeq = seq;
-    undispatched.add(new Inbound(f, accept(f)));
-    if (undispatched.size() >= MAX_UNDISPATCHED && !readingPaused) {
+    if (in.hold(new Inbox.Accepted(f, accept(f))) && !readingPaused) {
       readingPaused = true;
       transport.pauseReading(true);
     }
-    scheduleFlush();
+    scheduleWrite();
   }
 
   /**
    * Decides, when a client frame is accepted, what it will do; the decision is recorded in the same store write as
-   * the position that includes the frame, so a crash cannot separate them. Returns the error to answer with, if any.
+   * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
    */
   private Frame.ErrorInfo accept(Frame.Reliable f) {
     if (f instanceof Frame.Request r) {
-      Frame.ErrorInfo problem = mgr.checkRequest(r, openStreams == null ? Map.of() : openStreams);
+      Frame.ErrorInfo problem = checkStream(r);
       if (problem == null) {
-        openStreams().put(r.stream(), r.seq());
-        pending().add(new PendingRequest(r.seq(), r.stream(), r.address(), r.body() == null ? null : r.body().json(),
-            mgr.instance));
+        problem = port.checkAddress(r);
+      }
+      if (problem == null) {
+        streams.open(r.stream(), r.seq());
+        writer.requestAccepted(new PendingRequest(r.seq(), r.stream(), r.address(),
+            r.body() == null ? null : r.body().json(), port.instance()));
       }
       return problem;
     }
     if (f instanceof Frame.Subscribe s) {
-      if (!mgr.topicAllowed(s.topic())) {
+      if (!port.topicAllowed(s.topic())) {
         return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic() + "' is not allowed");
       }
       subscriptions.put(s.topic(), s.version());
-      subsPut().put(s.topic(), s.version());
+      writer.subscribed(s.topic(), s.version());
       return null;
     }
     if (f instanceof Frame.Unsubscribe u) {
       subscriptions.remove(u.topic());
-      if (subsPut != null) {
-        subsPut.remove(u.topic());
-      }
-      subsRemove().add(u.topic());
+      writer.unsubscribed(u.topic());
       return null;
     }
     if (f instanceof Frame.Response) {
@@ -284,155 +370,175 @@ public final class Session {
     return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "clients may not send '" + f.type() + "' frames");
   }
 
-  /** Acts on client frames now that their position is durable, in seq order. */
-  private void dispatch(List<Inbound> frames) {
-    for (Inbound in : frames) {
-      Frame.Reliable f = in.frame();
-      if (f instanceof Frame.Request r) {
-        if (in.rejection() != null) {
-          respond(r.stream(), new Frame.Response(0, r.stream(), false, null, in.rejection(), true));
-        } else {
-          mgr.forward(this, r);
+  private Frame.ErrorInfo checkStream(Frame.Request r) {
+    if (r.stream() % 2 == 0) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "client requests use odd stream ids");
+    }
+    if (streams.isOpen(r.stream())) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
+    }
+    int max = port.options().getMaxPendingRequests();
+    if (streams.openCount() >= max) {
+      return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "too many requests open (max " + max + ")");
+    }
+    return null;
+  }
+
+  /**
+   * The client frames of a finished store write are durable now. Refusals that are not answered on a stream of
+   * their own go out first, as error frames naming the refused frame ({@code refSeq}), then the ack that covers
+   * them (docs/PROTOCOL.md §7): a client that sees its frame acked without such an error knows it was accepted.
+   * Then the accepted frames are acted on, in seq order.
+   */
+  private void durable(List<Inbox.Accepted> frames) {
+    for (Inbox.Accepted a : frames) {
+      if (a.refusal() != null && !answeredOnItsStream(a)) {
+        Frame.Reliable f = a.frame();
+        sendError(Frame.Error.refusing(ErrorCode.fromWire(a.refusal().code()), a.refusal().message(), f.seq(),
+            f instanceof Frame.Subscribe s ? s.topic() : null));
+      }
+    }
+    send(new Frame.Ack(in.durableSeq()));
+    for (Inbox.Accepted a : frames) {
+      Frame.Reliable f = a.frame();
+      if (f instanceof Frame.Request r && a.refusal() != null) {
+        if (answeredOnItsStream(a)) {
+          respond(r.stream(), new Frame.Response(0, r.stream(), false, null, a.refusal(), true));
         }
-      } else if (in.rejection() != null) {
-        sendError(ErrorCode.fromWire(in.rejection().code()), in.rejection().message());
+      } else if (a.refusal() != null) {
+        continue;
+      } else if (f instanceof Frame.Request r) {
+        port.dispatch(this, r);
       } else if (f instanceof Frame.Response r) {
-        mgr.completeServerRequest(id, r);
+        port.answered(this, r);
       } else if (f instanceof Frame.Subscribe s) {
-        mgr.follow(this, s.topic());
+        port.follow(this, s.topic());
       } else if (f instanceof Frame.Unsubscribe u) {
-        mgr.unsubscribe(u.topic(), this);
+        port.unfollow(this, u.topic());
       }
     }
   }
 
+  /**
+   * A refused request is answered on its stream (ok:false) unless the stream itself is what is wrong (an even id, or
+   * one in use by another request, whose answer it would otherwise take).
+   */
+  private static boolean answeredOnItsStream(Inbox.Accepted a) {
+    return a.frame() instanceof Frame.Request && !ErrorCode.BAD_FRAME.wire().equals(a.refusal().code());
+  }
+
   private void onAck(long ack) {
-    if (ack > writtenSeq) {
-      sendError(ErrorCode.BAD_FRAME, "ack " + ack + " is beyond the last frame sent (" + writtenSeq + ")");
+    if (!out.ack(ack)) {
+      sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "ack " + ack + " is beyond the last frame sent ("
+          + out.writtenSeq() + ")", false));
       return;
     }
-    if (ack <= clientAck) {
-      return;
-    }
-    unackedBytes -= unacked.pop(ack - clientAck);
-    clientAck = ack;
-    trimDirty = true;
+    writer.trimDue();
     armTrimTimer();
-    releaseHeldNotifies();
+    subscriptions.releaseHeld(this::onTopicChange);
   }
 
   private void armTrimTimer() {
-    if (!trimTimerSet) {
-      trimTimerSet = true;
-      mgr.vertx.setTimer(TRIM_DELAY_MS, id -> {
-        trimTimerSet = false;
-        if (trimDirty) {
-          flush();
+    if (writer.armTrimTimer()) {
+      port.setTimer(TRIM_DELAY_MS, () -> {
+        writer.trimTimerFired();
+        if (writer.isTrimDue()) {
+          write();
         }
       });
     }
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Outbound frames
+  // Server frames
 
-  /** The seq the next reliable frame will get (used to derive a server request's stream id). */
-  long nextSeq() {
-    return outSeq + 1;
+  /** The seq the next reliable frame will get (a server request's stream id is derived from it). */
+  public long nextSeq() {
+    return out.nextSeq();
+  }
+
+  /** Accepts one reliable frame for sending (see {@link #enqueue(List, long, long, String)}). */
+  public Future<Long> enqueue(FrameTemplate frame, long completesStream) {
+    return enqueue(List.of(frame), completesStream, 0, null);
   }
 
   /**
-   * Accepts a reliable frame for sending; {@code build} gives the frame for its assigned seq. Completes with the seq
-   * once the frame is durable (it is written to the socket at that moment). Refused when the session is not
-   * attached here or its buffer bound would be crossed (docs/PROTOCOL.md §3).
+   * Accepts reliable frames for sending, all or none, in order; completes with the last one's seq once all are in
+   * the store (they are written to the socket at that moment). Refused when the session is not attached here, or its
+   * buffer bound would be crossed (docs/PROTOCOL.md §3).
    *
-   * @param completesStream the client request stream this frame answers, or 0
-   */
-  Future<Long> enqueue(LongFunction<? extends Frame.Reliable> build, long completesStream) {
-    return enqueueAll(List.of(build), completesStream, 0, null);
-  }
-
-  /**
-   * Accepts several frames, all or none, in order; completes with the last one's seq once all are durable.
-   *
+   * @param completesStream the client request stream these frames answer, or 0
    * @param requireOpenStream if not 0, refuse unless this client request stream is still open (related resources
-   *     must come before the final response, docs/PROTOCOL.md §5)
+   *     come before the final response, §5)
    * @param sendId the sender's idempotency key, or null: a send with a key seen recently gets the first one's outcome
    */
-  Future<Long> enqueueAll(List<? extends LongFunction<? extends Frame.Reliable>> builds, long completesStream,
-      long requireOpenStream, String sendId) {
-    if (!state.attached() || detachPromise != null) {
-      return Future.failedFuture(new SendRefused(ErrorCode.NO_HANDLER, "session is not attached here"));
+  public Future<Long> enqueue(List<FrameTemplate> frames, long completesStream, long requireOpenStream,
+      String sendId) {
+    if (!attached()) {
+      return Future.failedFuture(BackendFailure.UNAVAILABLE.refuse("the session is not attached here"));
     }
-    if (sendId != null && recentSends != null && recentSends.containsKey(sendId)) {
-      return recentSends.get(sendId);
+    Future<Long> earlier = out.recent(sendId);
+    if (earlier != null) {
+      return earlier;
     }
-    if (requireOpenStream != 0 && !isOpen(requireOpenStream)) {
-      return Future.failedFuture(new SendRefused(ErrorCode.BAD_FRAME, "stream " + requireOpenStream
+    if (requireOpenStream != 0 && !streams.isOpen(requireOpenStream)) {
+      return Future.failedFuture(BackendFailure.STREAM_CLOSED.refuse("stream " + requireOpenStream
           + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
-    List<Frame.Reliable> frames = new ArrayList<>(builds.size());
-    List<String> texts = new ArrayList<>(builds.size());
+    List<String> texts = new ArrayList<>(frames.size());
     long bytes = 0;
-    for (int i = 0; i < builds.size(); i++) {
-      Frame.Reliable frame = builds.get(i).apply(outSeq + 1 + i);
-      String text = mgr.codec.encode(frame);
-      frames.add(frame);
+    for (int i = 0; i < frames.size(); i++) {
+      String text = frames.get(i).fill(out.nextSeq() + i);
       texts.add(text);
       bytes += text.length();
     }
-    long last = outSeq + builds.size();
-    // Answers to accepted requests may go past the bound by the number of requests a session may have open, so
-    // that an accepted request is never left without its response (docs/PROTOCOL.md §3).
-    boolean answer = completesStream > 0 && isOpen(completesStream);
-    long maxFrames = mgr.options.getBufferMaxFrames() + (answer ? mgr.options.getMaxPendingRequests() : 0);
-    long maxBytes = mgr.options.getBufferMaxBytes()
-        + (answer ? (long) mgr.options.getMaxPendingRequests() * mgr.options.getMaxFrameBytes() : 0);
-    if (last - clientAck > maxFrames || unackedBytes + bytes > maxBytes) {
-      return Future.failedFuture(new SendRefused(ErrorCode.OVERFLOW, "the client's buffer is full ("
-          + (outSeq - clientAck) + " frames, " + unackedBytes + " bytes unacknowledged)"));
+    // Answers to accepted requests may go past the bound by the number of requests a session may have open, so an
+    // accepted request is never left without its response (§3).
+    boolean answer = completesStream > 0 && streams.isOpen(completesStream);
+    int allowance = answer ? port.options().getMaxPendingRequests() : 0;
+    if (!out.fits(frames.size(), bytes, port.options().getBufferMaxFrames() + allowance,
+        port.options().getBufferMaxBytes() + (long) allowance * port.options().getMaxFrameBytes())) {
+      return Future.failedFuture(BackendFailure.BUFFER_FULL.refuse("the client's buffer is full ("
+          + out.unackedFrames() + " frames, " + out.unackedBytes() + " bytes unacknowledged)"));
     }
-    Promise<Long> promise = Promise.promise();
-    for (int i = 0; i < texts.size(); i++) {
-      String text = texts.get(i);
-      outSeq++;
-      unacked.add(text.length());
-      unackedBytes += text.length();
-      toFlush.add(new StoredFrame(outSeq, text));
-      toFlushPromises.add(i == texts.size() - 1 ? promise : null);
-      mgr.metrics.frameOut(frames.get(i).type());
+    Future<Long> stored = out.add(texts, sendId);
+    for (FrameTemplate f : frames) {
+      port.metrics().frameOut(f.type());
     }
-    if (sendId != null) {
-      Future<Long> outcome = promise.future();
-      recentSends().put(sendId, outcome);
-      sendIdsPut().put(sendId, last);
-      // A send that did not reach the store may be tried again (on whichever node has the session then).
-      outcome.onFailure(e -> recentSends.remove(sendId, outcome));
+    if (answer) {
+      streams.close(completesStream);
+      writer.requestAnswered(completesStream);
     }
-    if (completesStream > 0 && isOpen(completesStream)) {
-      openStreams.remove(completesStream);
-      pendingRemove().add(completesStream);
-      if (dispatchedElsewhere != null && dispatchedElsewhere.remove(completesStream) != null
-          && dispatchedElsewhere.isEmpty()) {
-        dispatchedElsewhere = null;
-      }
-    }
-    scheduleFlush();
-    return promise.future();
+    scheduleWrite();
+    return stored;
   }
 
-  /** Sends a non-sequenced frame (ack, pong, ping, error, volatile push) right away. */
-  void send(Frame frame) {
-    if (transport != null) {
-      transport.write(mgr.codec.encode(frame));
-      mgr.metrics.frameOut(frame.type());
+  /** Sends the frames the client missed after a resume, as stored, and accounts them as unacknowledged. */
+  public void replay(List<StoredFrame> missed) {
+    for (StoredFrame f : missed) {
+      out.replayed(f);
+      transport.write(f.text());
     }
+    port.metrics().replayed(missed.size());
+  }
+
+  /** Sends a non-sequenced frame (ack, pong, ping, error, reconnect, welcome) right away. */
+  public void send(Frame frame) {
+    if (transport != null) {
+      transport.write(port.codec().encode(frame));
+      port.metrics().frameOut(frame.type());
+    }
+  }
+
+  private void sendError(Frame.Error e) {
+    port.metrics().error(e.code());
+    send(e);
   }
 
   /** A volatile push: written only if the socket can take it now; never buffered (docs/PROTOCOL.md §3). */
-  boolean sendVolatile(Frame.Push push) {
+  public boolean sendVolatile(Frame.Push push) {
     if (transport == null || transport.writeQueueFull()) {
-      mgr.metrics.volatileDropped();
+      port.metrics().volatileDropped();
       return false;
     }
     send(push);
@@ -443,61 +549,59 @@ public final class Session {
    * Answers a client request on its stream (the answer is final: it closes the stream). If this session object has
    * meanwhile let go of its socket, the answer goes wherever the session is now.
    */
-  void respond(long stream, Frame.Response response) {
-    enqueue(seq -> response.withSeq(seq), stream).onFailure(e -> mgr.deliverFallback(id, response, stream));
+  public void respond(long stream, Frame.Response response) {
+    enqueue(port.codec().template(response), stream).onFailure(e -> port.respondElsewhere(id, response));
   }
 
   /** A topic changed: send the client the new value if it follows the topic and does not have it yet. */
-  void onTopicChange(String topic, long version, String body) {
-    Long known = subscriptions.get(topic);
-    if (known == null || version <= known || !state.attached()) {
+  public void onTopicChange(String topic, long version, String body) {
+    if (!subscriptions.wants(topic, version) || !state.attached()) {
       return;
     }
-    Future<Long> sent = enqueue(seq -> new Frame.Notify(seq, topic, version, RawJson.of(body)), 0);
+    Future<Long> sent = enqueue(port.codec().template(new Frame.Notify(0, topic, version, RawJson.of(body))), 0);
     if (!sent.failed()) {
       // Recorded in the same store write as the notify itself.
-      subscriptions.put(topic, version);
-      subsPut().put(topic, version);
-      if (heldNotifies != null) {
-        heldNotifies.remove(topic);
-      }
-    } else if (sent.cause() instanceof SendRefused r && r.code == ErrorCode.OVERFLOW) {
-      // The client's buffer is full: keep the newest value of the topic (one per topic, older ones coalesce) and
-      // send it when the client's acks make room, so a subscriber never stays behind the last change.
-      if (heldNotifies == null) {
-        heldNotifies = new HashMap<>(4);
-      }
-      heldNotifies.merge(topic, new HeldNotify(version, body), (a, b) -> a.version() >= b.version() ? a : b);
+      subscriptions.sent(topic, version);
+      writer.subscribed(topic, version);
+    } else if (sent.cause() instanceof BackendFailure.Refusal r && r.failure() == BackendFailure.BUFFER_FULL) {
+      // Kept (newest per topic) and sent when the client's acks make room: a subscriber never stays behind.
+      subscriptions.hold(topic, version, body);
     }
   }
 
-  /** Notifies held back by a full buffer are sent once acks made room (newest value per topic). */
-  private void releaseHeldNotifies() {
-    if (heldNotifies == null) {
+  // ---------------------------------------------------------------------------------------------------------
+  // Server-initiated requests and re-dispatch
+
+  /** Server-initiated requests sent to this client and not answered yet. */
+  public int openServerRequests() {
+    return streams.serverRequests();
+  }
+
+  public void serverRequestOpened() {
+    streams.serverRequestOpened();
+  }
+
+  public void serverRequestClosed() {
+    streams.serverRequestClosed();
+  }
+
+  /**
+   * Requests that another node (or an earlier start of this one) dispatched and that nobody will answer any more,
+   * because that node is not {@code alive}, are dispatched again from here (same request id); the store records this
+   * node as their dispatcher.
+   */
+  public void redispatchUnless(Predicate<String> alive) {
+    if (!state.attached()) {
       return;
     }
-    Map<String, HeldNotify> held = heldNotifies;
-    heldNotifies = null;
-    held.forEach((topic, n) -> onTopicChange(topic, n.version(), n.body()));
-  }
-
-  Map<String, Long> subscriptions() {
-    return subscriptions;
-  }
-
-  void sendError(ErrorCode code, String message) {
-    mgr.metrics.error(code.wire());
-    send(Frame.Error.of(code, message, false));
-  }
-
-  /** A fatal protocol error: error frame, socket closed; the session stays resumable. */
-  public void fatal(ErrorCode code, String message, short closeCode) {
-    mgr.metrics.error(code.wire());
-    send(Frame.Error.of(code, message, true));
-    Transport t = transport;
-    detach();
-    if (t != null) {
-      t.close(closeCode, code.wire());
+    List<PendingRequest> again = streams.orphanedBy(alive);
+    for (PendingRequest p : again) {
+      writer.requestAccepted(p.dispatchedBy(port.instance()));
+      port.redispatch(this, new Frame.Request(p.seq(), p.stream(), p.address(),
+          p.body() == null ? null : RawJson.of(p.body())));
+    }
+    if (!again.isEmpty()) {
+      scheduleWrite();
     }
   }
 
@@ -505,284 +609,59 @@ public final class Session {
   // The store write
 
   private boolean dirty() {
-    return !toFlush.isEmpty() || !undispatched.isEmpty() || subsPut != null || subsRemove != null
-        || pendingPut != null || pendingRemove != null || detachPromise != null;
+    return out.hasUnstored() || in.hasUndispatched() || writer.hasChanges() || detaching != null;
   }
 
-  private void scheduleFlush() {
-    if (!flushScheduled && !flushing) {
-      flushScheduled = true;
+  private void scheduleWrite() {
+    if (writer.schedule()) {
       // Coalesce everything this event-loop turn produces into one write.
-      ctx.runOnContext(v -> flush());
+      ctx.runOnContext(v -> write());
     }
   }
 
-  private void flush() {
-    flushScheduled = false;
-    if (flushing || !(dirty() || trimDirty) || state == SessionState.CLOSED) {
+  private void write() {
+    writer.unschedule();
+    if (writer.inFlight() || !(dirty() || writer.isTrimDue()) || state == SessionState.CLOSED) {
       return;
     }
-    List<StoredFrame> frames = toFlush;
-    List<Promise<Long>> promises = toFlushPromises;
-    List<Inbound> inbound = undispatched;
-    toFlush = new ArrayList<>();
-    toFlushPromises = new ArrayList<>();
-    undispatched = new ArrayList<>();
-    long flushedInSeq = inSeq;
-    boolean detaching = detachPromise != null;
-    FlushOp op = new FlushOp(epoch, frames, clientAck, flushedInSeq, subsPut, subsRemove, pendingPut, pendingRemove,
-        null, detaching, System.currentTimeMillis(), sendIdsPut);
-    sendIdsPut = null;
-    subsPut = null;
-    subsRemove = null;
-    pendingPut = null;
-    pendingRemove = null;
-    trimDirty = false;
-    flushing = true;
+    Outbox.Batch batch = out.takeUnstored();
+    List<Inbox.Accepted> inbound = in.takeUndispatched();
+    long inSeq = in.received();
+    boolean detach = detaching != null;
+    FlushOp op = writer.begin(epoch, batch, out.clientAck(), inSeq, detach, System.currentTimeMillis());
     long started = System.nanoTime();
-    mgr.store.flush(id, op).onComplete(ar -> {
-      flushing = false;
-      mgr.metrics.flushed(System.nanoTime() - started, frames.size());
+    port.write(id, op).onComplete(ar -> {
+      writer.done();
+      port.metrics().flushed(System.nanoTime() - started, batch.frames().size());
       if (ar.failed() || ar.result() != FlushOp.OK) {
-        onFlushRefused(ar.failed() ? null : ar.result(), ar.cause(), promises);
+        lose(ar.failed() ? null : ar.result(), ar.cause(), batch.promises());
         return;
       }
-      durableInSeq = flushedInSeq;
+      in.durable(inSeq);
       if (transport != null) {
-        for (StoredFrame f : frames) {
+        for (StoredFrame f : batch.frames()) {
           transport.write(f.text());
-          writtenSeq = f.seq();
+          out.written(f.seq());
         }
       }
-      for (int i = 0; i < promises.size(); i++) {
-        if (promises.get(i) != null) {
-          promises.get(i).complete(frames.get(i).seq());
-        }
-      }
+      batch.stored();
       if (!inbound.isEmpty()) {
-        send(new Frame.Ack(durableInSeq));
-        dispatch(inbound);
+        durable(inbound);
         if (readingPaused && transport != null) {
           readingPaused = false;
           transport.pauseReading(false);
         }
       }
-      if (detaching) {
+      if (detach) {
         // Forget it here first: whoever reacts to the DETACHED event finds the node already let go.
-        mgr.detached(this);
-        mgr.stateChanged(this, SessionState.DETACHED);
-        detachPromise.complete();
+        port.released(this);
+        port.stateChanged(this, SessionState.DETACHED);
+        detaching.complete();
       } else if (dirty()) {
-        flush();
-      } else if (trimDirty) {
+        write();
+      } else if (writer.isTrimDue()) {
         armTrimTimer();
       }
     });
-  }
-
-  /** The store refused or failed the write: another owner took over, the session ended, or the cluster failed. */
-  private void onFlushRefused(Integer result, Throwable cause, List<Promise<Long>> promises) {
-    String why;
-    short code;
-    if (result == null) {
-      LOG.log(Level.WARNING, "session store write failed for session " + Tokens.redact(id), cause);
-      why = "session store unavailable";
-      code = CloseCodes.INTERNAL;
-    } else if (result == FlushOp.FENCED) {
-      why = "session resumed on another connection";
-      code = CloseCodes.POLICY;
-    } else {
-      why = "session ended";
-      code = CloseCodes.POLICY;
-    }
-    SendRefused refused = new SendRefused(ErrorCode.NO_HANDLER, why);
-    failAll(promises, refused);
-    failAll(toFlushPromises, refused);
-    toFlush.clear();
-    toFlushPromises.clear();
-    state = SessionState.CLOSED;
-    Transport t = transport;
-    transport = null;
-    mgr.detached(this);
-    if (detachPromise != null) {
-      // A detach still being written ends here; one already written has completed it.
-      detachPromise.tryComplete();
-    }
-    if (t != null) {
-      t.close(code, why);
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Lifecycle
-
-  /** The only place a session changes state; presence and metrics follow every transition. */
-  private void setState(SessionState next) {
-    if (state == next) {
-      return;
-    }
-    state = next;
-    mgr.stateChanged(this, next);
-  }
-
-  /** Called by the endpoint's sweep: SUSPECT after 1.5 heartbeats of silence, DETACHED after 2 (§4). */
-  public void checkHeartbeat(long now) {
-    long silent = now - lastHeard;
-    long hb = mgr.options.getHeartbeatMs();
-    if (state == SessionState.ONLINE && silent > hb * 3 / 2) {
-      setState(SessionState.SUSPECT);
-      send(new Frame.Ping(durableInSeq, null));
-    } else if (state == SessionState.SUSPECT && silent > hb * 2) {
-      mgr.metrics.heartbeatTimeout();
-      Transport t = transport;
-      detach();
-      if (t != null) {
-        t.close(CloseCodes.GOING_AWAY, "heartbeat timeout");
-      }
-    }
-  }
-
-  /** The socket is gone (closed, reset, timed out): keep the session resumable. */
-  Future<Void> detach() {
-    if (detachPromise != null) {
-      return detachPromise.future();
-    }
-    if (!state.attached()) {
-      return Future.succeededFuture();
-    }
-    transport = null;
-    detachPromise = Promise.promise();
-    // Presence says DETACHED only once the store does (flush below), so a backend reacting to the event finds the
-    // session detached wherever it looks.
-    state = SessionState.DETACHED;
-    scheduleFlush();
-    return detachPromise.future();
-  }
-
-  /** The session was resumed on another connection: stop writing, drop the old socket, touch nothing shared. */
-  void fence() {
-    boolean detachedAlready = detachPromise != null && detachPromise.future().isComplete();
-    if (state != SessionState.CLOSED && !detachedAlready) {
-      onFlushRefused(FlushOp.FENCED, null, List.of());
-    }
-  }
-
-  /** Ends the session for good: by the client ({@code bye}) or by the server ({@code replaced}, {@code kicked}). */
-  Future<Void> end(String reason, boolean byClient) {
-    if (state == SessionState.CLOSED) {
-      return Future.succeededFuture();
-    }
-    if (!byClient) {
-      send(new Frame.Bye(reason));
-    }
-    state = SessionState.CLOSED;
-    Transport t = transport;
-    transport = null;
-    SendRefused ended = new SendRefused(ErrorCode.NO_HANDLER, "session ended");
-    failAll(toFlushPromises, ended);
-    toFlush.clear();
-    toFlushPromises.clear();
-    return mgr.ended(this, reason).onComplete(ar -> {
-      if (t != null) {
-        t.close(CloseCodes.NORMAL, reason);
-      }
-    });
-  }
-
-  /**
-   * Requests that another node (or an earlier start of this one) dispatched for this session and that nobody will
-   * answer any more, because that node is not {@code alive}, are dispatched again from here (same request id); the
-   * store records this node as their dispatcher.
-   */
-  void redispatchUnless(java.util.function.Predicate<String> alive) {
-    if (dispatchedElsewhere == null || !state.attached()) {
-      return;
-    }
-    List<PendingRequest> again = new ArrayList<>();
-    dispatchedElsewhere.values().removeIf(p -> {
-      if (p.node() == null || !alive.test(p.node())) {
-        again.add(p);
-        return true;
-      }
-      return false;
-    });
-    if (dispatchedElsewhere.isEmpty()) {
-      dispatchedElsewhere = null;
-    }
-    for (PendingRequest p : again) {
-      if (isOpen(p.stream())) {
-        pending().add(p.dispatchedBy(mgr.instance));
-        mgr.redispatch(this, p);
-      }
-    }
-    if (!again.isEmpty()) {
-      scheduleFlush();
-    }
-  }
-
-  /** The node is shutting down and the client did not move in time: close its socket and store the session. */
-  Future<Void> leave() {
-    Transport t = transport;
-    Future<Void> detached = detach();
-    if (t != null) {
-      t.close(CloseCodes.GOING_AWAY, "node shutting down");
-    }
-    return detached;
-  }
-
-  /** Socket closed under an attached session. */
-  public void onTransportClosed(Transport t) {
-    if (transport == t) {
-      detach();
-    }
-  }
-
-  private static void failAll(List<Promise<Long>> promises, Throwable cause) {
-    for (Promise<Long> p : promises) {
-      if (p != null) {
-        p.tryFail(cause);
-      }
-    }
-  }
-
-  /** Allocated with the first request: an idle session holds no map. */
-  private Map<Long, Long> openStreams() {
-    return openStreams == null ? openStreams = new HashMap<>() : openStreams;
-  }
-
-  private boolean isOpen(long stream) {
-    return openStreams != null && openStreams.containsKey(stream);
-  }
-
-  private Map<String, Future<Long>> recentSends() {
-    if (recentSends == null) {
-      recentSends = new java.util.LinkedHashMap<>(8, 0.75f, false) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Future<Long>> eldest) {
-          return size() > io.tether.gateway.store.SessionRecord.MAX_SEND_IDS;
-        }
-      };
-    }
-    return recentSends;
-  }
-
-  private Map<String, Long> sendIdsPut() {
-    return sendIdsPut == null ? sendIdsPut = new HashMap<>(4) : sendIdsPut;
-  }
-
-  private Map<String, Long> subsPut() {
-    return subsPut == null ? subsPut = new HashMap<>(4) : subsPut;
-  }
-
-  private List<String> subsRemove() {
-    return subsRemove == null ? subsRemove = new ArrayList<>(2) : subsRemove;
-  }
-
-  private List<PendingRequest> pending() {
-    return pendingPut == null ? pendingPut = new ArrayList<>(2) : pendingPut;
-  }
-
-  private List<Long> pendingRemove() {
-    return pendingRemove == null ? pendingRemove = new ArrayList<>(2) : pendingRemove;
   }
 }

@@ -52,6 +52,26 @@ public final class FlushOp extends SessionOp<Integer> {
     this.sendIds = sendIds;
   }
 
+  /** The new server frames this write stores. */
+  public List<StoredFrame> frames() {
+    return frames;
+  }
+
+  /** The highest client seq this write makes durable. */
+  public long inSeq() {
+    return inSeq;
+  }
+
+  /** Client request streams answered by this write's frames. */
+  public List<Long> pendingRemove() {
+    return pendingRemove == null ? List.of() : pendingRemove;
+  }
+
+  /** True if this write detaches the session. */
+  public boolean detach() {
+    return detach;
+  }
+
   @Override
   public Integer process(Map.Entry<String, SessionRecord> entry) {
     SessionRecord r = entry.getValue();

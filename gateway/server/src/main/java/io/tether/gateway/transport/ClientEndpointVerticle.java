@@ -1,6 +1,6 @@
 package io.tether.gateway.transport;
 
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.services.GatewayServices;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -18,12 +18,12 @@ public final class ClientEndpointVerticle extends VerticleBase {
 
   public static final String PATH = "/ws";
 
-  private final SessionManager mgr;
+  private final GatewayServices mgr;
   private final int port;
   private final Set<Connection> connections = new HashSet<>();
   private HttpServer server;
 
-  public ClientEndpointVerticle(SessionManager mgr, int port) {
+  public ClientEndpointVerticle(GatewayServices mgr, int port) {
     this.mgr = mgr;
     this.port = port;
   }

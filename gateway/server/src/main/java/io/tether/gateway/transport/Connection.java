@@ -1,7 +1,8 @@
 package io.tether.gateway.transport;
 
+import io.tether.gateway.services.GatewayServices;
+import io.tether.gateway.services.Handshakes;
 import io.tether.gateway.session.Session;
-import io.tether.gateway.session.SessionManager;
 import io.tether.gateway.session.Transport;
 import io.tether.protocol.CloseCodes;
 import io.tether.protocol.DecodeResult;
@@ -32,7 +33,7 @@ final class Connection implements Transport {
   private enum Phase { HANDSHAKE, ATTACHING, ATTACHED, CLOSED }
 
   private final ServerWebSocket ws;
-  private final SessionManager mgr;
+  private final GatewayServices mgr;
   private final Context ctx;
   private final ClientEndpointVerticle endpoint;
   private final long openedAt = System.currentTimeMillis();
@@ -42,7 +43,7 @@ final class Connection implements Transport {
   private boolean partialBinary;
   private List<Frame> early;
 
-  Connection(ServerWebSocket ws, SessionManager mgr, Context ctx, ClientEndpointVerticle endpoint) {
+  Connection(ServerWebSocket ws, GatewayServices mgr, Context ctx, ClientEndpointVerticle endpoint) {
     this.ws = ws;
     this.mgr = mgr;
     this.ctx = ctx;
@@ -135,10 +136,10 @@ final class Connection implements Transport {
   private void handshake(Frame frame) {
     if (frame instanceof Frame.Hello hello) {
       phase = Phase.ATTACHING;
-      mgr.hello(ctx, this, hello).onComplete(this::attached);
+      mgr.handshakes().hello(ctx, this, hello).onComplete(this::attached);
     } else if (frame instanceof Frame.Resume resume) {
       phase = Phase.ATTACHING;
-      mgr.resume(ctx, this, resume).onComplete(this::attached);
+      mgr.handshakes().resume(ctx, this, resume).onComplete(this::attached);
     } else {
       fatal(ErrorCode.HANDSHAKE_REQUIRED, "the first frame must be hello or resume", CloseCodes.POLICY);
     }
@@ -146,11 +147,11 @@ final class Connection implements Transport {
 
   private void attached(AsyncResult<Session> ar) {
     if (ar.failed()) {
-      if (ar.cause() instanceof SessionManager.ResumeRefused refused) {
+      if (ar.cause() instanceof Handshakes.ResumeRefused refused) {
         mgr.metrics().error(ErrorCode.RESUME_FAILED.wire());
         write(mgr.codec().encode(new Frame.Error(ErrorCode.RESUME_FAILED.wire(),
-            "the session cannot be resumed: " + refused.reason.wire() + "; send hello to start a new session",
-            refused.reason.wire(), true)));
+            "the session cannot be resumed: " + refused.reason().wire() + "; send hello to start a new session",
+            refused.reason().wire(), true)));
         close(CloseCodes.POLICY, "resume failed");
       } else {
         LOG.log(Level.WARNING, "handshake failed", ar.cause());

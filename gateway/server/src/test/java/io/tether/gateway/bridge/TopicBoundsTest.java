@@ -42,7 +42,7 @@ class TopicBoundsTest {
   @Test
   void newTopicBeyondTheMaximumIsRefusedWhileExistingOnesStillPublish(VertxTestContext ctx) {
     publish("bounds/1", 1).compose(v -> publish("bounds/2", 2)).compose(v -> publish("bounds/3", 3))
-        .compose(v -> node.sessions().countTopics())
+        .compose(v -> node.services().countTopics())
         .compose(count -> publish("bounds/4", 4).transform(ar -> {
           ctx.verify(() -> {
             assertTrue(ar.failed(), "a fourth topic is refused");

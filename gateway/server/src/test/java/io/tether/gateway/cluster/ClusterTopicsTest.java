@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.api.GatewayApi;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -130,7 +130,7 @@ class ClusterTopicsTest {
   void detachedClientGetsOneNotifyWithTheLatestVersionOnResume(Vertx vertx, VertxTestContext ctx) {
     String topic = "coalesce/one";
     Promise<Void> detached = Promise.promise();
-    a.vertx().eventBus().<JsonObject>consumer(SessionManager.PRESENCE_EVENTS, m -> {
+    a.vertx().eventBus().<JsonObject>consumer(GatewayApi.PRESENCE_EVENTS, m -> {
       if ("topics-coalesce".equals(m.body().getString("clientId")) && "DETACHED".equals(m.body().getString("state"))) {
         detached.tryComplete();
       }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
-import io.tether.gateway.session.SessionManager;
+import io.tether.gateway.api.GatewayApi;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -76,7 +76,7 @@ class CrashRecoveryTest {
     Promise<Void> firstArrived = Promise.promise();
     // The backend runs on node B. It holds the first delivery unanswered (A dies meanwhile) and answers the second.
     b.vertx().eventBus().<JsonObject>consumer("test.work", m -> {
-      requestIds.add(m.headers().get(SessionManager.HEADER_REQUEST_ID));
+      requestIds.add(m.headers().get(GatewayApi.HEADER_REQUEST_ID));
       if (requestIds.size() == 1) {
         firstArrived.complete();
       } else {
@@ -129,7 +129,7 @@ class CrashRecoveryTest {
   void sessionsOfACrashedNodeBecomeDetachedAndBufferSends(Vertx vertx, VertxTestContext ctx) {
     String clientId = "crash-orphan";
     Promise<JsonObject> detachedEvent = Promise.promise();
-    b.vertx().eventBus().<JsonObject>consumer(SessionManager.PRESENCE_EVENTS, m -> {
+    b.vertx().eventBus().<JsonObject>consumer(GatewayApi.PRESENCE_EVENTS, m -> {
       if (clientId.equals(m.body().getString("clientId")) && "DETACHED".equals(m.body().getString("state"))) {
         detachedEvent.tryComplete(m.body());
       }
@@ -137,7 +137,7 @@ class CrashRecoveryTest {
     WireClient.connect(vertx, a.port()).compose(c1 -> c1.hello(clientId)
         .compose(w -> crash(a))
         .compose(v -> detachedEvent.future())
-        .compose(event -> b.sessions().presence(clientId))
+        .compose(event -> b.services().presence(clientId))
         .compose(presence -> {
           ctx.verify(() -> assertEquals("DETACHED", presence.state(), "presence after the crash"));
           return b.vertx().eventBus().<JsonObject>request("gateway.send", new JsonObject().put("clientId", clientId)

@@ -140,7 +140,7 @@ class CrossNodeRoutingTest {
           return WireClient.connect(vertx, b.port());
         }).compose(fresh -> fresh.resume(old.sessionId(), old.resumeToken(), old.lastSeq()).compose(resumed -> {
           relay.blackhole(false); // whatever A writes from now on would reach the old client
-          ctx.verify(() -> assertTrue(a.sessions().isAttachedHere(old.sessionId()),
+          ctx.verify(() -> assertTrue(a.services().isAttachedHere(old.sessionId()),
               "A still holds the session it lost: its write will be a late one"));
           JsonObject late = new JsonObject().put("sessionId", old.sessionId())
               .put("body", new JsonObject().put("late", true));

@@ -1,5 +1,6 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.api.GatewayApi;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -328,7 +329,7 @@ class ResumeTest {
     String clientId = "rs-lost";
     IMap<String, SessionRecord> records = node.hazelcast().getMap(ClusterStore.SESSIONS);
     Promise<Void> detached = Promise.promise();
-    MessageConsumer<JsonObject> events = node.vertx().eventBus().consumer(SessionManager.PRESENCE_EVENTS, m -> {
+    MessageConsumer<JsonObject> events = node.vertx().eventBus().consumer(GatewayApi.PRESENCE_EVENTS, m -> {
       if (clientId.equals(m.body().getString("clientId")) && "DETACHED".equals(m.body().getString("state"))) {
         detached.tryComplete();
       }

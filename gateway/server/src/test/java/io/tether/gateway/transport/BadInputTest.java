@@ -218,17 +218,52 @@ class BadInputTest {
     })).onComplete(ctx.succeedingThenComplete());
   }
 
-  /** Verifies that a client request on an even (server-initiated) stream id is answered ok:false with bad_frame. */
+  /** Verifies that a client request on an even (server-initiated) stream id is refused by an error naming its seq. */
   @Test
-  void requestOnEvenStreamIsAnsweredBadFrame(Vertx vertx, VertxTestContext ctx) {
+  void requestOnEvenStreamIsRefusedByAnErrorNamingIt(Vertx vertx, VertxTestContext ctx) {
     withBystander(vertx, "bad-even", b -> session(vertx, "bad-even").compose(c -> {
-      c.send(request(c.nextSeq(), 2, "demo.echo", new JsonObject()));
-      return c.next("response").map(resp -> {
-        assertEquals(2L, resp.getLong("stream"), resp.encode());
-        assertEquals(false, resp.getBoolean("ok"), resp.encode());
-        assertEquals("bad_frame", resp.getJsonObject("error").getString("code"), resp.encode());
+      long seq = c.nextSeq();
+      c.send(request(seq, 2, "demo.echo", new JsonObject()));
+      return c.next("error").map(error -> {
+        assertEquals("bad_frame", error.getString("code"), error.encode());
+        assertEquals(seq, error.getLong("refSeq"), "the error names the refused request: " + error.encode());
+        assertEquals(false, error.getBoolean("fatal"), error.encode());
         return null;
       }).compose(v -> echo(c));
+    })).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that a request on a stream another request still holds is refused by an error naming it, and that the
+   * first request is still answered on that stream (a refusal sent on the stream would have been taken for its
+   * answer, and closed it).
+   */
+  @Test
+  void requestOnAStreamInUseIsRefusedAndTheFirstRequestIsStillAnswered(Vertx vertx, VertxTestContext ctx) {
+    withBystander(vertx, "bad-reuse", b -> session(vertx, "bad-reuse").compose(c -> {
+      long first = c.nextSeq();
+      Future<JsonObject> question = c.nextMatching("demo.question", f -> "request".equals(f.getString("type")));
+      c.send(request(first, 5, "demo.ask", new JsonObject().put("body", "q")));
+      return question.compose(q -> {
+        long second = c.nextSeq();
+        Future<JsonObject> error = c.next("error");
+        c.send(request(second, 5, "demo.echo", new JsonObject()));
+        return error.map(e -> {
+          assertEquals("bad_frame", e.getString("code"), e.encode());
+          assertEquals(second, e.getLong("refSeq"), e.encode());
+          return q;
+        });
+      }).compose(q -> {
+        Future<JsonObject> answer = c.nextMatching("the response on stream 5",
+            f -> "response".equals(f.getString("type")) && Long.valueOf(5).equals(f.getLong("stream")));
+        c.send(new JsonObject().put("type", "response").put("seq", c.nextSeq()).put("stream", q.getLong("stream"))
+            .put("ok", true).put("body", "a").put("fin", true));
+        return answer;
+      }).map(resp -> {
+        assertEquals(true, resp.getBoolean("ok"), "the first request's own answer: " + resp.encode());
+        assertEquals("a", resp.getValue("body"), resp.encode());
+        return null;
+      });
     })).onComplete(ctx.succeedingThenComplete());
   }
 

@@ -1,4 +1,4 @@
-package io.tether.gateway.management;
+package io.tether.gateway.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;

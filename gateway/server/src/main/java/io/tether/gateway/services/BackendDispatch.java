@@ -1,0 +1,121 @@
+package io.tether.gateway.services;
+
+import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.session.Session;
+import io.tether.gateway.session.Tokens;
+import io.tether.gateway.store.PendingRequest;
+import io.tether.protocol.ErrorCode;
+import io.tether.protocol.Frame;
+import io.tether.protocol.NamePatterns;
+import io.tether.protocol.RawJson;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import io.vertx.core.json.Json;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Client requests → backends (docs/PROTOCOL.md §8): an accepted, durable request is sent as an event-bus request to
+ * its address, with the client's identity and an idempotency key in headers; the reply, or the failure mapped to a
+ * protocol error code, becomes the stream's response, delivered wherever the session is by then.
+ */
+final class BackendDispatch {
+
+  private static final Logger LOG = Logger.getLogger(BackendDispatch.class.getName());
+
+  private final NodeCore core;
+  private final NamePatterns addresses;
+  /** Client requests forwarded by this node whose reply has not come back yet (a drain waits for them). */
+  private final AtomicInteger inFlight;
+
+  BackendDispatch(NodeCore core, AtomicInteger inFlight) {
+    this.core = core;
+    this.addresses = new NamePatterns(core.options().effectiveAllowedAddresses());
+    this.inFlight = inFlight;
+  }
+
+  Frame.ErrorInfo checkAddress(Frame.Request r) {
+    return addresses.matches(r.address()) ? null
+        : new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "address '" + r.address() + "' is not allowed");
+  }
+
+  /** Forwards an accepted client request to its backend; the reply (or failure) becomes the stream's response. */
+  void dispatch(Session s, Frame.Request r) {
+    DeliveryOptions delivery = new DeliveryOptions()
+        .setSendTimeout(core.options().getRequestTimeoutMs())
+        .addHeader(GatewayApi.HEADER_CLIENT_ID, s.clientId())
+        .addHeader(GatewayApi.HEADER_SESSION_ID, s.id())
+        .addHeader(GatewayApi.HEADER_REQUEST_ID, s.id() + ":" + r.seq())
+        .addHeader(GatewayApi.HEADER_STREAM, Long.toString(r.stream()));
+    Object body;
+    try {
+      body = r.body() == null ? null : Json.decodeValue(r.body().json());
+    } catch (RuntimeException e) {
+      body = r.body().json();
+    }
+    long started = System.nanoTime();
+    String sessionId = s.id();
+    inFlight.incrementAndGet();
+    core.vertx().eventBus().request(r.address(), body, delivery).onComplete(ar -> {
+      inFlight.decrementAndGet();
+      Frame.Response response;
+      if (ar.succeeded()) {
+        String json = Json.encode(ar.result().body());
+        response = json.length() > core.options().getMaxFrameBytes() - 256
+            ? error(r.stream(), ErrorCode.TOO_LARGE, "the backend's reply exceeds the frame size limit")
+            : new Frame.Response(0, r.stream(), true, RawJson.of(json), null, true);
+      } else {
+        response = failure(r.stream(), ar.cause());
+      }
+      core.metrics().request(System.nanoTime() - started, response.ok() ? "ok" : response.error().code());
+      respond(sessionId, response);
+    });
+  }
+
+  /** Dispatches an acknowledged request again, with its original request id, from this node. */
+  void redispatch(Session s, Frame.Request r) {
+    core.metrics().redispatched();
+    LOG.fine(() -> "re-dispatching request " + Tokens.redact(s.id()) + ":" + r.seq() + " to " + r.address());
+    dispatch(s, r);
+  }
+
+  /** The request frame of a pending (accepted, unanswered) request, as the client sent it. */
+  static Frame.Request frameOf(PendingRequest p) {
+    return new Frame.Request(p.seq(), p.stream(), p.address(), p.body() == null ? null : RawJson.of(p.body()));
+  }
+
+  /** Delivers a response to its session wherever it is now (it completes the request's stream). */
+  void respond(String sessionId, Frame.Response response) {
+    core.router().deliver(sessionId, List.of(core.codec().template(response)), response.stream(), 0, null)
+        .onFailure(e -> LOG.log(Level.WARNING, "response on stream " + response.stream() + " for session "
+            + Tokens.redact(sessionId) + " could not be buffered: " + e.getMessage()));
+  }
+
+  private static Frame.Response error(long stream, ErrorCode code, String message) {
+    return new Frame.Response(0, stream, false, null, new Frame.ErrorInfo(code.wire(), message), true);
+  }
+
+  /** Maps an event-bus failure to the response error the client sees (docs/PROTOCOL.md §8). */
+  static Frame.Response failure(long stream, Throwable cause) {
+    if (cause instanceof ReplyException re) {
+      if (re.failureType() == ReplyFailure.NO_HANDLERS) {
+        return error(stream, ErrorCode.NO_HANDLER, "no backend serves this address");
+      }
+      if (re.failureType() == ReplyFailure.TIMEOUT) {
+        return error(stream, ErrorCode.TIMEOUT, "the backend did not answer in time");
+      }
+      ErrorCode code = switch (re.failureCode()) {
+        case 401 -> ErrorCode.UNAUTHORIZED;
+        case 403 -> ErrorCode.NOT_ALLOWED;
+        case 408, 504 -> ErrorCode.TIMEOUT;
+        case 429 -> ErrorCode.RATE_LIMITED;
+        default -> ErrorCode.BACKEND_ERROR;
+      };
+      return error(stream, code, re.getMessage());
+    }
+    return error(stream, ErrorCode.BACKEND_ERROR, String.valueOf(cause.getMessage()));
+  }
+}

@@ -1,0 +1,78 @@
+package io.tether.gateway.services;
+
+import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.session.Session;
+import io.tether.gateway.session.SessionState;
+import io.tether.gateway.store.PresenceOp;
+import io.tether.gateway.store.PresenceRecord;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The live presence table (docs/PROTOCOL.md §4, seed 000): every client's state, node, last heartbeat and attrs in
+ * the cluster map, and an event on {@code gateway.presence.events} at every state change.
+ */
+final class Presence {
+
+  private static final Logger LOG = Logger.getLogger(Presence.class.getName());
+
+  private final NodeCore core;
+
+  Presence(NodeCore core) {
+    this.core = core;
+  }
+
+  /** A hello: the client's presence now names the new session; completes with the record it replaced. */
+  Future<PresenceRecord> claim(String clientId, String sessionId, String attrs) {
+    return core.store().presence(clientId, PresenceOp.claim(sessionId, core.nodeId(), attrs,
+        System.currentTimeMillis()));
+  }
+
+  /** A session of this node changed state. */
+  void changed(String clientId, String sessionId, SessionState state) {
+    core.metrics().transition(state.name());
+    core.store().presence(clientId, PresenceOp.update(sessionId, state.name(), core.nodeId(), null,
+            System.currentTimeMillis()))
+        .onFailure(e -> LOG.log(Level.WARNING, "presence update failed for " + clientId, e));
+    publish(clientId, sessionId, state, core.nodeId());
+  }
+
+  /** A new session announced ONLINE (its record was written by {@link #claim}). */
+  void online(String clientId, String sessionId) {
+    core.metrics().transition(SessionState.ONLINE.name());
+    publish(clientId, sessionId, SessionState.ONLINE, core.nodeId());
+  }
+
+  void heartbeat(Session s, String attrs) {
+    core.store().presence(s.clientId(), PresenceOp.update(s.id(), null, null, attrs, System.currentTimeMillis()));
+  }
+
+  /** The session's node left without detaching it; the store now says DETACHED, and so does presence. */
+  void orphaned(String sessionId, String clientId) {
+    core.metrics().transition(SessionState.DETACHED.name());
+    core.store().presence(clientId, PresenceOp.update(sessionId, SessionState.DETACHED.name(), null, null,
+        System.currentTimeMillis()));
+    publish(clientId, sessionId, SessionState.DETACHED, null);
+  }
+
+  Future<PresenceRecord> of(String clientId) {
+    return core.store().presence(clientId);
+  }
+
+  /** The client's current session id (null if it has none that is not closed). */
+  Future<String> sessionOf(String clientId) {
+    Session local = core.local().ofClient(clientId);
+    if (local != null) {
+      return Future.succeededFuture(local.id());
+    }
+    return of(clientId).map(p -> p == null || SessionState.CLOSED.name().equals(p.state()) ? null : p.sessionId());
+  }
+
+  private void publish(String clientId, String sessionId, SessionState state, String node) {
+    core.vertx().eventBus().publish(GatewayApi.PRESENCE_EVENTS, new JsonObject().put("clientId", clientId)
+        .put("sessionId", sessionId).put("state", state.name()).put("node", node)
+        .put("at", System.currentTimeMillis()));
+  }
+}

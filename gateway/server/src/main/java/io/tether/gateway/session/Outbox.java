@@ -1,0 +1,165 @@
+package io.tether.gateway.session;
+
+import io.tether.gateway.store.SessionRecord;
+import io.tether.gateway.store.StoredFrame;
+import io.tether.protocol.channel.SendWindow;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Server → client frames of one session (docs/PROTOCOL.md §3): numbering and acks through the shared
+ * {@link SendWindow}; frames numbered but not yet in the store, with the promises completed once they are; the
+ * highest seq written to the socket; and the idempotency keys of recent backend sends.
+ */
+final class Outbox {
+
+  private final SendWindow window;
+  private long writtenSeq;
+  private List<StoredFrame> unstored = new ArrayList<>();
+  private List<Promise<Long>> promises = new ArrayList<>();
+  /** Idempotency keys of recent sends → their outcome (the seq of the batch's last frame); null until the first. */
+  private Map<String, Future<Long>> recentSends;
+  /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
+  private Map<String, Long> sendIdsUnstored;
+
+  /** A session whose frames up to {@code outSeq} exist, of which the client has {@code clientAck}. */
+  Outbox(long outSeq, long clientAck, Map<String, Long> sendIds) {
+    this.window = new SendWindow(outSeq, clientAck);
+    this.writtenSeq = outSeq;
+    sendIds.forEach((id, seq) -> recentSends().put(id, Future.succeededFuture(seq)));
+  }
+
+  long nextSeq() {
+    return window.nextSeq();
+  }
+
+  long lastSeq() {
+    return window.lastSeq();
+  }
+
+  long clientAck() {
+    return window.acked();
+  }
+
+  long writtenSeq() {
+    return writtenSeq;
+  }
+
+  long unackedFrames() {
+    return window.unackedFrames();
+  }
+
+  long unackedBytes() {
+    return window.unackedBytes();
+  }
+
+  boolean fits(int frames, long bytes, long maxFrames, long maxBytes) {
+    return window.fits(frames, bytes, maxFrames, maxBytes);
+  }
+
+  /** A stored frame sent again after resume. */
+  void replayed(StoredFrame f) {
+    window.replayed(f.size());
+  }
+
+  /** The outcome of an earlier send with this key, or null. */
+  Future<Long> recent(String sendId) {
+    return sendId == null || recentSends == null ? null : recentSends.get(sendId);
+  }
+
+  /**
+   * Numbers {@code texts} (already filled for the seqs {@link #nextSeq()} on) for the next store write; the future
+   * completes with the last one's seq when they are stored, or fails if they never are.
+   */
+  Future<Long> add(List<String> texts, String sendId) {
+    Promise<Long> promise = Promise.promise();
+    for (int i = 0; i < texts.size(); i++) {
+      String text = texts.get(i);
+      long seq = window.number(text.length());
+      unstored.add(new StoredFrame(seq, text));
+      promises.add(i == texts.size() - 1 ? promise : null);
+    }
+    Future<Long> outcome = promise.future();
+    if (sendId != null) {
+      recentSends().put(sendId, outcome);
+      if (sendIdsUnstored == null) {
+        sendIdsUnstored = new HashMap<>(4);
+      }
+      sendIdsUnstored.put(sendId, window.lastSeq());
+      // A send that did not reach the store may be tried again (on whichever node has the session then).
+      outcome.onFailure(e -> recentSends.remove(sendId, outcome));
+    }
+    return outcome;
+  }
+
+  /** The client's cumulative ack: false if it names a frame never written to it (a protocol error). */
+  boolean ack(long ack) {
+    if (ack > writtenSeq) {
+      return false;
+    }
+    window.ack(ack);
+    return true;
+  }
+
+  boolean hasUnstored() {
+    return !unstored.isEmpty();
+  }
+
+  /** Hands the frames waiting for the store to a store write; the returned batch is completed by that write. */
+  Batch takeUnstored() {
+    Batch b = new Batch(unstored, promises, sendIdsUnstored);
+    unstored = new ArrayList<>();
+    promises = new ArrayList<>();
+    sendIdsUnstored = null;
+    return b;
+  }
+
+  /** Frames written to the socket, in order. */
+  void written(long seq) {
+    writtenSeq = seq;
+  }
+
+  /** Fails the sends that will never be stored (the session ended or was taken over). */
+  void failUnstored(Throwable cause) {
+    failAll(promises, cause);
+    unstored.clear();
+    promises.clear();
+  }
+
+  static void failAll(List<Promise<Long>> promises, Throwable cause) {
+    for (Promise<Long> p : promises) {
+      if (p != null) {
+        p.tryFail(cause);
+      }
+    }
+  }
+
+  private Map<String, Future<Long>> recentSends() {
+    if (recentSends == null) {
+      recentSends = new LinkedHashMap<>(8, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Future<Long>> eldest) {
+          return size() > SessionRecord.MAX_SEND_IDS;
+        }
+      };
+    }
+    return recentSends;
+  }
+
+  /** Frames in one store write, with the promises their write completes. */
+  record Batch(List<StoredFrame> frames, List<Promise<Long>> promises, Map<String, Long> sendIds) {
+
+    void stored() {
+      for (int i = 0; i < promises.size(); i++) {
+        if (promises.get(i) != null) {
+          promises.get(i).complete(frames.get(i).seq());
+        }
+      }
+    }
+  }
+}
