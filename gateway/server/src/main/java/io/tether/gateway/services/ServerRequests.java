@@ -50,9 +50,9 @@ final class ServerRequests {
   /** On the session's context: sends the request frame and waits for the answer. */
   private Future<Object> askHere(Session s, String address, String bodyJson, long timeoutMs) {
     int max = core.options().getMaxPendingRequests();
-    if (s.openServerRequests() >= max) {
-      return Future.failedFuture(BackendFailure.RATE_LIMITED.refuse("the client has " + s.openServerRequests()
-          + " requests open (max " + max + ")"));
+    if (!s.openServerRequest(max)) {
+      return Future.failedFuture(BackendFailure.RATE_LIMITED.refuse("the client has " + max
+          + " requests open (the most it may have)"));
     }
     // Twice the seq the frame gets: unique per session, even (server-initiated).
     long stream = 2 * s.nextSeq();
@@ -64,7 +64,6 @@ final class ServerRequests {
       }
     });
     pending.put(key, new Pending(promise, timer));
-    s.serverRequestOpened();
     Frame.Request request = new Frame.Request(0, stream, address, RawJson.of(bodyJson));
     s.enqueue(core.codec().template(request), 0).onFailure(e -> {
       pending.remove(key);

@@ -1,7 +1,9 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.store.SessionRecord;
 import io.tether.gateway.store.StoredFrame;
+import io.tether.protocol.FrameTemplate;
 import io.tether.protocol.channel.SendWindow;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -58,10 +60,6 @@ final class Outbox {
     return window.unackedBytes();
   }
 
-  boolean fits(int frames, long bytes, long maxFrames, long maxBytes) {
-    return window.fits(frames, bytes, maxFrames, maxBytes);
-  }
-
   /** A stored frame sent again after resume. */
   void replayed(StoredFrame f) {
     window.replayed(f.size());
@@ -73,10 +71,26 @@ final class Outbox {
   }
 
   /**
-   * Numbers {@code texts} (already filled for the seqs {@link #nextSeq()} on) for the next store write; the future
-   * completes with the last one's seq when they are stored, or fails if they never are.
+   * Numbers {@code frames} for the next store write, all or none: refused as {@code BUFFER_FULL} if the frames not
+   * acknowledged would then exceed {@code maxFrames} or {@code maxBytes}. The future completes with the last one's seq
+   * when they are stored, or fails if they never are.
    */
-  Future<Long> add(List<String> texts, String sendId) {
+  Future<Long> offer(List<FrameTemplate> frames, String sendId, long maxFrames, long maxBytes) {
+    List<String> texts = new ArrayList<>(frames.size());
+    long bytes = 0;
+    for (int i = 0; i < frames.size(); i++) {
+      String text = frames.get(i).fill(window.nextSeq() + i);
+      texts.add(text);
+      bytes += text.length();
+    }
+    if (!window.fits(frames.size(), bytes, maxFrames, maxBytes)) {
+      return Future.failedFuture(BackendFailure.BUFFER_FULL.refuse("the client's buffer is full ("
+          + window.unackedFrames() + " frames, " + window.unackedBytes() + " bytes unacknowledged)"));
+    }
+    return add(texts, sendId);
+  }
+
+  private Future<Long> add(List<String> texts, String sendId) {
     Promise<Long> promise = Promise.promise();
     for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);

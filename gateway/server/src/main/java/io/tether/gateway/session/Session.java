@@ -2,7 +2,6 @@ package io.tether.gateway.session;
 
 import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.store.FlushOp;
-import io.tether.gateway.store.PendingRequest;
 import io.tether.gateway.store.ResumeOutcome;
 import io.tether.gateway.store.StoredFrame;
 import io.tether.protocol.CloseCodes;
@@ -16,7 +15,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.internal.ContextInternal;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -38,11 +36,6 @@ import java.util.logging.Logger;
 public final class Session {
 
   private static final Logger LOG = Logger.getLogger(Session.class.getName());
-  /**
-   * A store write that would only trim acknowledged frames waits this long for other changes to ride with. Under
-   * load the trim goes out with the next frames; an idle session trims once, a moment later.
-   */
-  private static final long TRIM_DELAY_MS = 100;
 
   private final SessionPort port;
   private final Context ctx;
@@ -57,6 +50,7 @@ public final class Session {
   private final StoreWriter writer = new StoreWriter();
   private final Streams streams = new Streams();
   private final Subscriptions subscriptions;
+  private final ClientFrames rules;
   private boolean readingPaused;
   /** Set while the session is letting go of its socket: the final store write marks it DETACHED. */
   private Promise<Void> detaching;
@@ -71,7 +65,8 @@ public final class Session {
     this.transport = transport;
     this.out = out;
     this.in = new Inbox(inSeq);
-    this.subscriptions = new Subscriptions(subscriptions);
+    this.subscriptions = new Subscriptions(subscriptions, writer, port.codec());
+    this.rules = new ClientFrames(port, streams, this.subscriptions, writer);
     this.lastHeard = System.currentTimeMillis();
   }
 
@@ -92,25 +87,11 @@ public final class Session {
     return s;
   }
 
-  public String id() {
-    return id;
-  }
-
-  public String clientId() {
-    return clientId;
-  }
-
-  public long epoch() {
-    return epoch;
-  }
-
-  public SessionState state() {
-    return state;
-  }
-
-  public Context context() {
-    return ctx;
-  }
+  public String id() { return id; }
+  public String clientId() { return clientId; }
+  public long epoch() { return epoch; }
+  public SessionState state() { return state; }
+  public Context context() { return ctx; }
 
   /** Bytes of server frames the client has not acknowledged yet. */
   public long unackedBytes() {
@@ -125,6 +106,11 @@ public final class Session {
   /** The topics the client follows, with the version it has (read on its context). */
   public Map<String, Long> subscriptions() {
     return subscriptions.versions();
+  }
+
+  /** The highest client seq in the store: what the server acks. */
+  long durableInSeq() {
+    return in.durableSeq();
   }
 
   /** Runs {@code action} on this session's context and completes on the caller's. */
@@ -243,24 +229,11 @@ public final class Session {
 
   /** The store refused or failed the write: another owner took over, the session ended, or the cluster failed. */
   private void lose(Integer result, Throwable cause, List<Promise<Long>> inFlight) {
-    String why;
-    short code;
-    BackendFailure failure;
-    if (result == null) {
+    Loss loss = Loss.of(result);
+    if (loss == Loss.STORE_FAILED) {
       LOG.log(Level.WARNING, "session store write failed for session " + Tokens.redact(id), cause);
-      why = "session store unavailable";
-      code = CloseCodes.INTERNAL;
-      failure = BackendFailure.INTERNAL;
-    } else if (result == FlushOp.FENCED) {
-      why = "session resumed on another connection";
-      code = CloseCodes.POLICY;
-      failure = BackendFailure.UNAVAILABLE;
-    } else {
-      why = "session ended";
-      code = CloseCodes.POLICY;
-      failure = BackendFailure.NO_SESSION;
     }
-    BackendFailure.Refusal refused = failure.refuse(why);
+    BackendFailure.Refusal refused = loss.failure.refuse(loss.why);
     Outbox.failAll(inFlight, refused);
     out.failUnstored(refused);
     setState(SessionState.CLOSED, false);
@@ -272,7 +245,7 @@ public final class Session {
       detaching.tryComplete();
     }
     if (t != null) {
-      t.close(code, why);
+      t.close(loss.closeCode, loss.why);
     }
   }
 
@@ -290,26 +263,8 @@ public final class Session {
     }
     if (frame instanceof Frame.Reliable r && !(frame instanceof Frame.Push p && p.isVolatile())) {
       onReliable(r);
-    } else if (frame instanceof Frame.Ack a) {
-      onAck(a.ack());
-    } else if (frame instanceof Frame.Ping p) {
-      if (p.ack() >= 0) {
-        onAck(p.ack());
-      }
-      port.heartbeat(this, p.attrs() == null ? null : p.attrs().json());
-      send(new Frame.Pong(in.durableSeq()));
-    } else if (frame instanceof Frame.Pong p) {
-      if (p.ack() >= 0) {
-        onAck(p.ack());
-      }
-    } else if (frame instanceof Frame.Bye) {
-      end("bye", true);
-    } else if (frame instanceof Frame.Hello || frame instanceof Frame.Resume) {
-      sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "the session is already established on this socket", false));
-    } else if (frame instanceof Frame.Error e) {
-      LOG.fine(() -> "client " + clientId + " reported error " + e.code() + ": " + e.message());
     } else {
-      sendError(Frame.Error.of(ErrorCode.NOT_ALLOWED, "clients may not send '" + frame.type() + "' frames", false));
+      rules.onControl(this, frame);
     }
   }
 
@@ -327,107 +282,14 @@ public final class Session {
           + "; resume to resend from the server's position", CloseCodes.POLICY);
       return;
     }
-    if (in.hold(new Inbox.Accepted(f, accept(f))) && !readingPaused) {
+    if (in.hold(new Inbox.Accepted(f, rules.accept(f))) && !readingPaused) {
       readingPaused = true;
       transport.pauseReading(true);
     }
     scheduleWrite();
   }
 
-  /**
-   * Decides, when a client frame is accepted, what it will do; the decision is recorded in the same store write as
-   * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
-   */
-  private Frame.ErrorInfo accept(Frame.Reliable f) {
-    if (f instanceof Frame.Request r) {
-      Frame.ErrorInfo problem = checkStream(r);
-      if (problem == null) {
-        problem = port.checkAddress(r);
-      }
-      if (problem == null) {
-        streams.open(r.stream(), r.seq());
-        writer.requestAccepted(new PendingRequest(r.seq(), r.stream(), r.address(),
-            r.body() == null ? null : r.body().json(), port.instance()));
-      }
-      return problem;
-    }
-    if (f instanceof Frame.Subscribe s) {
-      if (!port.topicAllowed(s.topic())) {
-        return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic() + "' is not allowed");
-      }
-      subscriptions.put(s.topic(), s.version());
-      writer.subscribed(s.topic(), s.version());
-      return null;
-    }
-    if (f instanceof Frame.Unsubscribe u) {
-      subscriptions.remove(u.topic());
-      writer.unsubscribed(u.topic());
-      return null;
-    }
-    if (f instanceof Frame.Response) {
-      return null;
-    }
-    return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "clients may not send '" + f.type() + "' frames");
-  }
-
-  private Frame.ErrorInfo checkStream(Frame.Request r) {
-    if (r.stream() % 2 == 0) {
-      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "client requests use odd stream ids");
-    }
-    if (streams.isOpen(r.stream())) {
-      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
-    }
-    int max = port.options().getMaxPendingRequests();
-    if (streams.openCount() >= max) {
-      return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "too many requests open (max " + max + ")");
-    }
-    return null;
-  }
-
-  /**
-   * The client frames of a finished store write are durable now. Refusals that are not answered on a stream of
-   * their own go out first, as error frames naming the refused frame ({@code refSeq}), then the ack that covers
-   * them (docs/PROTOCOL.md §7): a client that sees its frame acked without such an error knows it was accepted.
-   * Then the accepted frames are acted on, in seq order.
-   */
-  private void durable(List<Inbox.Accepted> frames) {
-    for (Inbox.Accepted a : frames) {
-      if (a.refusal() != null && !answeredOnItsStream(a)) {
-        Frame.Reliable f = a.frame();
-        sendError(Frame.Error.refusing(ErrorCode.fromWire(a.refusal().code()), a.refusal().message(), f.seq(),
-            f instanceof Frame.Subscribe s ? s.topic() : null));
-      }
-    }
-    send(new Frame.Ack(in.durableSeq()));
-    for (Inbox.Accepted a : frames) {
-      Frame.Reliable f = a.frame();
-      if (f instanceof Frame.Request r && a.refusal() != null) {
-        if (answeredOnItsStream(a)) {
-          respond(r.stream(), new Frame.Response(0, r.stream(), false, null, a.refusal(), true));
-        }
-      } else if (a.refusal() != null) {
-        continue;
-      } else if (f instanceof Frame.Request r) {
-        port.dispatch(this, r);
-      } else if (f instanceof Frame.Response r) {
-        port.answered(this, r);
-      } else if (f instanceof Frame.Subscribe s) {
-        port.follow(this, s.topic());
-      } else if (f instanceof Frame.Unsubscribe u) {
-        port.unfollow(this, u.topic());
-      }
-    }
-  }
-
-  /**
-   * A refused request is answered on its stream (ok:false) unless the stream itself is what is wrong (an even id, or
-   * one in use by another request, whose answer it would otherwise take).
-   */
-  private static boolean answeredOnItsStream(Inbox.Accepted a) {
-    return a.frame() instanceof Frame.Request && !ErrorCode.BAD_FRAME.wire().equals(a.refusal().code());
-  }
-
-  private void onAck(long ack) {
+  void onAck(long ack) {
     if (!out.ack(ack)) {
       sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "ack " + ack + " is beyond the last frame sent ("
           + out.writtenSeq() + ")", false));
@@ -435,18 +297,11 @@ public final class Session {
     }
     writer.trimDue();
     armTrimTimer();
-    subscriptions.releaseHeld(this::onTopicChange);
+    subscriptions.releaseHeld(frame -> enqueue(frame, 0));
   }
 
   private void armTrimTimer() {
-    if (writer.armTrimTimer()) {
-      port.setTimer(TRIM_DELAY_MS, () -> {
-        writer.trimTimerFired();
-        if (writer.isTrimDue()) {
-          write();
-        }
-      });
-    }
+    writer.armTrimTimer(port, this::write);
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -485,23 +340,15 @@ public final class Session {
       return Future.failedFuture(BackendFailure.STREAM_CLOSED.refuse("stream " + requireOpenStream
           + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
-    List<String> texts = new ArrayList<>(frames.size());
-    long bytes = 0;
-    for (int i = 0; i < frames.size(); i++) {
-      String text = frames.get(i).fill(out.nextSeq() + i);
-      texts.add(text);
-      bytes += text.length();
-    }
     // Answers to accepted requests may go past the bound by the number of requests a session may have open, so an
     // accepted request is never left without its response (§3).
     boolean answer = completesStream > 0 && streams.isOpen(completesStream);
     int allowance = answer ? port.options().getMaxPendingRequests() : 0;
-    if (!out.fits(frames.size(), bytes, port.options().getBufferMaxFrames() + allowance,
-        port.options().getBufferMaxBytes() + (long) allowance * port.options().getMaxFrameBytes())) {
-      return Future.failedFuture(BackendFailure.BUFFER_FULL.refuse("the client's buffer is full ("
-          + out.unackedFrames() + " frames, " + out.unackedBytes() + " bytes unacknowledged)"));
+    Future<Long> stored = out.offer(frames, sendId, port.options().getBufferMaxFrames() + allowance,
+        port.options().getBufferMaxBytes() + (long) allowance * port.options().getMaxFrameBytes());
+    if (stored.failed()) {
+      return stored;
     }
-    Future<Long> stored = out.add(texts, sendId);
     for (FrameTemplate f : frames) {
       port.metrics().frameOut(f.type());
     }
@@ -530,7 +377,7 @@ public final class Session {
     }
   }
 
-  private void sendError(Frame.Error e) {
+  void sendError(Frame.Error e) {
     port.metrics().error(e.code());
     send(e);
   }
@@ -555,17 +402,8 @@ public final class Session {
 
   /** A topic changed: send the client the new value if it follows the topic and does not have it yet. */
   public void onTopicChange(String topic, long version, String body) {
-    if (!subscriptions.wants(topic, version) || !state.attached()) {
-      return;
-    }
-    Future<Long> sent = enqueue(port.codec().template(new Frame.Notify(0, topic, version, RawJson.of(body))), 0);
-    if (!sent.failed()) {
-      // Recorded in the same store write as the notify itself.
-      subscriptions.sent(topic, version);
-      writer.subscribed(topic, version);
-    } else if (sent.cause() instanceof BackendFailure.Refusal r && r.failure() == BackendFailure.BUFFER_FULL) {
-      // Kept (newest per topic) and sent when the client's acks make room: a subscriber never stays behind.
-      subscriptions.hold(topic, version, body);
+    if (state.attached()) {
+      subscriptions.changed(topic, version, body, frame -> enqueue(frame, 0));
     }
   }
 
@@ -577,8 +415,9 @@ public final class Session {
     return streams.serverRequests();
   }
 
-  public void serverRequestOpened() {
-    streams.serverRequestOpened();
+  /** Counts one more server-initiated request as open, unless {@code max} are open already (then false). */
+  public boolean openServerRequest(int max) {
+    return streams.openServerRequest(max);
   }
 
   public void serverRequestClosed() {
@@ -591,16 +430,7 @@ public final class Session {
    * node as their dispatcher.
    */
   public void redispatchUnless(Predicate<String> alive) {
-    if (!state.attached()) {
-      return;
-    }
-    List<PendingRequest> again = streams.orphanedBy(alive);
-    for (PendingRequest p : again) {
-      writer.requestAccepted(p.dispatchedBy(port.instance()));
-      port.redispatch(this, new Frame.Request(p.seq(), p.stream(), p.address(),
-          p.body() == null ? null : RawJson.of(p.body())));
-    }
-    if (!again.isEmpty()) {
+    if (state.attached() && rules.redispatch(this, alive)) {
       scheduleWrite();
     }
   }
@@ -646,7 +476,7 @@ public final class Session {
       }
       batch.stored();
       if (!inbound.isEmpty()) {
-        durable(inbound);
+        rules.durable(this, inbound, in.durableSeq());
         if (readingPaused && transport != null) {
           readingPaused = false;
           transport.pauseReading(false);

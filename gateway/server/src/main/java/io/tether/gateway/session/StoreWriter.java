@@ -14,6 +14,12 @@ import java.util.Map;
  */
 final class StoreWriter {
 
+  /**
+   * A store write that would only trim acknowledged frames waits this long for other changes to ride with. Under
+   * load the trim goes out with the next frames; an idle session trims once, a moment later.
+   */
+  private static final long TRIM_DELAY_MS = 100;
+
   private Map<String, Long> subsPut;
   private List<String> subsRemove;
   private List<PendingRequest> pendingPut;
@@ -68,17 +74,21 @@ final class StoreWriter {
     return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null;
   }
 
-  /** Claims the one trim timer; false if it is set already. */
-  boolean armTrimTimer() {
+  /**
+   * Sets the one trim timer, unless it is set: after {@link #TRIM_DELAY_MS}, {@code write} runs if a trim is still due (no
+   * other write has carried it meanwhile).
+   */
+  void armTrimTimer(SessionPort port, Runnable write) {
     if (trimTimerSet) {
-      return false;
+      return;
     }
     trimTimerSet = true;
-    return true;
-  }
-
-  void trimTimerFired() {
-    trimTimerSet = false;
+    port.setTimer(TRIM_DELAY_MS, () -> {
+      trimTimerSet = false;
+      if (trimDue) {
+        write.run();
+      }
+    });
   }
 
   /** Claims the write scheduled for the end of this event-loop turn; false if one is scheduled or in flight. */

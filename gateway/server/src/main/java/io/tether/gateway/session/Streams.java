@@ -85,8 +85,12 @@ final class Streams {
     return serverRequests;
   }
 
-  void serverRequestOpened() {
+  boolean openServerRequest(int max) {
+    if (serverRequests >= max) {
+      return false;
+    }
     serverRequests++;
+    return true;
   }
 
   void serverRequestClosed() {

@@ -1,7 +1,14 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.api.BackendFailure;
+import io.tether.protocol.Frame;
+import io.tether.protocol.FrameCodec;
+import io.tether.protocol.FrameTemplate;
+import io.tether.protocol.RawJson;
+import io.vertx.core.Future;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The topics a session follows, with the version of the last value its client was sent (or said it had), and the
@@ -14,11 +21,15 @@ final class Subscriptions {
   }
 
   private final Map<String, Long> versions;
+  private final StoreWriter writer;
+  private final FrameCodec codec;
   /** Null while nothing is held back (bounded by the topics followed: one value per topic). */
   private Map<String, Held> held;
 
-  Subscriptions(Map<String, Long> versions) {
+  Subscriptions(Map<String, Long> versions, StoreWriter writer, FrameCodec codec) {
     this.versions = new HashMap<>(versions);
+    this.writer = writer;
+    this.codec = codec;
   }
 
   Map<String, Long> versions() {
@@ -33,41 +44,39 @@ final class Subscriptions {
     versions.remove(topic);
   }
 
-  /** True if the client follows {@code topic} and does not have {@code version} yet. */
-  boolean wants(String topic, long version) {
+  /**
+   * A topic changed: if the client follows it and lacks this version, the notify goes out through {@code send};
+   * the version it now has is recorded in the same store write. Refused by a full buffer, the value is held (the
+   * newest per topic; older ones coalesce) and sent when the client's acks make room, so a subscriber never stays
+   * behind the last change.
+   */
+  void changed(String topic, long version, String body, Function<FrameTemplate, Future<Long>> send) {
     Long known = versions.get(topic);
-    return known != null && version > known;
-  }
-
-  /** The value was sent: it is what the client has now, and nothing older is held. */
-  void sent(String topic, long version) {
-    versions.put(topic, version);
-    if (held != null) {
-      held.remove(topic);
+    if (known == null || version <= known) {
+      return;
+    }
+    Future<Long> sent = send.apply(codec.template(new Frame.Notify(0, topic, version, RawJson.of(body))));
+    if (!sent.failed()) {
+      versions.put(topic, version);
+      writer.subscribed(topic, version);
+      if (held != null) {
+        held.remove(topic);
+      }
+    } else if (sent.cause() instanceof BackendFailure.Refusal r && r.failure() == BackendFailure.BUFFER_FULL) {
+      if (held == null) {
+        held = new HashMap<>(4);
+      }
+      held.merge(topic, new Held(version, body), (a, b) -> a.version() >= b.version() ? a : b);
     }
   }
 
-  /** The buffer is full: keep the newest value of the topic (older ones coalesce) until acks make room. */
-  void hold(String topic, long version, String body) {
-    if (held == null) {
-      held = new HashMap<>(4);
-    }
-    held.merge(topic, new Held(version, body), (a, b) -> a.version() >= b.version() ? a : b);
-  }
-
-  /** Hands every held value to {@code send} (which may hold it again) and forgets them. */
-  void releaseHeld(TopicValueSink send) {
+  /** Acks made room: the held values go out (or are held again). */
+  void releaseHeld(Function<FrameTemplate, Future<Long>> send) {
     if (held == null) {
       return;
     }
     Map<String, Held> all = held;
     held = null;
-    all.forEach((topic, h) -> send.accept(topic, h.version(), h.body()));
-  }
-
-  /** Receives a topic's value: topic, version, body (JSON). */
-  @FunctionalInterface
-  interface TopicValueSink {
-    void accept(String topic, long version, String body);
+    all.forEach((topic, h) -> changed(topic, h.version(), h.body(), send));
   }
 }

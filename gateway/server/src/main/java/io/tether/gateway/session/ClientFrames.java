@@ -1,0 +1,166 @@
+package io.tether.gateway.session;
+
+import io.tether.gateway.store.PendingRequest;
+import io.tether.protocol.ErrorCode;
+import io.tether.protocol.Frame;
+import io.tether.protocol.RawJson;
+import java.util.List;
+import java.util.function.Predicate;
+import java.util.logging.Logger;
+
+/**
+ * What a session does with the client's reliable frames (docs/PROTOCOL.md §3, §5, §6): the decision taken when a
+ * frame is accepted in sequence (go ahead, or a refusal), and the action taken once the position that includes it is
+ * durable.
+ */
+final class ClientFrames {
+
+  private static final Logger LOG = Logger.getLogger(ClientFrames.class.getName());
+
+  private final SessionPort port;
+  private final Streams streams;
+  private final Subscriptions subscriptions;
+  private final StoreWriter writer;
+
+  ClientFrames(SessionPort port, Streams streams, Subscriptions subscriptions, StoreWriter writer) {
+    this.port = port;
+    this.streams = streams;
+    this.subscriptions = subscriptions;
+    this.writer = writer;
+  }
+
+  /** A frame that is not reliable: acks, heartbeats, bye, and what a client may not send. */
+  void onControl(Session session, Frame frame) {
+    if (frame instanceof Frame.Ack a) {
+      session.onAck(a.ack());
+    } else if (frame instanceof Frame.Ping p) {
+      if (p.ack() >= 0) {
+        session.onAck(p.ack());
+      }
+      port.heartbeat(session, p.attrs() == null ? null : p.attrs().json());
+      session.send(new Frame.Pong(session.durableInSeq()));
+    } else if (frame instanceof Frame.Pong p) {
+      if (p.ack() >= 0) {
+        session.onAck(p.ack());
+      }
+    } else if (frame instanceof Frame.Bye) {
+      session.end("bye", true);
+    } else if (frame instanceof Frame.Hello || frame instanceof Frame.Resume) {
+      session.sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "the session is already established on this socket",
+          false));
+    } else if (frame instanceof Frame.Error e) {
+      LOG.fine(() -> "client " + session.clientId() + " reported error " + e.code() + ": " + e.message());
+    } else {
+      session.sendError(Frame.Error.of(ErrorCode.NOT_ALLOWED, "clients may not send '" + frame.type() + "' frames",
+          false));
+    }
+  }
+
+  /**
+   * Decides, when a client frame is accepted, what it will do; the decision is recorded in the same store write as
+   * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
+   */
+  Frame.ErrorInfo accept(Frame.Reliable f) {
+    if (f instanceof Frame.Request r) {
+      Frame.ErrorInfo problem = checkStream(r);
+      if (problem == null) {
+        problem = port.checkAddress(r);
+      }
+      if (problem == null) {
+        streams.open(r.stream(), r.seq());
+        writer.requestAccepted(new PendingRequest(r.seq(), r.stream(), r.address(),
+            r.body() == null ? null : r.body().json(), port.instance()));
+      }
+      return problem;
+    }
+    if (f instanceof Frame.Subscribe s) {
+      if (!port.topicAllowed(s.topic())) {
+        return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic() + "' is not allowed");
+      }
+      subscriptions.put(s.topic(), s.version());
+      writer.subscribed(s.topic(), s.version());
+      return null;
+    }
+    if (f instanceof Frame.Unsubscribe u) {
+      subscriptions.remove(u.topic());
+      writer.unsubscribed(u.topic());
+      return null;
+    }
+    if (f instanceof Frame.Response) {
+      return null;
+    }
+    return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "clients may not send '" + f.type() + "' frames");
+  }
+
+  private Frame.ErrorInfo checkStream(Frame.Request r) {
+    if (r.stream() % 2 == 0) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "client requests use odd stream ids");
+    }
+    if (streams.isOpen(r.stream())) {
+      return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
+    }
+    int max = port.options().getMaxPendingRequests();
+    if (streams.openCount() >= max) {
+      return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "too many requests open (max " + max + ")");
+    }
+    return null;
+  }
+
+  /**
+   * The client frames of a finished store write are durable now. Refusals that are not answered on a stream of
+   * their own go out first, as error frames naming the refused frame ({@code refSeq}), then the ack that covers
+   * them (docs/PROTOCOL.md §7): a client that sees its frame acked without such an error knows it was accepted.
+   * Then the accepted frames are acted on, in seq order.
+   */
+  void durable(Session session, List<Inbox.Accepted> frames, long durableSeq) {
+    for (Inbox.Accepted a : frames) {
+      if (a.refusal() != null && !answeredOnItsStream(a)) {
+        Frame.Reliable f = a.frame();
+        session.sendError(Frame.Error.refusing(ErrorCode.fromWire(a.refusal().code()), a.refusal().message(), f.seq(),
+            f instanceof Frame.Subscribe s ? s.topic() : null));
+      }
+    }
+    session.send(new Frame.Ack(durableSeq));
+    for (Inbox.Accepted a : frames) {
+      Frame.Reliable f = a.frame();
+      if (f instanceof Frame.Request r && a.refusal() != null) {
+        if (answeredOnItsStream(a)) {
+          session.respond(r.stream(), new Frame.Response(0, r.stream(), false, null, a.refusal(), true));
+        }
+      } else if (a.refusal() != null) {
+        continue;
+      } else if (f instanceof Frame.Request r) {
+        port.dispatch(session, r);
+      } else if (f instanceof Frame.Response r) {
+        port.answered(session, r);
+      } else if (f instanceof Frame.Subscribe s) {
+        port.follow(session, s.topic());
+      } else if (f instanceof Frame.Unsubscribe u) {
+        port.unfollow(session, u.topic());
+      }
+    }
+  }
+
+  /**
+   * A refused request is answered on its stream (ok:false) unless the stream itself is what is wrong (an even id, or
+   * one in use by another request, whose answer it would otherwise take).
+   */
+  private static boolean answeredOnItsStream(Inbox.Accepted a) {
+    return a.frame() instanceof Frame.Request && !ErrorCode.BAD_FRAME.wire().equals(a.refusal().code());
+  }
+
+  /**
+   * Requests that another node (or an earlier start of this one) dispatched and that nobody will answer any more,
+   * because that node is not {@code alive}, are dispatched again from here (same request id); the next store write
+   * records this node as their dispatcher. True if there were any.
+   */
+  boolean redispatch(Session session, Predicate<String> alive) {
+    List<PendingRequest> again = streams.orphanedBy(alive);
+    for (PendingRequest p : again) {
+      writer.requestAccepted(p.dispatchedBy(port.instance()));
+      port.redispatch(session, new Frame.Request(p.seq(), p.stream(), p.address(),
+          p.body() == null ? null : RawJson.of(p.body())));
+    }
+    return !again.isEmpty();
+  }
+}
