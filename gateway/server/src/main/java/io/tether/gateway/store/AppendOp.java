@@ -36,14 +36,14 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
   @Override
   public AppendOutcome process(Map.Entry<String, SessionRecord> entry) {
     SessionRecord r = entry.getValue();
-    if (r == null || r.status == SessionRecord.Status.CLOSED) {
+    if (r == null || r.isClosed()) {
       return AppendOutcome.failed("unknown");
     }
-    if (r.status == SessionRecord.Status.EXPIRED) {
-      return AppendOutcome.failed(r.endReason);
+    if (r.isExpired()) {
+      return AppendOutcome.failed(r.endReason());
     }
-    if (r.status == SessionRecord.Status.ATTACHED) {
-      return AppendOutcome.ownedBy(r.owner);
+    if (r.isAttached()) {
+      return AppendOutcome.ownedBy(r.owner());
     }
     Long already = r.sentWithId(sendId);
     if (already != null) {
@@ -62,7 +62,7 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
     }
     // An answer to an accepted request is bounded by the open-request limit, not the buffer bound.
     if (completesStream == 0 && r.overBounds()) {
-      r.end(SessionRecord.Status.EXPIRED, "overflow");
+      r.expire("overflow");
       keepFor(entry, r, TOMBSTONE_TTL_MS);
       return AppendOutcome.failed("overflow");
     }

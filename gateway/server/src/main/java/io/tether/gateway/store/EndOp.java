@@ -32,12 +32,12 @@ public final class EndOp extends SessionOp<String> {
       return null;
     }
     if (onlyIfExpired) {
-      if (r.status != SessionRecord.Status.DETACHED || now - r.detachedAt <= r.windowMs) {
+      if (!r.windowPassed(now)) {
         return null;
       }
-      r.end(SessionRecord.Status.EXPIRED, "expired");
+      r.expire("expired");
     } else {
-      r.end(SessionRecord.Status.CLOSED, reason);
+      r.close(reason);
     }
     keepFor(entry, r, TOMBSTONE_TTL_MS);
     return r.clientId;

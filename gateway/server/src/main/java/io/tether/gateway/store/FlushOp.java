@@ -78,7 +78,7 @@ public final class FlushOp extends SessionOp<Integer> {
     if (ended(r)) {
       return GONE;
     }
-    if (r.epoch != epoch || r.status != SessionRecord.Status.ATTACHED) {
+    if (!r.isAttachedIn(epoch)) {
       return FENCED;
     }
     for (StoredFrame f : frames) {
@@ -109,9 +109,7 @@ public final class FlushOp extends SessionOp<Integer> {
       r.rememberSends(sendIds);
     }
     if (detach) {
-      r.status = SessionRecord.Status.DETACHED;
-      r.owner = null;
-      r.detachedAt = now;
+      r.detach(now);
       keepFor(entry, r, r.windowMs + DETACHED_GRACE_MS);
     } else {
       keepUnchangedExpiry(entry, r);

@@ -14,7 +14,7 @@ public final class OwnerOp extends SessionOp<String> implements ReadOnly {
   @Override
   public String process(Map.Entry<String, SessionRecord> entry) {
     SessionRecord r = entry.getValue();
-    return r == null || r.status != SessionRecord.Status.ATTACHED ? null : r.owner;
+    return r == null ? null : r.attachedOwner();
   }
 
   @Override

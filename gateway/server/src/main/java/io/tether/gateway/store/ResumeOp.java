@@ -40,37 +40,32 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
   @Override
   public ResumeOutcome process(Map.Entry<String, SessionRecord> entry) {
     SessionRecord r = entry.getValue();
-    if (r == null || r.status == SessionRecord.Status.CLOSED) {
+    if (r == null || r.isClosed()) {
       return ResumeOutcome.failed(ResumeFailReason.UNKNOWN);
     }
-    if (!r.tokenHash.equals(tokenHash)) {
+    if (!r.hasToken(tokenHash)) {
       return ResumeOutcome.failed(ResumeFailReason.BAD_TOKEN);
     }
-    if (r.status == SessionRecord.Status.EXPIRED) {
+    if (r.isExpired()) {
       return ResumeOutcome.failed(
-          "overflow".equals(r.endReason) ? ResumeFailReason.OVERFLOW
-              : "lost".equals(r.endReason) ? ResumeFailReason.LOST : ResumeFailReason.EXPIRED);
+          "overflow".equals(r.endReason()) ? ResumeFailReason.OVERFLOW
+              : "lost".equals(r.endReason()) ? ResumeFailReason.LOST : ResumeFailReason.EXPIRED);
     }
-    if (r.status == SessionRecord.Status.DETACHED && now - r.detachedAt > r.windowMs) {
-      r.end(SessionRecord.Status.EXPIRED, "expired");
+    if (r.windowPassed(now)) {
+      r.expire("expired");
       keepFor(entry, r, TOMBSTONE_TTL_MS);
       return ResumeOutcome.failed(ResumeFailReason.EXPIRED);
     }
     if (lastSeq > r.outSeq) {
       // Every frame is stored before it is written to a socket, so the client cannot be ahead of an intact record:
       // this one was restored from a replica that missed writes.
-      r.end(SessionRecord.Status.EXPIRED, "lost");
+      r.expire("lost");
       keepFor(entry, r, TOMBSTONE_TTL_MS);
       return ResumeOutcome.failed(ResumeFailReason.LOST);
     }
-    String previousOwner = r.status == SessionRecord.Status.ATTACHED ? r.owner : null;
     List<PendingRequest> orphaned = r.reassignPending(liveNodes, node);
     r.trimTo(Math.min(lastSeq, r.outSeq));
-    r.tokenHash = newTokenHash;
-    r.epoch++;
-    r.owner = node;
-    r.status = SessionRecord.Status.ATTACHED;
-    r.detachedAt = 0;
+    String previousOwner = r.takeOver(node, newTokenHash);
     keepForever(entry, r);
     return ResumeOutcome.snapshot(r, lastSeq, previousOwner, orphaned);
   }

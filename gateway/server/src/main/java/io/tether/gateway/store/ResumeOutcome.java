@@ -110,7 +110,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner, List<PendingRequest> redispatch) {
     ResumeOutcome o = new ResumeOutcome();
     o.clientId = r.clientId;
-    o.epoch = r.epoch;
+    o.epoch = r.epoch();
     o.outSeq = r.outSeq;
     o.inSeq = r.inSeq;
     List<StoredFrame> missed = new ArrayList<>(r.frames.size());

@@ -36,6 +36,6 @@ abstract class SessionOp<R> implements EntryProcessor<String, SessionRecord, R>,
   }
 
   static boolean ended(SessionRecord r) {
-    return r == null || r.status == SessionRecord.Status.EXPIRED || r.status == SessionRecord.Status.CLOSED;
+    return r == null || r.isEnded();
   }
 }

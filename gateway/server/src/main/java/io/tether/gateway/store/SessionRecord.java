@@ -23,18 +23,21 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   public enum Status { ATTACHED, DETACHED, EXPIRED, CLOSED }
 
   String clientId;
-  String tokenHash;
-  long epoch;
-  String owner;
-  Status status = Status.ATTACHED;
-  /** Why an EXPIRED or CLOSED session ended (expired, overflow, bye, replaced, kicked). */
-  String endReason;
+  // The lifecycle: status and the fields that change with it, changed only by the transitions below (detach,
+  // takeOver, orphan, expire, close) so they stay consistent: an owner only while ATTACHED, the detach time set
+  // by every detach, a new epoch and token on every takeover.
+  private String tokenHash;
+  private long epoch;
+  private String owner;
+  private Status status = Status.ATTACHED;
+  /** Why an EXPIRED or CLOSED session ended (expired, overflow, lost, bye, replaced, kicked). */
+  private String endReason;
   long outSeq;
   long inSeq;
   long acked;
   ArrayDeque<StoredFrame> frames = new ArrayDeque<>(2);
   long bytes;
-  long detachedAt;
+  private long detachedAt;
   long windowMs;
   int maxFrames;
   long maxBytes;
@@ -97,6 +100,110 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     return subscriptions == null ? Map.of() : subscriptions;
   }
 
+  // -- lifecycle: reads --------------------------------------------------------------------------------------
+
+  boolean isAttached() {
+    return status == Status.ATTACHED;
+  }
+
+  /** Attached, and in ownership epoch {@code epoch}: only then may its owner write (else it was fenced). */
+  boolean isAttachedIn(long epoch) {
+    return this.epoch == epoch && status == Status.ATTACHED;
+  }
+
+  /** Ended for good (EXPIRED or CLOSED): only a tombstone is left. */
+  boolean isEnded() {
+    return status == Status.EXPIRED || status == Status.CLOSED;
+  }
+
+  /** Ended by bye, replaced or kicked: a resume hears {@code unknown}. */
+  boolean isClosed() {
+    return status == Status.CLOSED;
+  }
+
+  /** Ended because it could not be resumed any more: see {@link #endReason()}. */
+  boolean isExpired() {
+    return status == Status.EXPIRED;
+  }
+
+  /** Why an ended session ended, else null. */
+  String endReason() {
+    return endReason;
+  }
+
+  /** Detached for longer than its resume window at {@code now} (never true of an attached or ended session). */
+  boolean windowPassed(long now) {
+    return status == Status.DETACHED && now - detachedAt > windowMs;
+  }
+
+  /** Whether {@code hash} is the hash of the session's current resume token. */
+  boolean hasToken(String hash) {
+    return tokenHash.equals(hash);
+  }
+
+  /** The node the session is attached to, or null when it is detached or ended. */
+  String attachedOwner() {
+    return status == Status.ATTACHED ? owner : null;
+  }
+
+  // -- lifecycle: transitions --------------------------------------------------------------------------------
+
+  /** Its socket went away: nobody owns it, and its resume window starts {@code now}. */
+  void detach(long now) {
+    status = Status.DETACHED;
+    owner = null;
+    detachedAt = now;
+  }
+
+  /**
+   * A resume on {@code node}: the session is attached there under a new epoch (fencing any previous owner) and a new
+   * token. Returns the node it was taken from, or null if it was detached.
+   */
+  String takeOver(String node, String newTokenHash) {
+    String previous = attachedOwner();
+    tokenHash = newTokenHash;
+    epoch++;
+    owner = node;
+    status = Status.ATTACHED;
+    detachedAt = 0;
+    return previous;
+  }
+
+  /**
+   * Its node left the cluster: if it is still attached to {@code deadNode} it is detached as of {@code now} and this
+   * returns true; any other session is left alone.
+   */
+  boolean orphan(String deadNode, long now) {
+    if (status != Status.ATTACHED || !deadNode.equals(owner)) {
+      return false;
+    }
+    detach(now);
+    return true;
+  }
+
+  /** It can no longer be resumed ({@code expired}, {@code overflow}, {@code lost}): only a tombstone remains. */
+  void expire(String reason) {
+    end(Status.EXPIRED, reason);
+  }
+
+  /** It was ended on purpose ({@code bye}, {@code replaced}, {@code kicked}): only a tombstone remains. */
+  void close(String reason) {
+    end(Status.CLOSED, reason);
+  }
+
+  private void end(Status terminal, String reason) {
+    status = terminal;
+    endReason = reason;
+    owner = null;
+    frames.clear();
+    bytes = 0;
+    pending = null;
+    subscriptions = null;
+    sendIds = null;
+  }
+
+  // -- buffers, subscriptions, requests ----------------------------------------------------------------------
+
   void subscribe(Map<String, Long> versions) {
     if (subscriptions == null) {
       subscriptions = new HashMap<>(versions);
@@ -148,17 +255,6 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     return moved;
   }
 
-  /** The session lost its node (it left the cluster): detached from now on, resumable for its window. */
-  boolean orphan(String deadNode, long now) {
-    if (status != Status.ATTACHED || !deadNode.equals(owner)) {
-      return false;
-    }
-    status = Status.DETACHED;
-    owner = null;
-    detachedAt = now;
-    return true;
-  }
-
   /** The seq a send with this idempotency key was given, or null. */
   Long sentWithId(String id) {
     return sendIds == null || id == null ? null : sendIds.get(id);
@@ -203,18 +299,6 @@ public final class SessionRecord implements IdentifiedDataSerializable {
 
   boolean overBounds() {
     return frames.size() > maxFrames || bytes > maxBytes;
-  }
-
-  /** Ends the session for good: buffers are released, only a tombstone remains. */
-  void end(Status terminal, String reason) {
-    status = terminal;
-    endReason = reason;
-    owner = null;
-    frames.clear();
-    bytes = 0;
-    pending = null;
-    subscriptions = null;
-    sendIds = null;
   }
 
   @Override

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.ClusterExtension;
 import io.tether.gateway.testing.FaultyRelay;
-import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -25,11 +25,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Resume on another node of the cluster (docs/PROTOCOL.md §2 "Resume after any disconnect, on any node", §8): a
@@ -46,27 +45,15 @@ class ClusterResumeTest {
 
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
-  private static List<GatewayNode> nodes;
+  @RegisterExtension
+  static final ClusterExtension CLUSTER = ClusterExtension.start(2, o -> o);
+  @ClusterExtension.Node(0)
   private static GatewayNode nodeA;
+  @ClusterExtension.Node(1)
   private static GatewayNode nodeB;
 
   private final List<FaultyRelay> relays = new CopyOnWriteArrayList<>();
   private final List<WireClient> clients = new CopyOnWriteArrayList<>();
-
-  @BeforeAll
-  static void startCluster(VertxTestContext ctx) {
-    TestNodes.cluster(2, o -> o).onComplete(ctx.succeeding(list -> {
-      nodes = list;
-      nodeA = list.get(0);
-      nodeB = list.get(1);
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(nodes == null ? List.of() : nodes).onComplete(ctx.succeedingThenComplete());
-  }
 
   @AfterEach
   void cleanUp(VertxTestContext ctx) {

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.api.GatewayApi;
-import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.ClusterExtension;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -23,32 +23,21 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Topics across two clustered nodes (docs/PROTOCOL.md §6): versions, fan-out, coalescing while detached. */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, timeUnit = TimeUnit.SECONDS)
 class ClusterTopicsTest {
 
+  @RegisterExtension
+  static final ClusterExtension CLUSTER = ClusterExtension.start(2, o -> o);
+  @ClusterExtension.Node(0)
   private static GatewayNode a;
+  @ClusterExtension.Node(1)
   private static GatewayNode b;
-
-  @BeforeAll
-  static void startCluster(VertxTestContext ctx) {
-    TestNodes.cluster(2, o -> o).onComplete(ctx.succeeding(nodes -> {
-      a = nodes.get(0);
-      b = nodes.get(1);
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(java.util.Arrays.asList(a, b)).onComplete(ctx.succeedingThenComplete());
-  }
 
   private static Future<JsonObject> subscribe(WireClient c, String topic, long version) {
     Future<JsonObject> acked = c.next("ack");

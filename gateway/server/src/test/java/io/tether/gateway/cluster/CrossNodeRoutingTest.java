@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.ClusterExtension;
 import io.tether.gateway.testing.FaultyRelay;
-import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -20,10 +20,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Routing between two clustered nodes (docs/ARCHITECTURE.md "Routing"): the event bus hands {@code gateway.*}
@@ -33,22 +32,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class CrossNodeRoutingTest {
 
+  @RegisterExtension
+  static final ClusterExtension CLUSTER = ClusterExtension.start(2, o -> o);
+  @ClusterExtension.Node(0)
   private static GatewayNode a;
+  @ClusterExtension.Node(1)
   private static GatewayNode b;
-
-  @BeforeAll
-  static void startCluster(VertxTestContext ctx) {
-    TestNodes.cluster(2, o -> o).onComplete(ctx.succeeding(nodes -> {
-      a = nodes.get(0);
-      b = nodes.get(1);
-      ctx.completeNow();
-    }));
-  }
-
-  @AfterAll
-  static void stopCluster(VertxTestContext ctx) {
-    TestNodes.stopAll(java.util.Arrays.asList(a, b)).onComplete(ctx.succeedingThenComplete());
-  }
 
   /**
    * Verifies that sends from a backend on either node, whichever node's bridge the event bus picks, all reach a

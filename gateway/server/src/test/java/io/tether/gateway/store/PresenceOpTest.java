@@ -1,0 +1,121 @@
+package io.tether.gateway.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PresenceOp}: one live session per client, and a replaced session never overwrites its successor's presence
+ * (docs/PROTOCOL.md §2 "One live session per clientId", §4 presence).
+ */
+class PresenceOpTest {
+
+  private static final String CLIENT = "client-1";
+
+  private static FakeEntry<String, PresenceRecord> claimedBy(String sessionId) {
+    FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
+    PresenceOp.claim(sessionId, "node-a", "{\"app\":\"1\"}", 100).process(e);
+    return e.resetWrites();
+  }
+
+  @Test
+  void aFirstClaimCreatesAnOnlineRecordAndReplacesNothing() {
+    FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
+
+    assertNull(PresenceOp.claim("s-1", "node-a", "{}", 100).process(e));
+
+    PresenceRecord r = e.getValue();
+    assertEquals(CLIENT, r.clientId());
+    assertEquals("s-1", r.sessionId());
+    assertEquals("ONLINE", r.state());
+    assertEquals("node-a", r.node());
+    assertEquals(100, r.lastSeen());
+    assertEquals(FakeEntry.Write.NO_TTL, e.write());
+  }
+
+  @Test
+  void aNewClaimReturnsTheRecordItReplaced() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceRecord previous = PresenceOp.claim("s-2", "node-b", "{}", 200).process(e);
+
+    assertEquals("s-1", previous.sessionId());
+    assertEquals("node-a", previous.node());
+    assertEquals("s-2", e.getValue().sessionId());
+  }
+
+  @Test
+  void aNewClaimLiftsAClosedRecordsTtl() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+    PresenceOp.update("s-1", "CLOSED", null, null, 150).process(e);
+
+    PresenceOp.claim("s-2", "node-b", "{}", 200).process(e);
+
+    assertEquals(FakeEntry.Write.NO_TTL, e.write());
+  }
+
+  @Test
+  void anUpdateByTheCurrentSessionChangesTheRecordAndReturnsACopy() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceRecord updated = PresenceOp.update("s-1", "DETACHED", "node-b", "{\"app\":\"2\"}", 300).process(e);
+
+    assertEquals("DETACHED", updated.state());
+    assertEquals("node-b", updated.node());
+    assertEquals("{\"app\":\"2\"}", updated.attrs());
+    assertEquals(300, updated.lastSeen());
+    assertEquals("DETACHED", e.getValue().state());
+    assertEquals(FakeEntry.Write.NO_TTL, e.write());
+  }
+
+  @Test
+  void anUpdateLeavesFieldsGivenAsNullUnchanged() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceOp.update("s-1", null, null, null, 300).process(e);
+
+    PresenceRecord r = e.getValue();
+    assertEquals("ONLINE", r.state());
+    assertEquals("node-a", r.node());
+    assertEquals("{\"app\":\"1\"}", r.attrs());
+    assertEquals(300, r.lastSeen(), "last seen always moves");
+  }
+
+  @Test
+  void anUpdateByAReplacedSessionIsIgnored() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-2");
+
+    assertNull(PresenceOp.update("s-1", "CLOSED", null, null, 300).process(e));
+    assertEquals("ONLINE", e.getValue().state());
+    assertEquals(FakeEntry.Write.NONE, e.write());
+  }
+
+  @Test
+  void anUpdateWithoutARecordIsIgnored() {
+    FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
+
+    assertNull(PresenceOp.update("s-1", "DETACHED", null, null, 300).process(e));
+    assertNull(e.getValue());
+  }
+
+  @Test
+  void aClosedPresenceStaysQueryableForTenMinutes() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceOp.update("s-1", "CLOSED", null, null, 300).process(e);
+
+    assertEquals(FakeEntry.Write.TTL, e.write());
+    assertEquals(10 * 60_000, e.ttlMs());
+  }
+
+  @Test
+  void theReturnedRecordIsNotTheStoredOne() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceRecord copy = PresenceOp.update("s-1", "SUSPECT", null, null, 300).process(e);
+    PresenceOp.update("s-1", "ONLINE", null, null, 400).process(e);
+
+    assertEquals("SUSPECT", copy.state());
+  }
+}
