@@ -1,6 +1,8 @@
 package io.tether.gateway.demo;
 
+import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.api.GatewayApi;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -143,13 +145,17 @@ public final class DemoBackend extends VerticleBase {
     }
     JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies)
         .put("id", run + "/" + from);
-    // 409: the client's buffer is full; wait for its acks to make room. 503: the session is between nodes (its node
-    // just left the cluster, or it is moving). A timeout: the batch went to a node that just died. The batch's id
-    // makes a repeat harmless if the first attempt did land.
-    return retryWithin(deadline, 20, re -> re.failureCode() == 409 || re.failureCode() == 503
+    // BUFFER_FULL: wait for the client's acks to make room. UNAVAILABLE: the session is between nodes (its node just
+    // left the cluster, or it is moving). A timeout: the batch went to a node that just died. The batch's id makes a
+    // repeat harmless if the first attempt did land.
+    return retryWithin(deadline, 20, re -> is(re, BackendFailure.BUFFER_FULL) || is(re, BackendFailure.UNAVAILABLE)
             || re.failureType() == ReplyFailure.TIMEOUT,
         () -> vertx.eventBus().request(GatewayApi.SEND, send, gateway))
         .compose(reply -> pushBatch(run, to, qos, until + 1, count, deadline));
+  }
+
+  private static boolean is(ReplyException e, BackendFailure failure) {
+    return BackendFailure.of(e) == failure;
   }
 
   /** Calls {@code call} until it succeeds, fails in a way {@code retry} refuses, or {@code deadline} passes. */
@@ -201,12 +207,13 @@ public final class DemoBackend extends VerticleBase {
   }
 
   /**
-   * 503 means the question was not delivered (the client was between connections) or the client moved before
-   * answering; a timeout, that the node serving the call died. Ask again within our patience: the client may then
-   * see the question twice; it answers both.
+   * UNAVAILABLE means the question was not delivered (the client was between connections) or the client moved
+   * before answering; a timeout, that the node serving the call died. Ask again within our patience: the client may
+   * then see the question twice; it answers both.
    */
   private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
-    return retryWithin(deadline, 50, re -> re.failureCode() == 503 || re.failureType() == ReplyFailure.TIMEOUT,
+    return retryWithin(deadline, 50,
+        re -> is(re, BackendFailure.UNAVAILABLE) || re.failureType() == ReplyFailure.TIMEOUT,
         () -> vertx.eventBus().request(GatewayApi.REQUEST, question, askDelivery).map(r -> r.body()));
   }
 }

@@ -32,7 +32,8 @@ class NodeOpCodecTest {
       NodeOp back = NodeOpCodec.decode(wire);
       if (op instanceof NodeOp.Deliver d) {
         NodeOp.Deliver b = (NodeOp.Deliver) back;
-        assertEquals(d.frames().stream().map(t -> t.fill(9)).toList(), b.frames().stream().map(t -> t.fill(9)).toList());
+        assertEquals(d.frames().stream().map(t -> t.fill(9)).toList(),
+            b.frames().stream().map(t -> t.fill(9)).toList());
         assertEquals(List.of(d.sessionId(), d.completesStream(), d.requireOpenStream(), String.valueOf(d.sendId()),
             d.hops()), List.of(b.sessionId(), b.completesStream(), b.requireOpenStream(), String.valueOf(b.sendId()),
             b.hops()));
