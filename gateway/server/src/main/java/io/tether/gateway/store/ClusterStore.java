@@ -14,9 +14,10 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
@@ -35,6 +36,7 @@ public final class ClusterStore {
   private final IMap<String, PresenceRecord> clients;
   private final IMap<String, TopicRecord> topics;
   private volatile Set<String> liveNodes;
+  private final List<Consumer<String>> nodeLeftHandlers = new CopyOnWriteArrayList<>();
 
   public ClusterStore(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -42,6 +44,9 @@ public final class ClusterStore {
     this.sessions = hz.getMap(SESSIONS);
     this.clients = hz.getMap(CLIENTS);
     this.topics = hz.getMap(TOPICS);
+    // One listener, so that whoever hears of a departure (onNodeLeft) finds liveNodes already without it: a resume that
+    // checks liveNodes after a departure handler ran cannot see the departed node as alive (Hazelcast may run separate
+    // listeners in any order).
     hz.getCluster().addMembershipListener(new MembershipListener() {
       @Override
       public void memberAdded(MembershipEvent event) {
@@ -51,6 +56,10 @@ public final class ClusterStore {
       @Override
       public void memberRemoved(MembershipEvent event) {
         liveNodes = nodeIds(event.getMembers());
+        String node = event.getMember().getAttribute(HazelcastSetup.NODE_ATTRIBUTE);
+        if (node != null) {
+          nodeLeftHandlers.forEach(h -> h.accept(node));
+        }
       }
     });
     this.liveNodes = nodeIds(hz.getCluster().getMembers());
@@ -159,21 +168,12 @@ public final class ClusterStore {
     return Set.copyOf(nodes);
   }
 
-  /** Calls {@code handler} with the node id of every member that leaves the cluster, on a Hazelcast thread. */
-  public UUID onNodeLeft(Consumer<String> handler) {
-    return hz.getCluster().addMembershipListener(new MembershipListener() {
-      @Override
-      public void memberAdded(MembershipEvent event) {
-      }
-
-      @Override
-      public void memberRemoved(MembershipEvent event) {
-        String node = event.getMember().getAttribute(HazelcastSetup.NODE_ATTRIBUTE);
-        if (node != null) {
-          handler.accept(node);
-        }
-      }
-    });
+  /**
+   * Calls {@code handler} with the node id of every member that leaves the cluster, on a Hazelcast thread, after
+   * {@link #liveNodes()} has dropped it.
+   */
+  public void onNodeLeft(Consumer<String> handler) {
+    nodeLeftHandlers.add(handler);
   }
 
   /** True on the oldest cluster member, which alone runs cluster-wide sweeps. */

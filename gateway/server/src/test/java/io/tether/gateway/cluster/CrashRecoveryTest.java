@@ -1,10 +1,12 @@
 package io.tether.gateway.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.api.GatewayApi;
+import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -63,6 +65,24 @@ class CrashRecoveryTest {
   private Future<Void> crash(GatewayNode node) {
     node.hazelcast().getLifecycleService().terminate();
     return node.vertx().close().otherwiseEmpty();
+  }
+
+  /**
+   * Verifies that whoever hears of a member's departure finds it gone from the live nodes already: a resume that checks
+   * the live nodes after the departure was handled must not take the dead node for the live dispatcher of a pending
+   * request (it would never be dispatched again).
+   */
+  @Test
+  void aDepartureIsReportedOnlyAfterTheLiveNodesDroppedTheNode(VertxTestContext ctx) {
+    ClusterStore store = new ClusterStore(b.vertx(), b.hazelcast());
+    String dead = a.services().instance();
+    ctx.verify(() -> assertTrue(store.liveNodes().contains(dead)));
+    store.onNodeLeft(node -> ctx.verify(() -> {
+      assertEquals(dead, node);
+      assertFalse(store.liveNodes().contains(node), "live nodes when the departure is reported: " + store.liveNodes());
+      ctx.completeNow();
+    }));
+    crash(a);
   }
 
   /**
