@@ -65,6 +65,15 @@ class SessionTest {
     return socket.written.stream().map(t -> new JsonObject(t).getString("type")).toList();
   }
 
+  /** The socket got an error refusing client frame {@code refSeq}, then an ack; returns the error. */
+  private JsonObject refusalThenAck(String code, long refSeq) {
+    assertEquals(List.of("error", "ack"), types());
+    JsonObject error = new JsonObject(socket.written.get(0));
+    assertEquals(code, error.getString("code"));
+    assertEquals(refSeq, error.getLong("refSeq"));
+    return error;
+  }
+
   /** Verifies that a push reaches the socket, and its sender hears its seq, only once the store has the frame. */
   @Test
   void aPushIsWrittenToTheSocketOnlyAfterTheStoreHasIt(VertxTestContext test) {
@@ -128,10 +137,7 @@ class SessionTest {
       return null;
     })).compose(v -> step(() -> {
       test.verify(() -> {
-        assertEquals(List.of("error", "ack"), types());
-        JsonObject error = new JsonObject(socket.written.get(0));
-        assertEquals("not_allowed", error.getString("code"));
-        assertEquals(1, error.getLong("refSeq"));
+        JsonObject error = refusalThenAck("not_allowed", 1);
         assertEquals("secret", error.getString("topic"));
         assertFalse(error.getBoolean("fatal"));
         assertEquals(2, new JsonObject(socket.written.get(1)).getLong("ack"));
@@ -157,10 +163,7 @@ class SessionTest {
       return null;
     })).compose(v -> step(() -> {
       test.verify(() -> {
-        assertEquals(List.of("error", "ack"), types());
-        JsonObject error = new JsonObject(socket.written.get(0));
-        assertEquals("bad_frame", error.getString("code"));
-        assertEquals(2, error.getLong("refSeq"));
+        refusalThenAck("bad_frame", 2);
         assertEquals(1, port.dispatched.size(), "only the first request reaches a backend");
       });
       // The first request's answer still closes its stream: it is accepted past a full buffer's bound.
