@@ -480,7 +480,7 @@ final class TetherClientImpl implements TetherClient {
   @Override
   public Future<JsonObject> requestJson(String address, Object body) {
     return request(address, body).compose(v -> v instanceof JsonObject o ? Future.succeededFuture(o)
-        : Future.failedFuture(new TetherException("bad_frame", "the response body of '" + address
+        : Future.failedFuture(new TetherException(ErrorCode.BAD_FRAME.wire(), "the response body of '" + address
             + "' is not a JSON object: " + Json.encode(v))));
   }
 
@@ -761,7 +761,7 @@ final class TetherClientImpl implements TetherClient {
     ws.textMessageHandler(text -> onText(c, text));
     ws.binaryMessageHandler(b -> {
       if (c == conn) {
-        report(new TetherException("bad_frame", "the server sent a binary frame; ignored"));
+        report(new TetherException(ErrorCode.BAD_FRAME.wire(), "the server sent a binary frame; ignored"));
       }
     });
     ws.exceptionHandler(t -> LOG.log(Level.FINE, "socket error", t));
@@ -902,7 +902,7 @@ final class TetherClientImpl implements TetherClient {
     c.attemptTimer = -1;
     if (r.lastSeq() < serverAck || r.lastSeq() > outSeq) {
       // The server lost frames it had acked, or claims frames never sent: the session cannot continue consistently.
-      report(new TetherException("bad_frame", "resumed.lastSeq " + r.lastSeq() + " is outside [" + serverAck + ", "
+      report(new TetherException(ErrorCode.BAD_FRAME.wire(), "resumed.lastSeq " + r.lastSeq() + " is outside [" + serverAck + ", "
           + outSeq + "]: starting a new session"));
       kill(c);
       conn = null;
@@ -1204,7 +1204,7 @@ final class TetherClientImpl implements TetherClient {
       return;
     }
     if (seq != lastReceived + 1) {
-      report(new TetherException("bad_frame", "seq gap from the server: expected " + (lastReceived + 1) + ", got "
+      report(new TetherException(ErrorCode.BAD_FRAME.wire(), "seq gap from the server: expected " + (lastReceived + 1) + ", got "
           + seq + "; reconnecting to resume from " + lastReceived));
       connectionLost(c);
       return;
@@ -1221,7 +1221,7 @@ final class TetherClientImpl implements TetherClient {
     } else if (f instanceof Frame.Notify n) {
       onNotify(n);
     } else {
-      report(new TetherException("not_allowed", "the server sent a '" + f.type() + "' frame; ignored"));
+      report(new TetherException(ErrorCode.NOT_ALLOWED.wire(), "the server sent a '" + f.type() + "' frame; ignored"));
     }
   }
 
@@ -1413,7 +1413,7 @@ final class TetherClientImpl implements TetherClient {
   /** The server acknowledged own frames up to {@code ack}: drop them from the buffer. */
   private void onServerAck(long ack) {
     if (ack > outSeq) {
-      report(new TetherException("bad_frame", "the server acked seq " + ack + " beyond the last sent (" + outSeq
+      report(new TetherException(ErrorCode.BAD_FRAME.wire(), "the server acked seq " + ack + " beyond the last sent (" + outSeq
           + "); ignored"));
       return;
     }
@@ -1642,7 +1642,7 @@ final class TetherClientImpl implements TetherClient {
     ctx.executeBlocking(store::read, false).onComplete(ar -> {
       try {
         if (ar.failed()) {
-          report(new TetherException("store_failed", "cannot read the store at " + store.dir() + ": "
+          report(new TetherException(TetherException.STORE_FAILED, "cannot read the store at " + store.dir() + ": "
               + ar.cause().getMessage() + "; starting empty", null, false, ar.cause()));
           return;
         }
@@ -1659,7 +1659,7 @@ final class TetherClientImpl implements TetherClient {
             foreignStore(e);
             return;
           } catch (RuntimeException e) {
-            report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.CACHE_FILE)
+            report(new TetherException(TetherException.STORE_FAILED, "ignored " + store.dir().resolve(ClientStore.CACHE_FILE)
                 + ": " + e.getMessage(), null, false, e));
           }
         }
@@ -1671,7 +1671,7 @@ final class TetherClientImpl implements TetherClient {
             foreignStore(e);
             return;
           } catch (RuntimeException e) {
-            report(new TetherException("store_failed", "ignored " + store.dir().resolve(ClientStore.WRITES_FILE)
+            report(new TetherException(TetherException.STORE_FAILED, "ignored " + store.dir().resolve(ClientStore.WRITES_FILE)
                 + ": " + e.getMessage(), null, false, e));
             writes = List.of();
           }
@@ -1680,7 +1680,7 @@ final class TetherClientImpl implements TetherClient {
             promise.future().onFailure(t -> {
               if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
                   && !TetherException.CLOSED.equals(te.code())) {
-                report(new TetherException(t instanceof TetherException te ? te.code() : "error",
+                report(new TetherException(t instanceof TetherException te ? te.code() : ClientErrorCode.UNKNOWN.code(),
                     "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
               }
             });
@@ -1700,7 +1700,7 @@ final class TetherClientImpl implements TetherClient {
     cache.clear();
     topicValues.clear();
     storeClosed = true;
-    report(new TetherException("store_failed", "not using the store at " + store.dir() + ": " + e.getMessage()
+    report(new TetherException(TetherException.STORE_FAILED, "not using the store at " + store.dir() + ": " + e.getMessage()
         + "; this client keeps nothing on disk", null, false, e));
   }
 
@@ -1801,7 +1801,7 @@ final class TetherClientImpl implements TetherClient {
     }, false).onComplete(ar -> {
       saving = false;
       if (ar.failed()) {
-        report(new TetherException("store_failed", "cannot write the store at " + store.dir() + ": "
+        report(new TetherException(TetherException.STORE_FAILED, "cannot write the store at " + store.dir() + ": "
             + ar.cause().getMessage(), null, false, ar.cause()));
         waiters.forEach(w -> w.tryFail(ar.cause()));
       } else {
