@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +73,6 @@ final class TetherClientImpl implements TetherClient {
     long heartbeatTimer = -1;
     long lastSent;
     long lastHeard;
-    long pingsSent;
-    long pongsReceived;
     /** Every buffered own frame has been (re)written on it: queued requests may follow. */
     boolean flushed;
     final Promise<Void> closed = Promise.promise();
@@ -96,7 +93,7 @@ final class TetherClientImpl implements TetherClient {
     boolean written;
     /** The connection it was last written to (resend after resume: every frame not written to the new one). */
     int writtenOn = -1;
-    /** For subscribe/unsubscribe: who waits for the server's acceptance. */
+    /** For subscribe/unsubscribe: who waits for the server's acceptance (every subscribe has one). */
     TopicWaiter waiter;
 
     OutFrame(long seq, Frame.Reliable frame, String text) {
@@ -108,16 +105,15 @@ final class TetherClientImpl implements TetherClient {
   }
 
   /**
-   * A subscribe/unsubscribe waiting for the server. A refused subscribe is answered by a non-fatal
-   * {@code not_allowed} error that the server sends right after its ack, so a subscribe completes only after a
-   * {@code ping} sent after the ack has been answered (the server answers pings in order, after that error).
+   * A subscribe/unsubscribe waiting for the server. The server refuses a subscribe with a non-fatal error naming the
+   * subscribe's seq ({@code refSeq}) and topic, sent before its ack that covers that seq; so a subscribe whose seq is
+   * acked without such an error was accepted (docs/CLIENT.md "Topics"). {@code promise} is null for a subscribe nobody
+   * waits for (one renewed on a new session).
    */
   private static final class TopicWaiter {
     final String topic;
     final boolean subscribe;
     final Promise<Void> promise;
-    Conn barrierConn;
-    long barrierPing;
 
     TopicWaiter(String topic, boolean subscribe, Promise<Void> promise) {
       this.topic = topic;
@@ -209,8 +205,6 @@ final class TetherClientImpl implements TetherClient {
   private final ArrayDeque<PendingRequest> queue = new ArrayDeque<>();
   private long queueBytes;
   private final Map<Long, PendingRequest> requests = new HashMap<>();
-  /** Subscribes/unsubscribes the server acked, waiting for the ping barrier. */
-  private final List<TopicWaiter> barrier = new ArrayList<>();
   private long nextStream = 1;
   private int sessionGeneration;
   private int reconnectAttempts;
@@ -929,9 +923,6 @@ final class TetherClientImpl implements TetherClient {
     if (attrsDirty) {
       sendPing(c);
     }
-    if (!barrier.isEmpty()) {
-      sendBarrier(c);
-    }
     setState(ConnectionState.ONLINE);
     emit(new SessionEvent(SessionEvent.Kind.RESUMED, sessionId, null, node, null, 0));
     completeConnect();
@@ -976,10 +967,6 @@ final class TetherClientImpl implements TetherClient {
       }
     }
     Map<String, List<TopicWaiter>> subscribeWaiters = new HashMap<>();
-    for (TopicWaiter w : barrier) {
-      collectWaiter(w, subscribeWaiters);
-    }
-    barrier.clear();
     for (OutFrame f : old) {
       if (f.frame instanceof Frame.Request r) {
         PendingRequest p = requests.get(r.stream());
@@ -997,23 +984,34 @@ final class TetherClientImpl implements TetherClient {
     for (Map.Entry<String, Long> t : topics) {
       OutFrame f = append(new Frame.Subscribe(++outSeq, t.getKey(), t.getValue()));
       List<TopicWaiter> waiting = subscribeWaiters.remove(t.getKey());
+      Promise<Void> promise = null;
       if (waiting != null) {
-        Promise<Void> promise = Promise.promise();
-        waiting.forEach(w -> promise.future().onComplete(w.promise));
-        f.waiter = new TopicWaiter(t.getKey(), true, promise);
+        Promise<Void> all = Promise.promise();
+        waiting.forEach(w -> all.future().onComplete(w.promise));
+        promise = all;
       }
+      f.waiter = new TopicWaiter(t.getKey(), true, promise);
     }
     // Waiters of topics no longer followed (unsubscribed meanwhile): the new session does not follow them either.
-    subscribeWaiters.values().forEach(ws -> ws.forEach(w -> w.promise.tryComplete()));
+    subscribeWaiters.values().forEach(ws -> ws.forEach(TetherClientImpl::accepted));
     outboundChanged();
     return lost;
   }
 
   private static void collectWaiter(TopicWaiter w, Map<String, List<TopicWaiter>> into) {
+    if (w.promise == null) {
+      return; // nobody waits
+    }
     if (w.subscribe) {
       into.computeIfAbsent(w.topic, k -> new ArrayList<>()).add(w);
     } else {
       w.promise.tryComplete(); // an unsubscribe: the new session does not follow the topic
+    }
+  }
+
+  private static void accepted(TopicWaiter w) {
+    if (w.promise != null) {
+      w.promise.tryComplete();
     }
   }
 
@@ -1179,8 +1177,6 @@ final class TetherClientImpl implements TetherClient {
       if (p.ack() >= 0) {
         onServerAck(p.ack());
       }
-      c.pongsReceived++;
-      releaseBarrier(c);
     } else if (frame instanceof Frame.Error e) {
       onServerError(c, e);
     } else if (frame instanceof Frame.Bye b) {
@@ -1349,7 +1345,7 @@ final class TetherClientImpl implements TetherClient {
   private void onServerError(Conn c, Frame.Error e) {
     TetherException error = new TetherException(e.code(), e.message(), e.reason(), true, null);
     if (!e.fatal()) {
-      if (ErrorCode.NOT_ALLOWED.wire().equals(e.code()) && refuseSubscription(e.message(), error)) {
+      if (refuseSubscription(e, error)) {
         return;
       }
       report(error);
@@ -1365,30 +1361,31 @@ final class TetherClientImpl implements TetherClient {
     connectionLost(c);
   }
 
-  /** A {@code not_allowed} error right after a subscribe was acked: the subscription was refused. */
-  private boolean refuseSubscription(String message, TetherException error) {
-    TopicWaiter match = null;
-    for (TopicWaiter w : barrier) {
-      if (w.subscribe && message != null && message.contains("'" + w.topic + "'")) {
-        match = w;
-        break;
-      }
-    }
-    if (match == null) {
-      for (TopicWaiter w : barrier) {
-        if (w.subscribe) {
-          match = w;
-          break;
-        }
-      }
-    }
-    if (match == null) {
+  /**
+   * An error naming one of our subscribes not acked yet ({@code refSeq}, and {@code topic} if given): the server
+   * refused that subscription. Matched by seq only, never by the error's message.
+   */
+  private boolean refuseSubscription(Frame.Error e, TetherException error) {
+    if (e.refSeq() <= 0) {
       return false;
     }
-    barrier.remove(match);
-    subscriptions.remove(match.topic);
-    match.promise.tryFail(error);
-    return true;
+    for (OutFrame f : outbound) {
+      if (f.seq == e.refSeq()) {
+        TopicWaiter w = f.waiter;
+        if (w == null || !w.subscribe || e.topic() != null && !e.topic().equals(w.topic)) {
+          return false; // not a subscribe of ours, or not that topic: reported as it is
+        }
+        f.waiter = null;
+        subscriptions.remove(w.topic);
+        if (w.promise != null) {
+          w.promise.tryFail(error);
+        } else {
+          report(error); // a subscription renewed on a new session: nobody waits for it
+        }
+        return true;
+      }
+    }
+    return false;
   }
 
   private void sessionEnded(Conn c, String reason) {
@@ -1422,45 +1419,15 @@ final class TetherClientImpl implements TetherClient {
     }
     serverAck = ack;
     fatalStreak = 0;
-    boolean barrierNeeded = false;
     while (!outbound.isEmpty() && outbound.peekFirst().seq <= ack) {
       OutFrame f = outbound.pollFirst();
       outboundBytes -= f.bytes;
       if (f.waiter != null) {
-        if (f.waiter.subscribe) {
-          barrier.add(f.waiter);
-          barrierNeeded = true;
-        } else {
-          f.waiter.promise.tryComplete();
-        }
+        accepted(f.waiter); // a refusal would have come before this ack
       }
     }
     outboundChanged();
-    if (barrierNeeded && conn != null && conn.phase == Phase.ONLINE) {
-      sendBarrier(conn);
-    }
     drainQueue(); // room was made
-  }
-
-  /** A ping after acked subscribes: once it is answered, no refusal of them can still be on its way. */
-  private void sendBarrier(Conn c) {
-    sendPing(c);
-    for (TopicWaiter w : barrier) {
-      if (w.barrierConn != c) {
-        w.barrierConn = c;
-        w.barrierPing = c.pingsSent;
-      }
-    }
-  }
-
-  private void releaseBarrier(Conn c) {
-    for (Iterator<TopicWaiter> it = barrier.iterator(); it.hasNext(); ) {
-      TopicWaiter w = it.next();
-      if (w.barrierConn == c && w.barrierPing <= c.pongsReceived) {
-        it.remove();
-        w.promise.tryComplete();
-      }
-    }
   }
 
   private void scheduleAck() {
@@ -1493,7 +1460,6 @@ final class TetherClientImpl implements TetherClient {
   private void sendPing(Conn c) {
     RawJson a = attrsDirty && attrs != null ? RawJson.of(attrs.encode()) : null;
     write(c, codec.encode(new Frame.Ping(lastReceived, a)));
-    c.pingsSent++;
     lastAckSent = lastReceived;
     attrsDirty = false;
   }
@@ -1611,7 +1577,9 @@ final class TetherClientImpl implements TetherClient {
     }
     for (OutFrame f : outbound) {
       if (f.waiter != null) {
-        f.waiter.promise.tryFail(error);
+        if (f.waiter.promise != null) {
+          f.waiter.promise.tryFail(error);
+        }
         if (f.waiter.subscribe && state != ConnectionState.CLOSED) {
           subscriptions.remove(f.waiter.topic); // never followed
         }
@@ -1619,10 +1587,6 @@ final class TetherClientImpl implements TetherClient {
     }
     outbound.clear();
     outboundBytes = 0;
-    for (TopicWaiter w : barrier) {
-      w.promise.tryFail(error);
-    }
-    barrier.clear();
     if (sessionId == null && lostSessionId == null) {
       outSeq = 0; // nothing was numbered in a session yet
     }
