@@ -1,5 +1,8 @@
 package io.tether.client;
 
+import io.tether.client.internal.ClientStore;
+import io.tether.client.internal.OfflineStore;
+import io.tether.client.internal.ResponseCache;
 import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
@@ -22,7 +25,6 @@ import io.vertx.core.json.JsonObject;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -51,11 +53,6 @@ final class TetherClientImpl implements TetherClient {
   private static final long BYE_CLOSE_WAIT_MS = 2_000;
   /** Heartbeat checks run this often at most (and at least every heartbeat/4). */
   private static final long MAX_TICK_MS = 1_000;
-  /**
-   * Cache changes reach the on-disk store at most this long after they happen (queued writes go at once). A
-   * response is not worth a disk write each; a write the application made offline is.
-   */
-  static final long CACHE_SAVE_DELAY_MS = 1_000;
   /** Size counted for a queued request besides its address and body (the frame's fixed fields). */
   private static final int QUEUED_OVERHEAD_BYTES = 64;
 
@@ -224,19 +221,7 @@ final class TetherClientImpl implements TetherClient {
   private final ResponseCache cache;
   /** The latest notification of each topic (followed now, or restored from the store). */
   private final Map<String, Notification> topicValues = java.util.Collections.synchronizedMap(new LinkedHashMap<>());
-  /** Completes once the on-disk store (if any) has been read; every operation waits for it. */
-  private final Promise<Void> ready = Promise.promise();
-  private ClientStore store;
-  private boolean writesDirty;
-  private boolean cacheDirty;
-  private String pendingWritesText;
-  private String pendingCacheText;
-  private boolean saving;
-  private boolean saveScheduled;
-  private long cacheSaveTimer = -1;
-  /** Set by the final save (close, session ended): the store is not written again by this client. */
-  private boolean storeClosed;
-  private final List<Promise<Void>> flushWaiters = new ArrayList<>();
+  private final OfflineStore offline;
 
   TetherClientImpl(Vertx vertx, TetherClientOptions options) {
     if (vertx == null) {
@@ -275,12 +260,51 @@ final class TetherClientImpl implements TetherClient {
         .setIdleTimeout(this.options.getConnectTimeoutMs());
     this.cacheable = new NamePatterns(this.options.getCacheableAddresses());
     this.cache = new ResponseCache(this.options.getCacheMaxEntries(), this.options.getCacheMaxBytes());
-    if (this.options.getStoreDir() == null) {
-      ready.complete();
-    } else {
-      store = new ClientStore(Path.of(this.options.getStoreDir()));
-      ctx.runOnContext(v -> loadStore());
-    }
+    this.offline = new OfflineStore(vertx, ctx, this.options.getClientId(), this.options.getStoreDir(), cache,
+        this::report);
+    offline.load(new OfflineStore.Source() {
+      @Override
+      public List<ClientStore.StoredWrite> queuedWrites() {
+        List<ClientStore.StoredWrite> writes = new ArrayList<>();
+        for (PendingRequest p : queue) {
+          if (p.isWrite()) {
+            writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson));
+          }
+        }
+        return writes;
+      }
+
+      @Override
+      public List<Notification> topicValues() {
+        synchronized (topicValues) {
+          return new ArrayList<>(topicValues.values());
+        }
+      }
+    }, new OfflineStore.Restorer() {
+      @Override
+      public void topicValue(Notification value) {
+        topicValues.put(value.topic(), value);
+      }
+
+      @Override
+      public void write(ClientStore.StoredWrite w) {
+        Promise<Reply> promise = Promise.promise();
+        promise.future().onFailure(t -> {
+          if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
+              && !TetherException.CLOSED.equals(te.code())) {
+            report(new TetherException(t instanceof TetherException te ? te.code() : ClientErrorCode.UNKNOWN.code(),
+                "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
+          }
+        });
+        // Restored as writes whatever the options say now: they were stored as writes.
+        submit(new PendingRequest(0, w.address(), w.body(), promise, null, options.getRequestTimeoutMs(), true));
+      }
+
+      @Override
+      public void forgetTopicValues() {
+        topicValues.clear();
+      }
+    });
   }
 
   private boolean isCacheable(String address) {
@@ -562,9 +586,9 @@ final class TetherClientImpl implements TetherClient {
       // Queued writes stay in the store (the next client on it sends them); snapshot before they are failed here.
       Future<Void> saved = finalSave();
       setState(ConnectionState.CLOSED);
-      failEverything(new TetherException(TetherException.CLOSED, "the client was closed" + (store == null
+      failEverything(new TetherException(TetherException.CLOSED, "the client was closed" + (offline.dir() == null
           || queue.stream().noneMatch(PendingRequest::isWrite) ? ""
-          : "; queued writes stay in the store at " + store.dir() + ", the next client on it sends them")));
+          : "; queued writes stay in the store at " + offline.dir() + ", the next client on it sends them")));
       Future<Void> socketDone;
       if (online) {
         // Ending the session: the server closes the socket once the session is gone from the store.
@@ -705,20 +729,13 @@ final class TetherClientImpl implements TetherClient {
 
   @Override
   public Future<Void> ready() {
-    return ready.future();
+    return offline.ready();
   }
 
   @Override
   public Future<Void> flushStore() {
     Promise<Void> promise = Promise.promise();
-    whenReady(() -> {
-      if (store == null || storeClosed && !saving && pendingWritesText == null && pendingCacheText == null) {
-        promise.complete();
-        return;
-      }
-      flushWaiters.add(promise);
-      startSave();
-    });
+    whenReady(() -> offline.flush().onComplete(promise));
     return promise.future();
   }
 
@@ -1597,206 +1614,20 @@ final class TetherClientImpl implements TetherClient {
     outboundSize = outbound.size();
   }
 
-  // =============================================================================================================
-  // On-disk store (docs/CLIENT.md "On-disk store"). Snapshots are built on the context; only their text goes to a
-  // worker thread, which replaces the files atomically. One save at a time; changes meanwhile go in the next one.
-
-  /** Reads the store (on a worker), then restores cache, topic values and queued writes; completes {@link #ready}. */
-  private void loadStore() {
-    ctx.executeBlocking(store::read, false).onComplete(ar -> {
-      try {
-        if (ar.failed()) {
-          report(new TetherException(TetherException.STORE_FAILED, "cannot read the store at " + store.dir() + ": "
-              + ar.cause().getMessage() + "; starting empty", null, false, ar.cause()));
-          return;
-        }
-        ClientStore.Contents contents = ar.result();
-        String clientId = options.getClientId();
-        if (contents.cache() != null) {
-          try {
-            ClientStore.StoredCache stored = ClientStore.decodeCache(clientId, contents.cache());
-            for (ClientStore.StoredEntry e : stored.entries()) {
-              cache.put(e.address(), e.canonicalBody(), e.value(), e.resources(), e.receivedAt());
-            }
-            stored.topics().forEach(n -> topicValues.put(n.topic(), n));
-          } catch (ClientStore.ForeignStoreException e) {
-            foreignStore(e);
-            return;
-          } catch (RuntimeException e) {
-            report(new TetherException(TetherException.STORE_FAILED, "ignored " + store.dir().resolve(ClientStore.CACHE_FILE)
-                + ": " + e.getMessage(), null, false, e));
-          }
-        }
-        if (contents.writes() != null) {
-          List<ClientStore.StoredWrite> writes;
-          try {
-            writes = ClientStore.decodeWrites(clientId, contents.writes());
-          } catch (ClientStore.ForeignStoreException e) {
-            foreignStore(e);
-            return;
-          } catch (RuntimeException e) {
-            report(new TetherException(TetherException.STORE_FAILED, "ignored " + store.dir().resolve(ClientStore.WRITES_FILE)
-                + ": " + e.getMessage(), null, false, e));
-            writes = List.of();
-          }
-          for (ClientStore.StoredWrite w : writes) {
-            Promise<Reply> promise = Promise.promise();
-            promise.future().onFailure(t -> {
-              if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
-                  && !TetherException.CLOSED.equals(te.code())) {
-                report(new TetherException(t instanceof TetherException te ? te.code() : ClientErrorCode.UNKNOWN.code(),
-                    "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
-              }
-            });
-            // Restored as writes whatever the options say now: they were stored as writes.
-            submit(new PendingRequest(0, w.address(), w.body(), promise, null, options.getRequestTimeoutMs(), true));
-          }
-          writesDirty = false; // what is queued now is what the file says
-        }
-      } finally {
-        ready.complete();
-      }
-    });
-  }
-
-  /** The directory holds another client's store: this client neither uses nor overwrites it. */
-  private void foreignStore(ClientStore.ForeignStoreException e) {
-    cache.clear();
-    topicValues.clear();
-    storeClosed = true;
-    report(new TetherException(TetherException.STORE_FAILED, "not using the store at " + store.dir() + ": " + e.getMessage()
-        + "; this client keeps nothing on disk", null, false, e));
-  }
-
-  /** Runs {@code action} on the context once the store has been read (at once without a store). */
   private void whenReady(Runnable action) {
-    if (ready.future().isComplete()) {
-      onContext(action);
-    } else {
-      ready.future().onComplete(ar -> onContext(action));
-    }
+    offline.whenReady(action);
   }
 
-  /** The queued writes changed: saved as soon as possible. */
   private void writesChanged() {
-    if (store == null || storeClosed) {
-      return;
-    }
-    writesDirty = true;
-    if (!saving && !saveScheduled) {
-      saveScheduled = true;
-      ctx.runOnContext(v -> { // one save for everything changed in this turn of the event loop
-        saveScheduled = false;
-        startSave();
-      });
-    }
+    offline.writesChanged();
   }
 
-  /** The cache or a topic value changed: saved within {@link #CACHE_SAVE_DELAY_MS}. */
   private void cacheChanged() {
-    if (store == null || storeClosed) {
-      return;
-    }
-    cacheDirty = true;
-    scheduleCacheSave();
+    offline.cacheChanged();
   }
 
-  private void scheduleCacheSave() {
-    if (cacheSaveTimer < 0 && !saving) {
-      cacheSaveTimer = vertx.setTimer(CACHE_SAVE_DELAY_MS, id -> {
-        cacheSaveTimer = -1;
-        startSave();
-      });
-    }
-  }
-
-  private void takeSnapshot() {
-    String clientId = options.getClientId();
-    if (writesDirty) {
-      List<ClientStore.StoredWrite> writes = new ArrayList<>();
-      for (PendingRequest p : queue) {
-        if (p.isWrite()) {
-          writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson));
-        }
-      }
-      pendingWritesText = ClientStore.encodeWrites(clientId, writes);
-      writesDirty = false;
-    }
-    if (cacheDirty) {
-      List<Notification> topics;
-      synchronized (topicValues) {
-        topics = new ArrayList<>(topicValues.values());
-      }
-      pendingCacheText = ClientStore.encodeCache(clientId, cache.snapshot(), topics);
-      cacheDirty = false;
-    }
-  }
-
-  private void startSave() {
-    if (store == null || saving) {
-      return;
-    }
-    if (!storeClosed) {
-      takeSnapshot();
-    }
-    List<Promise<Void>> waiters = new ArrayList<>(flushWaiters);
-    flushWaiters.clear();
-    String writes = pendingWritesText;
-    String cached = pendingCacheText;
-    pendingWritesText = null;
-    pendingCacheText = null;
-    if (writes == null && cached == null) {
-      waiters.forEach(Promise::tryComplete);
-      return;
-    }
-    if (cached != null) {
-      cancelTimer(cacheSaveTimer);
-      cacheSaveTimer = -1;
-    }
-    saving = true;
-    ctx.executeBlocking(() -> {
-      if (writes != null) {
-        store.replace(ClientStore.WRITES_FILE, writes);
-      }
-      if (cached != null) {
-        store.replace(ClientStore.CACHE_FILE, cached);
-      }
-      return null;
-    }, false).onComplete(ar -> {
-      saving = false;
-      if (ar.failed()) {
-        report(new TetherException(TetherException.STORE_FAILED, "cannot write the store at " + store.dir() + ": "
-            + ar.cause().getMessage(), null, false, ar.cause()));
-        waiters.forEach(w -> w.tryFail(ar.cause()));
-      } else {
-        waiters.forEach(Promise::tryComplete);
-      }
-      if (writesDirty || pendingWritesText != null || pendingCacheText != null || !flushWaiters.isEmpty()) {
-        startSave();
-      } else if (cacheDirty) {
-        scheduleCacheSave();
-      }
-    });
-  }
-
-  /**
-   * The last save of this client (it is closing): a snapshot of everything now, before queued requests are failed;
-   * the store is not written after it.
-   */
   private Future<Void> finalSave() {
-    if (store == null || storeClosed) {
-      return Future.succeededFuture();
-    }
-    writesDirty = true;
-    cacheDirty = true;
-    takeSnapshot();
-    storeClosed = true;
-    cancelTimer(cacheSaveTimer);
-    cacheSaveTimer = -1;
-    Promise<Void> done = Promise.promise();
-    flushWaiters.add(done);
-    startSave();
-    return done.future();
+    return offline.finalSave();
   }
 
   // =============================================================================================================
