@@ -49,6 +49,8 @@ class SubscribeRefusalTest {
       if ("hello".equals(f.getString("type"))) {
         ws.writeTextMessage(new JsonObject().put("type", "welcome").put("sessionId", "s1").put("resumeToken", "t1")
             .put("heartbeatMs", 25_000).put("resumeWindowMs", 120_000).put("node", "fake").encode());
+      } else if ("bye".equals(f.getString("type"))) {
+        ws.close(); // as a gateway does: the client's close() need not wait for its guard
       } else {
         script.accept(ws, f);
       }

@@ -1,6 +1,7 @@
 package io.tether.client.internal;
 
 import io.tether.client.ConnectionState;
+import io.tether.client.Notification;
 import io.tether.client.SessionEvent;
 import io.tether.client.TetherClientOptions;
 import io.tether.client.TetherException;
@@ -82,12 +83,12 @@ public final class ClientSession {
       }
 
       @Override
-      public List<io.tether.client.Notification> topicValues() {
+      public List<Notification> topicValues() {
         return topics.values();
       }
     }, new OfflineStore.Restorer() {
       @Override
-      public void topicValue(io.tether.client.Notification value) {
+      public void topicValue(Notification value) {
         topics.restore(value);
       }
 
