@@ -5,32 +5,29 @@ import io.tether.protocol.ErrorCode;
 /**
  * A failure reported by the Tether client: either an error the server sent (a response with {@code ok:false}, an
  * {@code error} frame) — {@link #isRemote()} is true and {@link #code()} is the wire code, e.g. {@code not_allowed}
- * — or a condition detected by the client itself, with one of the {@code CLIENT_*}/wire codes listed here.
+ * — or a condition detected by the client itself: a {@link ClientErrorCode}, or for a few conditions the protocol's
+ * code of the same meaning (the constants below; docs/CLIENT.md "Error codes").
  */
 public class TetherException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  /** The client was closed ({@link TetherClient#close()} or a server {@code bye}); nothing more can be sent. */
-  public static final String CLOSED = "client_closed";
-  /** The client is {@link ConnectionState#OFFLINE}: call {@link TetherClient#connect()} first. */
-  public static final String NOT_CONNECTED = "not_connected";
-  /** Connecting failed (network, handshake timeout, handshake refused, or reconnect attempts exhausted). */
-  public static final String CONNECT_FAILED = "connect_failed";
-  /**
-   * The session was lost (it could not be resumed and a new one was started) after this request had been sent:
-   * whether the server acted on it is unknown.
-   */
-  public static final String SESSION_LOST = "session_lost";
-  /** The server ended the session ({@code bye} with a reason such as {@code replaced}). */
-  public static final String SESSION_ENDED = "session_ended";
+  /** {@link ClientErrorCode#CLIENT_CLOSED}. */
+  public static final String CLOSED = ClientErrorCode.CLIENT_CLOSED.code();
+  /** {@link ClientErrorCode#NOT_CONNECTED}. */
+  public static final String NOT_CONNECTED = ClientErrorCode.NOT_CONNECTED.code();
+  /** {@link ClientErrorCode#CONNECT_FAILED}. */
+  public static final String CONNECT_FAILED = ClientErrorCode.CONNECT_FAILED.code();
+  /** {@link ClientErrorCode#SESSION_LOST}. */
+  public static final String SESSION_LOST = ClientErrorCode.SESSION_LOST.code();
+  /** {@link ClientErrorCode#SESSION_ENDED}. */
+  public static final String SESSION_ENDED = ClientErrorCode.SESSION_ENDED.code();
+  /** {@link ClientErrorCode#QUEUE_FULL}: nothing queued was dropped; try again once the client is back ONLINE. */
+  public static final String QUEUE_FULL = ClientErrorCode.QUEUE_FULL.code();
+  /** {@link ClientErrorCode#STORE_FAILED}: reported to the exception handler. */
+  public static final String STORE_FAILED = ClientErrorCode.STORE_FAILED.code();
   /** The outbound buffer is full (too many unacknowledged frames): wait for acks or raise the bound. */
   public static final String BUFFER_FULL = ErrorCode.OVERFLOW.wire();
-  /**
-   * The request queue is full ({@link TetherClientOptions#setMaxQueuedRequests}, {@code maxQueuedBytes}): too many
-   * requests wait for the connection. Nothing queued was dropped; try again once the client is back ONLINE.
-   */
-  public static final String QUEUE_FULL = "queue_full";
   /** No response within the request timeout ({@link TetherClientOptions#setRequestTimeoutMs}). */
   public static final String TIMEOUT = ErrorCode.TIMEOUT.wire();
   /** The encoded frame exceeds {@link TetherClientOptions#setMaxFrameBytes}. */
@@ -46,18 +43,22 @@ public class TetherException extends RuntimeException {
   }
 
   public TetherException(String code, String message, String reason, boolean remote, Throwable cause) {
-    super(message == null ? code : code + ": " + message, cause);
-    this.code = code == null ? "error" : code;
+    super(message == null ? orUnknown(code) : orUnknown(code) + ": " + message, cause);
+    this.code = orUnknown(code);
     this.detail = message;
     this.reason = reason;
     this.remote = remote;
   }
 
-  static TetherException remote(String code, String message) {
-    return new TetherException(code == null ? "error" : code, message, null, true, null);
+  private static String orUnknown(String code) {
+    return code == null ? ClientErrorCode.UNKNOWN.code() : code;
   }
 
-  /** The error code: a wire code ({@link ErrorCode}) or one of the client codes of this class. Never null. */
+  static TetherException remote(String code, String message) {
+    return new TetherException(code, message, null, true, null);
+  }
+
+  /** The error code: a wire code ({@link ErrorCode}) or a client code ({@link ClientErrorCode}). Never null. */
   public String code() {
     return code;
   }
@@ -70,6 +71,11 @@ public class TetherException extends RuntimeException {
   /** The code as an {@link ErrorCode}, or null if it is a client-side code or one this version does not know. */
   public ErrorCode errorCode() {
     return ErrorCode.fromWire(code);
+  }
+
+  /** The code as a {@link ClientErrorCode}, or null if it is a protocol code ({@link #errorCode()}). */
+  public ClientErrorCode clientErrorCode() {
+    return ClientErrorCode.fromCode(code);
   }
 
   /** A qualifier of the code, e.g. the {@code reason} of {@code resume_failed} ({@code expired}); may be null. */

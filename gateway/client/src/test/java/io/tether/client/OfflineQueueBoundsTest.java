@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The request queue and the outbound buffer at their bounds, the offline start, and queued writes in the on-disk
- * store, against no server or a scripted one (the real-node behaviour is in the server module's Offline*Test).
+ * store, against no server or a scripted one (the real-node behaviour is in gateway/client-it: Offline*Test).
  */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 20, timeUnit = TimeUnit.SECONDS)

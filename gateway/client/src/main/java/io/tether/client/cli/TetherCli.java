@@ -1,5 +1,6 @@
 package io.tether.client.cli;
 
+import io.tether.client.ClientErrorCode;
 import io.tether.client.ConnectionState;
 import io.tether.client.Reply;
 import io.tether.client.SessionEvent;
@@ -306,7 +307,7 @@ public final class TetherCli {
         }
       } else {
         Throwable t = ar.cause();
-        String code = t instanceof TetherException te ? te.code() : "error";
+        String code = t instanceof TetherException te ? te.code() : ClientErrorCode.UNKNOWN.code();
         String msg = t instanceof TetherException te ? te.detail() : t.getMessage();
         response.put("ok", false).put("error", new JsonObject().put("code", code).put("message", msg));
       }

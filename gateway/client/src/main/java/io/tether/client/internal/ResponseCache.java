@@ -1,5 +1,6 @@
-package io.tether.client;
+package io.tether.client.internal;
 
+import io.tether.client.Reply;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,13 +20,13 @@ import java.util.TreeMap;
  * larger than {@code maxBytes} on its own is not kept. Values are kept as JSON text, so what the application gets is
  * always a fresh copy. Thread-safe (the observation methods of the client read it from any thread).
  */
-final class ResponseCache {
+public final class ResponseCache {
 
   /** One cached response. */
-  record Entry(String address, String canonicalBody, String value, Map<String, String> resources, long receivedAt,
+  public record Entry(String address, String canonicalBody, String value, Map<String, String> resources, long receivedAt,
       int bytes) {
 
-    Reply toReply() {
+    public Reply toReply() {
       Map<String, Object> decoded = new LinkedHashMap<>();
       resources.forEach((label, json) -> decoded.put(label, Json.decodeValue(json)));
       return new Reply(Json.decodeValue(value), true, receivedAt, decoded);
@@ -37,13 +38,13 @@ final class ResponseCache {
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
   private long bytes;
 
-  ResponseCache(int maxEntries, long maxBytes) {
+  public ResponseCache(int maxEntries, long maxBytes) {
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
   }
 
   /** The cache key of a request: its address and the canonical form of its JSON body. */
-  static String key(String address, String canonicalBody) {
+  public static String key(String address, String canonicalBody) {
     return address + '\u0000' + canonicalBody;
   }
 
@@ -51,7 +52,7 @@ final class ResponseCache {
    * The canonical text of a JSON value: object members sorted by name (recursively), no whitespace. Two bodies that
    * differ only in member order or spacing have the same canonical text.
    */
-  static String canonical(String json) {
+  public static String canonical(String json) {
     return Json.encode(canonicalValue(Json.decodeValue(json)));
   }
 
@@ -69,12 +70,12 @@ final class ResponseCache {
     return v;
   }
 
-  synchronized Entry get(String key) {
+  public synchronized Entry get(String key) {
     return entries.get(key);
   }
 
   /** Stores (or replaces) an entry; returns false if it is too large to be kept at all. */
-  synchronized boolean put(String address, String canonicalBody, String value, Map<String, String> resources,
+  public synchronized boolean put(String address, String canonicalBody, String value, Map<String, String> resources,
       long receivedAt) {
     if (maxEntries == 0) {
       return false;
@@ -104,21 +105,21 @@ final class ResponseCache {
     return true;
   }
 
-  synchronized void clear() {
+  public synchronized void clear() {
     entries.clear();
     bytes = 0;
   }
 
-  synchronized int size() {
+  public synchronized int size() {
     return entries.size();
   }
 
-  synchronized long bytes() {
+  public synchronized long bytes() {
     return bytes;
   }
 
   /** Every entry, least recently used first (the order in which {@link #put} must replay them). */
-  synchronized List<Entry> snapshot() {
+  public synchronized List<Entry> snapshot() {
     return new ArrayList<>(entries.values());
   }
 

@@ -290,16 +290,37 @@ class TetherClientTest {
         })));
   }
 
-  /** Verifies that subscribing to a topic the server does not allow fails with not_allowed. */
+  /**
+   * Verifies that a refused subscribe fails with not_allowed, and only that one: four subscribes are sent together
+   * (allowed, refused, allowed, refused), so the refusals arrive while the allowed ones wait for their acks too. Each
+   * refusal names its subscribe by seq (refSeq), which is how the client links them: a client that linked a refusal
+   * to another pending subscribe, or completed subscribes on their ack alone, fails here.
+   */
   @Test
   void subscribingToARefusedTopicFailsWithNotAllowed(Vertx vertx, VertxTestContext ctx) {
+    String allowedA = "prices/sdk-a-" + System.nanoTime();
+    String allowedB = "prices/sdk-b-" + System.nanoTime();
     TetherClient c = client(vertx, node.port(), "sdk-topic-refused", o -> o);
+    List<Future<Void>> subscribes = new ArrayList<>();
     c.connect()
-        .compose(v -> c.subscribe("secrets/all", 0))
-        .onComplete(ctx.failing(t -> ctx.verify(() -> {
-          TetherException e = assertInstanceOf(TetherException.class, t);
-          assertEquals("not_allowed", e.code());
-          assertFalse(c.subscriptions().containsKey("secrets/all"));
+        .compose(v -> {
+          // One turn of the client's context: the four frames go out back to back.
+          subscribes.add(c.subscribe(allowedA, 0));
+          subscribes.add(c.subscribe("secrets/all", 0));
+          subscribes.add(c.subscribe(allowedB, 0));
+          subscribes.add(c.subscribe("secrets/more", 0));
+          return Future.join(subscribes).otherwiseEmpty();
+        })
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertTrue(subscribes.get(0).succeeded(), "allowed topic: " + subscribes.get(0).cause());
+          assertTrue(subscribes.get(2).succeeded(), "allowed topic: " + subscribes.get(2).cause());
+          for (int i : new int[] {1, 3}) {
+            TetherException e = assertInstanceOf(TetherException.class, subscribes.get(i).cause());
+            assertEquals("not_allowed", e.code());
+            assertTrue(e.isRemote());
+          }
+          assertEquals(List.of(allowedA, allowedB), List.copyOf(c.subscriptions().keySet()),
+              "only the allowed topics are followed");
           assertEquals(ConnectionState.ONLINE, c.state());
           ctx.completeNow();
         })));

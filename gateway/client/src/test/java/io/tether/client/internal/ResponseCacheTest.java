@@ -1,4 +1,4 @@
-package io.tether.client;
+package io.tether.client.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tether.client.Notification;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;

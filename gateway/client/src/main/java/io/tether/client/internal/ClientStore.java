@@ -1,5 +1,6 @@
-package io.tether.client;
+package io.tether.client.internal;
 
+import io.tether.client.Notification;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The optional on-disk store of a client ({@link TetherClientOptions#setStoreDir}): two JSON files in one directory,
+ * The optional on-disk store of a client ({@link io.tether.client.TetherClientOptions#setStoreDir}): two JSON files in one directory,
  * each replaced atomically (written to a temporary file, forced to disk, renamed over the old one), so a reader finds
  * either the previous or the new version, never a torn one.
  * <ul>
@@ -29,16 +30,16 @@ import java.util.Map;
  *       topic: {@code {"format":1,"clientId","entries":[{"address","body","value","resources","receivedAt"}…],
  *       "topics":[{"topic","version","body"}…]}}</li>
  * </ul>
- * The methods doing I/O block: the client calls them on a worker thread ({@code executeBlocking}).
+ * The methods doing I/O block: {@link OfflineStore} calls them on a worker thread ({@code executeBlocking}).
  */
-final class ClientStore {
+public final class ClientStore {
 
   static final String WRITES_FILE = "writes.json";
   static final String CACHE_FILE = "cache.json";
   static final int FORMAT = 1;
 
   /** A queued write as stored: the request's address and body (JSON text). */
-  record StoredWrite(String address, String body) {
+  public record StoredWrite(String address, String body) {
   }
 
   /** The files' contents as read (null: no such file). */

@@ -1,0 +1,292 @@
+package io.tether.client.internal;
+
+import io.tether.client.ConnectionState;
+import io.tether.client.Notification;
+import io.tether.client.SessionEvent;
+import io.tether.client.TetherClientOptions;
+import io.tether.client.TetherException;
+import io.tether.protocol.ErrorCode;
+import io.tether.protocol.Frame;
+import io.tether.protocol.FrameCodec;
+import io.tether.protocol.NamePatterns;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * One client's parts, assembled, and what happens between them when the session starts, continues, is replaced or
+ * ends. The parts: {@link Connector} (sockets, handshake, heartbeats), {@link ReliableChannel} (seqs, acks, resend),
+ * {@link RequestTable} (own requests, the offline queue), {@link TopicFollower} (subscriptions, topic values),
+ * {@link ServerRequests} (answers to the server's requests) and {@link OfflineStore} (the cache and the on-disk store).
+ * What concerns the application goes to {@link ClientEvents}. Everything runs on the client's context.
+ */
+public final class ClientSession {
+
+  private static final Logger LOG = Logger.getLogger(ClientSession.class.getName());
+
+  private final ClientEvents events;
+  private final NamePatterns cacheable;
+  private final ResponseCache cache;
+  private final OfflineStore store;
+  private final ReliableChannel channel;
+  private final Connector connector;
+  private final RequestTable requests;
+  private final TopicFollower topics;
+  private final ServerRequests serverRequests;
+  /** Set once the client closes (or the server ended the session): completes when everything is released. */
+  private Future<Void> closing;
+
+  public ClientSession(Vertx vertx, Context ctx, TetherClientOptions options, ClientEvents events) {
+    this.events = events;
+    FrameCodec codec = new FrameCodec(Math.max(options.getMaxFrameBytes() * 2, 4096));
+    this.cacheable = new NamePatterns(options.getCacheableAddresses());
+    this.cache = new ResponseCache(options.getCacheMaxEntries(), options.getCacheMaxBytes());
+    this.store = new OfflineStore(vertx, ctx, options.getClientId(), options.getStoreDir(), cache, events::problem);
+    this.channel = new ReliableChannel(vertx, options, codec, this::state, new ReliableChannel.Listener() {
+      @Override
+      public void acked(long ack) {
+        onAcked(ack);
+      }
+
+      @Override
+      public void problem(Throwable t) {
+        events.problem(t);
+      }
+    });
+    this.connector = new Connector(vertx, options, codec, channel::received, channel::carryAck, events,
+        new Lifecycle());
+    this.requests = new RequestTable(vertx, options, channel, cache, codec, this::state, new RequestTable.Listener() {
+      @Override
+      public void writesChanged() {
+        store.writesChanged();
+      }
+
+      @Override
+      public void cacheChanged() {
+        store.cacheChanged();
+      }
+
+      @Override
+      public void problem(Throwable t) {
+        events.problem(t);
+      }
+    });
+    this.topics = new TopicFollower(channel, events::notification, store::cacheChanged, events::problem);
+    this.serverRequests = new ServerRequests(ctx, channel, events::requestHandler, this::state, events::problem);
+    store.load(new OfflineStore.Source() {
+      @Override
+      public List<ClientStore.StoredWrite> queuedWrites() {
+        return requests.queuedWrites();
+      }
+
+      @Override
+      public List<Notification> topicValues() {
+        return topics.values();
+      }
+    }, new OfflineStore.Restorer() {
+      @Override
+      public void topicValue(Notification value) {
+        topics.restore(value);
+      }
+
+      @Override
+      public void write(ClientStore.StoredWrite write) {
+        requests.restore(write);
+      }
+
+      @Override
+      public void forgetTopicValues() {
+        topics.forgetValues();
+      }
+    });
+  }
+
+  public Connector connector() {
+    return connector;
+  }
+
+  public ReliableChannel channel() {
+    return channel;
+  }
+
+  public RequestTable requests() {
+    return requests;
+  }
+
+  public TopicFollower topics() {
+    return topics;
+  }
+
+  public OfflineStore store() {
+    return store;
+  }
+
+  public ResponseCache cache() {
+    return cache;
+  }
+
+  /** A read: responses to requests to this address are cached (cacheableAddresses). */
+  public boolean isCacheable(String address) {
+    return cacheable.matches(address);
+  }
+
+  private ConnectionState state() {
+    return connector.state();
+  }
+
+  /**
+   * Closes the client (see {@code TetherClient.close()}): bye if ONLINE, everything waiting fails with
+   * {@code client_closed}, queued writes stay in the store. The same future for every call.
+   */
+  public Future<Void> close() {
+    if (closing != null) {
+      return closing;
+    }
+    Promise<Void> done = Promise.promise();
+    closing = done.future();
+    boolean writesStay = store.dir() != null && requests.hasQueuedWrites();
+    Future<Void> saved = store.finalSave(); // a snapshot of the queued writes before they are failed here
+    String ended = connector.sessionId();
+    Future<Void> socketDone = connector.close();
+    failEverything(new TetherException(TetherException.CLOSED, "the client was closed" + (writesStay
+        ? "; queued writes stay in the store at " + store.dir() + ", the next client on it sends them" : "")));
+    socketDone.onComplete(ar -> {
+      events.session(new SessionEvent(SessionEvent.Kind.ENDED, null, ended, null, "closed", 0));
+      release(saved).onComplete(done);
+    });
+    return closing;
+  }
+
+  private Future<Void> release(Future<Void> saved) {
+    return Future.join(saved, connector.shutdown()).transform(ar -> Future.succeededFuture());
+  }
+
+  /** Fails everything that waits (requests queued or sent, subscriptions, connect) and empties both buffers. */
+  private void failEverything(TetherException error) {
+    failSent(error);
+    requests.failQueued(error);
+    connector.failConnect(error);
+  }
+
+  /** Fails what was numbered (sent requests, subscriptions) and empties the outbound buffer; the queue stays. */
+  private void failSent(TetherException error) {
+    requests.failSent(error);
+    topics.failWaiting(error, state() != ConnectionState.CLOSED);
+    channel.dropAll(connector.hasSession());
+  }
+
+  /** The server acked own frames up to {@code ack}. */
+  private void onAcked(long ack) {
+    connector.progress();
+    topics.acked(ack); // a refusal would have come before this ack
+    requests.drain(); // room was made
+  }
+
+  private void onReliable(Link link, Frame.Reliable f) {
+    switch (channel.receive(f.seq())) {
+      case DUPLICATE:
+        return; // a replay of something already delivered: dropped (and acked again)
+      case GAP:
+        events.problem(new TetherException(ErrorCode.BAD_FRAME.wire(), "seq gap from the server: expected "
+            + (channel.received() + 1) + ", got " + f.seq() + "; reconnecting to resume from " + channel.received()));
+        connector.broken(link);
+        return;
+      default:
+        break;
+    }
+    connector.progress();
+    if (f instanceof Frame.Push p) {
+      deliverPush(p);
+    } else if (f instanceof Frame.Response r) {
+      requests.onResponse(r);
+    } else if (f instanceof Frame.Request r) {
+      serverRequests.onRequest(r);
+    } else if (f instanceof Frame.Notify n) {
+      topics.onNotify(n);
+    } else {
+      events.problem(new TetherException(ErrorCode.NOT_ALLOWED.wire(), "the server sent a '" + f.type()
+          + "' frame; ignored"));
+    }
+  }
+
+  private void deliverPush(Frame.Push p) {
+    requests.related(p);
+    events.push(p);
+  }
+
+  /** What the connector reports about the session. */
+  private final class Lifecycle implements Connector.Listener {
+
+    @Override
+    public int welcomed(Link link, boolean resync) {
+      int lost = 0;
+      serverRequests.newSession();
+      if (resync) {
+        // Seqs restart at 1: sent requests fail or are renumbered, then every followed topic is subscribed again.
+        List<ReliableChannel.OutFrame> old = channel.newSession();
+        lost = requests.sessionLost(old);
+        topics.renew();
+      }
+      channel.attach(link);
+      requests.drain();
+      return lost;
+    }
+
+    @Override
+    public boolean resumable(long serverLastSeq) {
+      if (channel.canResumeFrom(serverLastSeq)) {
+        return true;
+      }
+      events.problem(new TetherException(ErrorCode.BAD_FRAME.wire(), "resumed.lastSeq " + serverLastSeq
+          + " is outside [" + channel.acked() + ", " + channel.lastSent() + "]: starting a new session"));
+      return false;
+    }
+
+    @Override
+    public void resumed(Link link, long serverLastSeq) {
+      channel.resumed(serverLastSeq);
+      channel.attach(link); // every own frame the server has not stored, in order, with its original seq
+      requests.drain(); // then what waited in the queue, with the next seqs
+    }
+
+    @Override
+    public void frame(Link link, Frame frame) {
+      if (frame instanceof Frame.Push p && p.isVolatile()) {
+        deliverPush(p);
+      } else if (frame instanceof Frame.Reliable r) {
+        onReliable(link, r);
+      } else if (frame instanceof Frame.Ack a) {
+        channel.onAck(a.ack());
+      } else if (frame instanceof Frame.Error e) {
+        if (!topics.refused(e)) {
+          events.problem(new TetherException(e.code(), e.message(), e.reason(), true, null));
+        }
+      } else {
+        LOG.fine(() -> "ignored unexpected '" + frame.type() + "' frame");
+      }
+    }
+
+    @Override
+    public void detached() {
+      channel.detach();
+    }
+
+    @Override
+    public void firstConnectFailed(TetherException error) {
+      failSent(error);
+    }
+
+    @Override
+    public void ended(String sessionId, String reason) {
+      Future<Void> saved = store.finalSave();
+      connector.close();
+      failEverything(new TetherException(TetherException.SESSION_ENDED, "the server ended the session: " + reason,
+          reason, true, null));
+      events.session(new SessionEvent(SessionEvent.Kind.ENDED, null, sessionId, null, reason, 0));
+      closing = release(saved);
+    }
+  }
+}
