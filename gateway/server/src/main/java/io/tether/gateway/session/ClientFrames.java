@@ -17,27 +17,18 @@ final class ClientFrames {
 
   private static final Logger LOG = Logger.getLogger(ClientFrames.class.getName());
 
-  private final SessionPort port;
-  private final Streams streams;
-  private final Subscriptions subscriptions;
-  private final StoreWriter writer;
-
-  ClientFrames(SessionPort port, Streams streams, Subscriptions subscriptions, StoreWriter writer) {
-    this.port = port;
-    this.streams = streams;
-    this.subscriptions = subscriptions;
-    this.writer = writer;
+  private ClientFrames() {
   }
 
   /** A frame that is not reliable: acks, heartbeats, bye, and what a client may not send. */
-  void onControl(Session session, Frame frame) {
+  static void onControl(Session session, Frame frame) {
     if (frame instanceof Frame.Ack a) {
       session.onAck(a.ack());
     } else if (frame instanceof Frame.Ping p) {
       if (p.ack() >= 0) {
         session.onAck(p.ack());
       }
-      port.heartbeat(session, p.attrs() == null ? null : p.attrs().json());
+      session.port().heartbeat(session, p.attrs() == null ? null : p.attrs().json());
       session.send(new Frame.Pong(session.durableInSeq()));
     } else if (frame instanceof Frame.Pong p) {
       if (p.ack() >= 0) {
@@ -60,30 +51,30 @@ final class ClientFrames {
    * Decides, when a client frame is accepted, what it will do; the decision is recorded in the same store write as
    * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
    */
-  Frame.ErrorInfo accept(Frame.Reliable f) {
+  static Frame.ErrorInfo accept(Session session, Frame.Reliable f) {
     if (f instanceof Frame.Request r) {
-      Frame.ErrorInfo problem = checkStream(r);
+      Frame.ErrorInfo problem = checkStream(session, r);
       if (problem == null) {
-        problem = port.checkAddress(r);
+        problem = session.port().checkAddress(r);
       }
       if (problem == null) {
-        streams.open(r.stream(), r.seq());
-        writer.requestAccepted(new PendingRequest(r.seq(), r.stream(), r.address(),
-            r.body() == null ? null : r.body().json(), port.instance()));
+        session.streams().open(r.stream(), r.seq());
+        session.writer().requestAccepted(new PendingRequest(r.seq(), r.stream(), r.address(),
+            r.body() == null ? null : r.body().json(), session.port().instance()));
       }
       return problem;
     }
     if (f instanceof Frame.Subscribe s) {
-      if (!port.topicAllowed(s.topic())) {
+      if (!session.port().topicAllowed(s.topic())) {
         return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic() + "' is not allowed");
       }
-      subscriptions.put(s.topic(), s.version());
-      writer.subscribed(s.topic(), s.version());
+      session.topics().put(s.topic(), s.version());
+      session.writer().subscribed(s.topic(), s.version());
       return null;
     }
     if (f instanceof Frame.Unsubscribe u) {
-      subscriptions.remove(u.topic());
-      writer.unsubscribed(u.topic());
+      session.topics().remove(u.topic());
+      session.writer().unsubscribed(u.topic());
       return null;
     }
     if (f instanceof Frame.Response) {
@@ -92,15 +83,15 @@ final class ClientFrames {
     return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "clients may not send '" + f.type() + "' frames");
   }
 
-  private Frame.ErrorInfo checkStream(Frame.Request r) {
+  private static Frame.ErrorInfo checkStream(Session session, Frame.Request r) {
     if (r.stream() % 2 == 0) {
       return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "client requests use odd stream ids");
     }
-    if (streams.isOpen(r.stream())) {
+    if (session.streams().isOpen(r.stream())) {
       return new Frame.ErrorInfo(ErrorCode.BAD_FRAME.wire(), "stream " + r.stream() + " already has a request open");
     }
-    int max = port.options().getMaxPendingRequests();
-    if (streams.openCount() >= max) {
+    int max = session.port().options().getMaxPendingRequests();
+    if (session.streams().openCount() >= max) {
       return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "too many requests open (max " + max + ")");
     }
     return null;
@@ -112,7 +103,7 @@ final class ClientFrames {
    * them (docs/PROTOCOL.md §7): a client that sees its frame acked without such an error knows it was accepted.
    * Then the accepted frames are acted on, in seq order.
    */
-  void durable(Session session, List<Inbox.Accepted> frames, long durableSeq) {
+  static void durable(Session session, List<Inbox.Accepted> frames, long durableSeq) {
     for (Inbox.Accepted a : frames) {
       if (a.refusal() != null && !answeredOnItsStream(a)) {
         Frame.Reliable f = a.frame();
@@ -130,13 +121,13 @@ final class ClientFrames {
       } else if (a.refusal() != null) {
         continue;
       } else if (f instanceof Frame.Request r) {
-        port.dispatch(session, r);
+        session.port().dispatch(session, r);
       } else if (f instanceof Frame.Response r) {
-        port.answered(session, r);
+        session.port().answered(session, r);
       } else if (f instanceof Frame.Subscribe s) {
-        port.follow(session, s.topic());
+        session.port().follow(session, s.topic());
       } else if (f instanceof Frame.Unsubscribe u) {
-        port.unfollow(session, u.topic());
+        session.port().unfollow(session, u.topic());
       }
     }
   }
@@ -154,11 +145,11 @@ final class ClientFrames {
    * because that node is not {@code alive}, are dispatched again from here (same request id); the next store write
    * records this node as their dispatcher. True if there were any.
    */
-  boolean redispatch(Session session, Predicate<String> alive) {
-    List<PendingRequest> again = streams.orphanedBy(alive);
+  static boolean redispatch(Session session, Predicate<String> alive) {
+    List<PendingRequest> again = session.streams().orphanedBy(alive);
     for (PendingRequest p : again) {
-      writer.requestAccepted(p.dispatchedBy(port.instance()));
-      port.redispatch(session, new Frame.Request(p.seq(), p.stream(), p.address(),
+      session.writer().requestAccepted(p.dispatchedBy(session.port().instance()));
+      session.port().redispatch(session, new Frame.Request(p.seq(), p.stream(), p.address(),
           p.body() == null ? null : RawJson.of(p.body())));
     }
     return !again.isEmpty();

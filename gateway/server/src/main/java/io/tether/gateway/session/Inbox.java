@@ -21,7 +21,8 @@ final class Inbox {
 
   private final InboundSequence sequence;
   private long durableSeq;
-  private List<Accepted> undispatched = new ArrayList<>();
+  /** Null while there is none (an idle session holds no list). */
+  private List<Accepted> undispatched;
 
   Inbox(long inSeq) {
     this.sequence = new InboundSequence(inSeq);
@@ -44,18 +45,21 @@ final class Inbox {
 
   /** Keeps an accepted frame until its position is stored; true when reading should pause. */
   boolean hold(Accepted frame) {
+    if (undispatched == null) {
+      undispatched = new ArrayList<>();
+    }
     undispatched.add(frame);
     return undispatched.size() >= MAX_UNDISPATCHED;
   }
 
   boolean hasUndispatched() {
-    return !undispatched.isEmpty();
+    return undispatched != null;
   }
 
   /** The frames a store write now under way makes durable. */
   List<Accepted> takeUndispatched() {
-    List<Accepted> taken = undispatched;
-    undispatched = new ArrayList<>();
+    List<Accepted> taken = undispatched == null ? List.of() : undispatched;
+    undispatched = null;
     return taken;
   }
 

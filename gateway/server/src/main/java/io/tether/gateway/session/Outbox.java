@@ -22,8 +22,9 @@ final class Outbox {
 
   private final SendWindow window;
   private long writtenSeq;
-  private List<StoredFrame> unstored = new ArrayList<>();
-  private List<Promise<Long>> promises = new ArrayList<>();
+  /** Frames numbered since the last store write, with the promise of each batch's last frame (null: none yet). */
+  private List<StoredFrame> unstored;
+  private List<Promise<Long>> promises;
   /** Idempotency keys of recent sends → their outcome (the seq of the batch's last frame); null until the first. */
   private Map<String, Future<Long>> recentSends;
   /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
@@ -92,6 +93,10 @@ final class Outbox {
 
   private Future<Long> add(List<String> texts, String sendId) {
     Promise<Long> promise = Promise.promise();
+    if (unstored == null) {
+      unstored = new ArrayList<>(texts.size());
+      promises = new ArrayList<>(texts.size());
+    }
     for (int i = 0; i < texts.size(); i++) {
       String text = texts.get(i);
       long seq = window.number(text.length());
@@ -121,14 +126,15 @@ final class Outbox {
   }
 
   boolean hasUnstored() {
-    return !unstored.isEmpty();
+    return unstored != null;
   }
 
   /** Hands the frames waiting for the store to a store write; the returned batch is completed by that write. */
   Batch takeUnstored() {
-    Batch b = new Batch(unstored, promises, sendIdsUnstored);
-    unstored = new ArrayList<>();
-    promises = new ArrayList<>();
+    Batch b = unstored == null ? new Batch(List.of(), List.of(), sendIdsUnstored)
+        : new Batch(unstored, promises, sendIdsUnstored);
+    unstored = null;
+    promises = null;
     sendIdsUnstored = null;
     return b;
   }
@@ -140,9 +146,11 @@ final class Outbox {
 
   /** Fails the sends that will never be stored (the session ended or was taken over). */
   void failUnstored(Throwable cause) {
-    failAll(promises, cause);
-    unstored.clear();
-    promises.clear();
+    if (promises != null) {
+      failAll(promises, cause);
+    }
+    unstored = null;
+    promises = null;
   }
 
   static void failAll(List<Promise<Long>> promises, Throwable cause) {

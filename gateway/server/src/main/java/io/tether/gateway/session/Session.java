@@ -48,9 +48,9 @@ public final class Session {
   private final Outbox out;
   private final Inbox in;
   private final StoreWriter writer = new StoreWriter();
-  private final Streams streams = new Streams();
+  /** Allocated with the first request: an idle session holds none. */
+  private Streams streams;
   private final Subscriptions subscriptions;
-  private final ClientFrames rules;
   private boolean readingPaused;
   /** Set while the session is letting go of its socket: the final store write marks it DETACHED. */
   private Promise<Void> detaching;
@@ -66,7 +66,6 @@ public final class Session {
     this.out = out;
     this.in = new Inbox(inSeq);
     this.subscriptions = new Subscriptions(subscriptions, writer, port.codec());
-    this.rules = new ClientFrames(port, streams, this.subscriptions, writer);
     this.lastHeard = System.currentTimeMillis();
   }
 
@@ -83,7 +82,9 @@ public final class Session {
       long clientLastSeq) {
     Session s = new Session(port, ctx, id, o.clientId(), o.epoch(), transport,
         new Outbox(o.outSeq(), Math.min(clientLastSeq, o.outSeq()), o.sendIds()), o.inSeq(), o.subscriptions());
-    s.streams.restore(o.pending(), port.instance());
+    if (!o.pending().isEmpty()) {
+      s.streams().restore(o.pending(), port.instance());
+    }
     return s;
   }
 
@@ -111,6 +112,16 @@ public final class Session {
   /** The highest client seq in the store: what the server acks. */
   long durableInSeq() {
     return in.durableSeq();
+  }
+
+  // The parts, for ClientFrames (package-private).
+  SessionPort port() { return port; }
+  StoreWriter writer() { return writer; }
+  Subscriptions topics() { return subscriptions; }
+  Streams streams() { return streams == null ? streams = new Streams() : streams; }
+
+  private boolean isOpen(long stream) {
+    return streams != null && streams.isOpen(stream);
   }
 
   /** Runs {@code action} on this session's context and completes on the caller's. */
@@ -264,7 +275,7 @@ public final class Session {
     if (frame instanceof Frame.Reliable r && !(frame instanceof Frame.Push p && p.isVolatile())) {
       onReliable(r);
     } else {
-      rules.onControl(this, frame);
+      ClientFrames.onControl(this, frame);
     }
   }
 
@@ -282,7 +293,7 @@ public final class Session {
           + "; resume to resend from the server's position", CloseCodes.POLICY);
       return;
     }
-    if (in.hold(new Inbox.Accepted(f, rules.accept(f))) && !readingPaused) {
+    if (in.hold(new Inbox.Accepted(f, ClientFrames.accept(this, f))) && !readingPaused) {
       readingPaused = true;
       transport.pauseReading(true);
     }
@@ -336,13 +347,13 @@ public final class Session {
     if (earlier != null) {
       return earlier;
     }
-    if (requireOpenStream != 0 && !streams.isOpen(requireOpenStream)) {
+    if (requireOpenStream != 0 && !isOpen(requireOpenStream)) {
       return Future.failedFuture(BackendFailure.STREAM_CLOSED.refuse("stream " + requireOpenStream
           + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
     // Answers to accepted requests may go past the bound by the number of requests a session may have open, so an
     // accepted request is never left without its response (§3).
-    boolean answer = completesStream > 0 && streams.isOpen(completesStream);
+    boolean answer = completesStream > 0 && isOpen(completesStream);
     int allowance = answer ? port.options().getMaxPendingRequests() : 0;
     Future<Long> stored = out.offer(frames, sendId, port.options().getBufferMaxFrames() + allowance,
         port.options().getBufferMaxBytes() + (long) allowance * port.options().getMaxFrameBytes());
@@ -412,12 +423,12 @@ public final class Session {
 
   /** Server-initiated requests sent to this client and not answered yet. */
   public int openServerRequests() {
-    return streams.serverRequests();
+    return streams == null ? 0 : streams.serverRequests();
   }
 
   /** Counts one more server-initiated request as open, unless {@code max} are open already (then false). */
   public boolean openServerRequest(int max) {
-    return streams.openServerRequest(max);
+    return streams().openServerRequest(max);
   }
 
   public void serverRequestClosed() {
@@ -430,7 +441,7 @@ public final class Session {
    * node as their dispatcher.
    */
   public void redispatchUnless(Predicate<String> alive) {
-    if (state.attached() && rules.redispatch(this, alive)) {
+    if (state.attached() && ClientFrames.redispatch(this, alive)) {
       scheduleWrite();
     }
   }
@@ -476,7 +487,7 @@ public final class Session {
       }
       batch.stored();
       if (!inbound.isEmpty()) {
-        rules.durable(this, inbound, in.durableSeq());
+        ClientFrames.durable(this, inbound, in.durableSeq());
         if (readingPaused && transport != null) {
           readingPaused = false;
           transport.pauseReading(false);

@@ -20,28 +20,34 @@ final class Subscriptions {
   private record Held(long version, String body) {
   }
 
-  private final Map<String, Long> versions;
+  /** Null until the first subscription (most sessions follow no topic). */
+  private Map<String, Long> versions;
   private final StoreWriter writer;
   private final FrameCodec codec;
   /** Null while nothing is held back (bounded by the topics followed: one value per topic). */
   private Map<String, Held> held;
 
   Subscriptions(Map<String, Long> versions, StoreWriter writer, FrameCodec codec) {
-    this.versions = new HashMap<>(versions);
+    this.versions = versions.isEmpty() ? null : new HashMap<>(versions);
     this.writer = writer;
     this.codec = codec;
   }
 
   Map<String, Long> versions() {
-    return versions;
+    return versions == null ? Map.of() : versions;
   }
 
   void put(String topic, long version) {
+    if (versions == null) {
+      versions = new HashMap<>(4);
+    }
     versions.put(topic, version);
   }
 
   void remove(String topic) {
-    versions.remove(topic);
+    if (versions != null) {
+      versions.remove(topic);
+    }
   }
 
   /**
@@ -51,7 +57,7 @@ final class Subscriptions {
    * behind the last change.
    */
   void changed(String topic, long version, String body, Function<FrameTemplate, Future<Long>> send) {
-    Long known = versions.get(topic);
+    Long known = versions == null ? null : versions.get(topic);
     if (known == null || version <= known) {
       return;
     }
