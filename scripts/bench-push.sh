@@ -18,10 +18,16 @@ usage: scripts/bench-push.sh [options]            (each option also has an envir
   --idle-conns K         idle sessions for heap per session (0 = skip) BENCH_IDLE_CONNS 2000
   --timeout-s S          bound of each load-client phase               BENCH_TIMEOUT_S  120
   --bare-only            do not build or start the gateway             BENCH_BARE_ONLY  0
+  --gateway-jar FILE     the gateway jar to measure (default: the build  BENCH_GATEWAY_JAR
+                         output, gateway/server/target/tether-gateway.jar)
+  --compare-jar FILE     also run FILE (another build of the gateway,  BENCH_COMPARE_JAR
+                         e.g. an earlier commit's) as a second 2-node
+                         gateway, in the same alternating rounds
   --rebuild              run the Maven build even if both jars exist   BENCH_REBUILD    0
   -h, --help
 
-Ports: bare 8090; gateway clients 8080/8081, management 9090/9091, cluster 5701/5702.
+Ports: bare 8090; gateway clients 8080/8081, management 9090/9091, cluster 5701/5702;
+--compare-jar gateway clients 8082/8083, management 9092/9093, cluster 5703/5704.
 Output: run/bench/summary.txt (the final table), run/bench/logs/ (every process's output).
 Exit status: 0 only if every figure was measured and no round had errors, gaps or duplicates.
 EOF
@@ -34,6 +40,8 @@ IDLE_CONNS=${BENCH_IDLE_CONNS:-2000}
 TIMEOUT_S=${BENCH_TIMEOUT_S:-120}
 BARE_ONLY=${BENCH_BARE_ONLY:-0}
 REBUILD=${BENCH_REBUILD:-0}
+COMPARE_SRC=${BENCH_COMPARE_JAR:-}
+GATEWAY_SRC_OPT=${BENCH_GATEWAY_JAR:-}
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -44,6 +52,8 @@ while [[ $# -gt 0 ]]; do
     --timeout-s) TIMEOUT_S=$2; shift 2 ;;
     --bare-only) BARE_ONLY=1; shift ;;
     --rebuild) REBUILD=1; shift ;;
+    --compare-jar) COMPARE_SRC=$2; shift 2 ;;
+    --gateway-jar) GATEWAY_SRC_OPT=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -53,9 +63,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=$ROOT/run/bench
 LOGS=$RUN/logs
 BENCH_SRC=$ROOT/loadtest/bench/target/tether-bench.jar
-GATEWAY_SRC=$ROOT/gateway/server/target/tether-gateway.jar
+GATEWAY_SRC=${GATEWAY_SRC_OPT:-$ROOT/gateway/server/target/tether-gateway.jar}
 BENCH_JAR=$RUN/tether-bench.jar
 GATEWAY_JAR=$RUN/tether-gateway.jar
+COMPARE_JAR=$RUN/tether-gateway-compare.jar
+GWB_URL=ws://127.0.0.1:8082/ws
 
 BARE_PORT=8090
 BARE_URL=ws://127.0.0.1:$BARE_PORT/ws
@@ -75,6 +87,10 @@ GW1_PID=
 GW2_PID=
 GATEWAY_OK=0
 GATEWAY_WHY=
+GWB_OK=0
+GWB_WHY=
+GW3_PID=
+GW4_PID=
 
 log() { echo "[bench $(date +%H:%M:%S)] $*"; }
 
@@ -124,6 +140,13 @@ elif [[ -f $GATEWAY_SRC ]]; then
 else
   GATEWAY_WHY="jar $GATEWAY_SRC missing (build failed? see $LOGS/build.log)"
 fi
+if [[ -n $COMPARE_SRC ]]; then
+  if [[ -f $COMPARE_SRC && $BARE_ONLY == 0 ]]; then
+    cp "$COMPARE_SRC" "$COMPARE_JAR"
+  else
+    GWB_WHY="compare jar $COMPARE_SRC missing (or --bare-only)"
+  fi
+fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null # thousands of sockets on both ends
 
 # --- servers ----------------------------------------------------------------------------------------
@@ -139,48 +162,53 @@ start_bare() {
   log "FATAL: bare server did not start:"; tail -20 "$LOGS/bare.log"; exit 1
 }
 
-start_gateway_node() { # n client-port management-port cluster-port
-  spawn "$LOGS/gateway-$1.log" java "${GW_JVM[@]}" -jar "$GATEWAY_JAR" --demo --port "$2" \
-    --management-port "$3" --cluster-host 127.0.0.1 --cluster-port "$4" \
-    --members 127.0.0.1:5701,127.0.0.1:5702 --node-id "bench-$1"
+start_gateway_node() { # n jar client-port management-port cluster-port members
+  spawn "$LOGS/gateway-$1.log" java "${GW_JVM[@]}" -jar "$2" --demo --port "$3" \
+    --management-port "$4" --cluster-host 127.0.0.1 --cluster-port "$5" \
+    --members "$6" --node-id "bench-$1"
   printf -v "GW$1_PID" '%s' "$SPAWNED"
 }
 
-stop_gateway() {
-  local pid
-  for pid in $GW1_PID $GW2_PID; do kill "$pid" 2>/dev/null; done
-  GATEWAY_OK=0
-}
-
-start_gateway() {
-  [[ -n $GATEWAY_WHY ]] && { log "gateway: $GATEWAY_WHY"; return; }
-  local port
-  for port in 8080 8081 9090 9091 5701 5702; do
-    port_in_use "$port" && { GATEWAY_WHY="port $port is already in use"; log "gateway: $GATEWAY_WHY"; return; }
+# Starts a 2-node gateway from a jar and waits for both /health; sets ${var}_OK=1 or ${var}_WHY.
+# (Node numbers a and a+1; client ports p, p+1; management m, m+1; cluster c, c+1.)
+start_gateway_pair() { # var label jar a p m c
+  local var=$1 label=$2 jar=$3 a=$4 p=$5 m=$6 c=$7 port pid1 pid2
+  local why_var=${var}_WHY ok_var=${var}_OK
+  [[ -n ${!why_var} ]] && { log "$label: ${!why_var}"; return; }
+  for port in $p $((p + 1)) $m $((m + 1)) $c $((c + 1)); do
+    port_in_use "$port" && { printf -v "$why_var" 'port %s is already in use' "$port"; log "$label: ${!why_var}"; return; }
   done
-  start_gateway_node 1 8080 9090 5701
-  start_gateway_node 2 8081 9091 5702
+  local members="127.0.0.1:$c,127.0.0.1:$((c + 1))"
+  start_gateway_node "$a" "$jar" "$p" "$m" "$c" "$members"
+  pid1=$SPAWNED
+  start_gateway_node "$((a + 1))" "$jar" "$((p + 1))" "$((m + 1))" "$((c + 1))" "$members"
+  pid2=$SPAWNED
   local deadline=$((SECONDS + GW_START_TIMEOUT_S))
   while ((SECONDS < deadline)); do
-    if ! kill -0 "$GW1_PID" 2>/dev/null || ! kill -0 "$GW2_PID" 2>/dev/null; then
-      GATEWAY_WHY="a gateway node exited during start-up"
+    if ! kill -0 "$pid1" 2>/dev/null || ! kill -0 "$pid2" 2>/dev/null; then
+      printf -v "$why_var" '%s' "a gateway node exited during start-up"
       break
     fi
-    if curl -sf -o /dev/null http://127.0.0.1:9090/health && curl -sf -o /dev/null http://127.0.0.1:9091/health; then
-      GATEWAY_OK=1
-      log "gateway up: node 1 pid $GW1_PID, node 2 pid $GW2_PID"
+    if curl -sf -o /dev/null "http://127.0.0.1:$m/health" && curl -sf -o /dev/null "http://127.0.0.1:$((m + 1))/health"; then
+      printf -v "$ok_var" '%s' 1
+      log "$label up: node $a pid $pid1, node $((a + 1)) pid $pid2"
       # The point of the comparison is replication to a second member; warn loudly if there is none.
       # Checked on the sockets, as the gateway need not log Hazelcast's membership.
-      ss -Htnp state established '( dport = :5701 or dport = :5702 )' | grep -qE "pid=($GW1_PID|$GW2_PID)," ||
-        log "WARNING: no member connection between the gateway nodes; are they really one cluster?"
+      ss -Htnp state established "( dport = :$c or dport = :$((c + 1)) )" | grep -qE "pid=($pid1|$pid2)," ||
+        log "WARNING: no member connection between the $label nodes; are they really one cluster?"
       return
     fi
     sleep 0.5
   done
-  [[ -z $GATEWAY_WHY ]] && GATEWAY_WHY="/health did not answer 200 on both nodes within ${GW_START_TIMEOUT_S}s"
-  log "GATEWAY UNAVAILABLE: $GATEWAY_WHY. Last lines of its logs:"
-  tail -n 15 "$LOGS/gateway-1.log" "$LOGS/gateway-2.log"
-  stop_gateway
+  [[ -z ${!why_var} ]] && printf -v "$why_var" '%s' "/health did not answer 200 on both nodes within ${GW_START_TIMEOUT_S}s"
+  log "${label^^} UNAVAILABLE: ${!why_var}. Last lines of its logs:"
+  tail -n 15 "$LOGS/gateway-$a.log" "$LOGS/gateway-$((a + 1)).log"
+  kill "$pid1" "$pid2" 2>/dev/null
+}
+
+start_gateway() {
+  start_gateway_pair GATEWAY gateway "$GATEWAY_JAR" 1 8080 9090 5701
+  [[ -n $COMPARE_SRC ]] && start_gateway_pair GWB "compare gateway" "$COMPARE_JAR" 3 8082 9092 5703
 }
 
 # --- idle heap per session --------------------------------------------------------------------------
@@ -261,7 +289,8 @@ summarise_rounds() { # log url
 
 run_variant() { # NxM
   local conns=${1%x*} count=${1#*x} urls=$BARE_URL
-  [[ $GATEWAY_OK == 1 ]] && urls="$BARE_URL,$GW_URL"
+  [[ $GATEWAY_OK == 1 ]] && urls="$urls,$GW_URL"
+  [[ $GWB_OK == 1 ]] && urls="$urls,$GWB_URL"
   log "push $conns x $count, $ROUNDS rounds, alternating: $urls"
   # In the background and waited for, so that Ctrl-C / SIGTERM reach the cleanup at once.
   spawn "$LOGS/push-$1.log" java -Xmx1g -jar "$BENCH_JAR" --url "$urls" --conns "$conns" --count "$count" \
@@ -270,6 +299,7 @@ run_variant() { # NxM
   grep -E "^(RESULT|FAILED|PROBLEM)" "$LOGS/push-$1.log"
   PUSH[$1.bare]=$(summarise_rounds "$LOGS/push-$1.log" "$BARE_URL")
   [[ $GATEWAY_OK == 1 ]] && PUSH[$1.gateway]=$(summarise_rounds "$LOGS/push-$1.log" "$GW_URL")
+  [[ $GWB_OK == 1 ]] && PUSH[$1.compare]=$(summarise_rounds "$LOGS/push-$1.log" "$GWB_URL")
 }
 
 # --- run --------------------------------------------------------------------------------------------
@@ -283,6 +313,9 @@ if ((IDLE_CONNS > 0)); then
   measure_idle bare "$BARE_URL" "$BARE_PID" || HEAP[bare.per]=
   if [[ $GATEWAY_OK == 1 ]]; then
     measure_idle gateway "$GW_URL" "$GW1_PID" "$GW2_PID" gateway-replica || HEAP[gateway.per]=
+  fi
+  if [[ $GWB_OK == 1 ]]; then
+    measure_idle compare "$GWB_URL" "$GW3_PID" || HEAP[compare.per]=
   fi
 fi
 
@@ -303,6 +336,12 @@ COMPLETE=1 # cleared when a figure that should exist is missing or a round had p
     [[ $bare_med =~ ^[0-9]+$ && $gw_med =~ ^[0-9]+$ && $bare_med -gt 0 ]] &&
       ratio=$(awk -v g="$gw_med" -v b="$bare_med" 'BEGIN { printf "%.2f", g / b }')
     printf "%-12s %12s %12s %14s\n" "$v" "$bare_med" "$gw_med" "$ratio"
+    if [[ $GWB_OK == 1 ]]; then
+      IFS='|' read -r cmp_med _ cmp_bad <<<"${PUSH[$v.compare]:-n/a||}"
+      [[ $bare_med =~ ^[0-9]+$ && $cmp_med =~ ^[0-9]+$ && $bare_med -gt 0 ]] &&
+        echo "   compare jar: $cmp_med msgs/s, compare/bare $(awk -v g="$cmp_med" -v b="$bare_med" 'BEGIN { printf "%.2f", g / b }')"
+      [[ -n $cmp_bad ]] && echo "   compare problems:$cmp_bad"
+    fi
     [[ -n $bare_bad ]] && echo "   bare problems:$bare_bad"
     [[ -n $gw_bad ]] && echo "   gateway problems:$gw_bad"
     [[ -z $bare_bad$gw_bad && $bare_med =~ ^[0-9]+$ && ($BARE_ONLY == 1 || $gw_med =~ ^[0-9]+$) ]] || COMPLETE=0
@@ -311,25 +350,31 @@ COMPLETE=1 # cleared when a figure that should exist is missing or a round had p
   for v in "${VARIANT_LIST[@]}"; do
     echo "     $v bare:    $(cut -d'|' -f2 <<<"${PUSH[$v.bare]:-}")"
     [[ -n ${PUSH[$v.gateway]:-} ]] && echo "     $v gateway: $(cut -d'|' -f2 <<<"${PUSH[$v.gateway]}")"
+    [[ -n ${PUSH[$v.compare]:-} ]] && echo "     $v compare: $(cut -d'|' -f2 <<<"${PUSH[$v.compare]}")"
   done
   if ((IDLE_CONNS > 0)); then
     echo
     echo "== Idle sessions: live heap after full GC, 0 vs $IDLE_CONNS sessions =="
     printf "%-26s %12s %12s %14s\n" "process" "0 sessions" "$IDLE_CONNS" "bytes/session"
-    for n in bare gateway gateway-replica; do
+    for n in bare gateway gateway-replica compare; do
       [[ -n ${HEAP[$n.base]:-} ]] || continue
       label=$n
       [[ $n == gateway ]] && label="gateway node 1 (serving)"
       [[ $n == gateway-replica ]] && label="gateway node 2 (replica)"
+      [[ $n == compare ]] && label="compare jar node 3 (serving)"
       printf "%-26s %12s %12s %14s\n" "$label" "$(fmt_mb "${HEAP[$n.base]}")" \
         "$(fmt_mb "${HEAP[$n.loaded]:-}")" "${HEAP[$n.per]:--}"
     done
     if [[ -n ${HEAP[bare.per]:-} && -n ${HEAP[gateway.per]:-} ]]; then
       echo "   session layer on the serving node: $((HEAP[gateway.per] - HEAP[bare.per])) bytes/session over bare"
     fi
+    if [[ -n ${HEAP[bare.per]:-} && -n ${HEAP[compare.per]:-} ]]; then
+      echo "   compare jar: $((HEAP[compare.per] - HEAP[bare.per])) bytes/session over bare"
+    fi
     [[ -n ${HEAP[bare.per]:-} && ($BARE_ONLY == 1 || -n ${HEAP[gateway.per]:-}) ]] || COMPLETE=0
   fi
   [[ $GATEWAY_OK == 1 || -z $GATEWAY_WHY ]] || echo "GATEWAY NOT MEASURED: $GATEWAY_WHY"
+  [[ -z $COMPARE_SRC || $GWB_OK == 1 ]] || { echo "COMPARE JAR NOT MEASURED: $GWB_WHY"; COMPLETE=0; }
   echo "machine: $(nproc) cores; load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$RUN/summary.txt"
 cat "$RUN/summary.txt"

@@ -95,24 +95,16 @@ public final class Session {
   public Context context() { return ctx; }
 
   /** Bytes of server frames the client has not acknowledged yet. */
-  public long unackedBytes() {
-    return out.unackedBytes();
-  }
+  public long unackedBytes() { return out.unackedBytes(); }
 
   /** True while the session has its socket here and takes new frames (read on its context). */
-  public boolean attached() {
-    return state.attached() && detaching == null;
-  }
+  public boolean attached() { return state.attached() && detaching == null; }
 
   /** The topics the client follows, with the version it has (read on its context). */
-  public Map<String, Long> subscriptions() {
-    return subscriptions.versions();
-  }
+  public Map<String, Long> subscriptions() { return subscriptions.versions(); }
 
   /** The highest client seq in the store: what the server acks. */
-  long durableInSeq() {
-    return in.durableSeq();
-  }
+  long durableInSeq() { return in.durableSeq(); }
 
   // The parts, for ClientFrames (package-private).
   SessionPort port() { return port; }
@@ -120,9 +112,7 @@ public final class Session {
   Subscriptions topics() { return subscriptions; }
   Streams streams() { return streams == null ? streams = new Streams() : streams; }
 
-  private boolean isOpen(long stream) {
-    return streams != null && streams.isOpen(stream);
-  }
+  private boolean isOpen(long stream) { return streams != null && streams.isOpen(stream); }
 
   /** Runs {@code action} on this session's context and completes on the caller's. */
   public <T> Future<T> run(Supplier<Future<T>> action) {
@@ -308,11 +298,15 @@ public final class Session {
     }
     writer.trimDue();
     armTrimTimer();
-    subscriptions.releaseHeld(frame -> enqueue(frame, 0));
+    if (subscriptions.holdsAny()) {
+      subscriptions.releaseHeld(frame -> enqueue(frame, 0));
+    }
   }
 
   private void armTrimTimer() {
-    writer.armTrimTimer(port, this::write);
+    if (!writer.trimTimerSet()) {
+      writer.armTrimTimer(port, this::write);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -422,18 +416,14 @@ public final class Session {
   // Server-initiated requests and re-dispatch
 
   /** Server-initiated requests sent to this client and not answered yet. */
-  public int openServerRequests() {
-    return streams == null ? 0 : streams.serverRequests();
-  }
+  public int openServerRequests() { return streams == null ? 0 : streams.serverRequests(); }
 
   /** Counts one more server-initiated request as open, unless {@code max} are open already (then false). */
   public boolean openServerRequest(int max) {
     return streams().openServerRequest(max);
   }
 
-  public void serverRequestClosed() {
-    streams.serverRequestClosed();
-  }
+  public void serverRequestClosed() { streams.serverRequestClosed(); }
 
   /**
    * Requests that another node (or an earlier start of this one) dispatched and that nobody will answer any more,

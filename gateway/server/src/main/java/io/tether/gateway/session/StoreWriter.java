@@ -74,6 +74,10 @@ final class StoreWriter {
     return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null;
   }
 
+  boolean trimTimerSet() {
+    return trimTimerSet;
+  }
+
   /**
    * Sets the one trim timer, unless it is set: after {@link #TRIM_DELAY_MS}, {@code write} runs if a trim is still due (no
    * other write has carried it meanwhile).

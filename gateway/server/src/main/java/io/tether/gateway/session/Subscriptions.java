@@ -76,6 +76,10 @@ final class Subscriptions {
     }
   }
 
+  boolean holdsAny() {
+    return held != null;
+  }
+
   /** Acks made room: the held values go out (or are held again). */
   void releaseHeld(Function<FrameTemplate, Future<Long>> send) {
     if (held == null) {
