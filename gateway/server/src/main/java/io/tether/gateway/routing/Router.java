@@ -147,11 +147,15 @@ public final class Router {
     });
   }
 
+  /**
+   * The session is gone (unknown, closed, or expired: its window ran out, or its buffer overflowed while it was
+   * detached). Not retryable: no later send can reach it (docs/PROTOCOL.md §3, §8).
+   */
   private static BackendFailure.Refusal refusal(AppendOutcome outcome) {
-    // A detached session that overflowed answers like a full buffer (409), as it always has; see docs/PROTOCOL.md §8.
-    return "overflow".equals(outcome.failure())
-        ? BackendFailure.BUFFER_FULL.refuse("session overflow")
-        : BackendFailure.NO_SESSION.refuse("session " + outcome.failure());
+    String failure = outcome.failure();
+    return BackendFailure.NO_SESSION.refuse("unknown".equals(failure) ? "no such session"
+        : "the session expired (" + failure + ")" + ("overflow".equals(failure)
+            ? ": its buffer overflowed while it was detached" : ""));
   }
 
   /** The session moved while the operation was on its way (taken over, or its node left): look for it again. */

@@ -387,7 +387,8 @@ class ResumeTest {
   }
 
   /**
-   * Verifies that reliable sends to a detached session beyond its buffer bound fail with code 409 on the one that
+   * Verifies that reliable sends to a detached session beyond its buffer bound fail with 404 no_session (the session
+   * has expired: not retryable) on the one that
    * overflows, and that the session's resume then fails with reason overflow and close 1008.
    */
   @Test
@@ -419,7 +420,9 @@ class ResumeTest {
                         "the first 10 sends fit the buffer");
                     assertTrue(ar.failed(), "the 11th send overflows the 10-frame buffer: " + ar.result());
                     ReplyException failure = assertInstanceOf(ReplyException.class, ar.cause());
-                    assertEquals(409, failure.failureCode(), failure.getMessage());
+                    assertEquals(404, failure.failureCode(), failure.getMessage());
+                    assertTrue(failure.getMessage().startsWith("no_session:")
+                        && failure.getMessage().contains("overflow"), "says why: " + failure.getMessage());
                   });
                   return Future.<Void>succeededFuture();
                 }))
