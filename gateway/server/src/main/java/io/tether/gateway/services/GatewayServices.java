@@ -264,8 +264,8 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   }
 
   @Override
-  public void stateChanged(Session session, SessionState state) {
-    presence.changed(session.clientId(), session.id(), state);
+  public Future<Void> stateChanged(Session session, SessionState state) {
+    return presence.changed(session.clientId(), session.id(), state);
   }
 
   @Override

@@ -30,13 +30,22 @@ final class Presence {
         System.currentTimeMillis()));
   }
 
-  /** A session of this node changed state. */
-  void changed(String clientId, String sessionId, SessionState state) {
+  /**
+   * A session of this node changed state: the presence record first, then the event, so a backend that reacts to the
+   * event and reads the record finds the new state. Completes when both are done (a failed write is logged: presence
+   * is then behind until the next change, and the event still goes out).
+   */
+  Future<Void> changed(String clientId, String sessionId, SessionState state) {
     core.metrics().transition(state.name());
-    core.store().presence(clientId, PresenceOp.update(sessionId, state.name(), core.nodeId(), null,
+    return core.store().presence(clientId, PresenceOp.update(sessionId, state.name(), core.nodeId(), null,
             System.currentTimeMillis()))
-        .onFailure(e -> LOG.log(Level.WARNING, "presence update failed for " + clientId, e));
-    publish(clientId, sessionId, state, core.nodeId());
+        .transform(ar -> {
+          if (ar.failed()) {
+            LOG.log(Level.WARNING, "presence update failed for " + clientId, ar.cause());
+          }
+          publish(clientId, sessionId, state, core.nodeId());
+          return Future.<Void>succeededFuture();
+        });
   }
 
   /** A new session announced ONLINE (its record was written by {@link #claim}). */

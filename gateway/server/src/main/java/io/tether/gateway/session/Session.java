@@ -37,6 +37,8 @@ public final class Session {
 
   private static final Logger LOG = Logger.getLogger(Session.class.getName());
 
+  /** How long a detach may keep the socket open while its store write is under way (see closeAndDetach). */
+  private static final long CLOSE_AT_LATEST_MS = 2_000;
   private final SessionPort port;
   private final Context ctx;
   private final String id;
@@ -171,15 +173,15 @@ public final class Session {
   }
 
   /** The node is shutting down and the client did not move in time: close its socket and store the session. */
-  public Future<Void> leave() {
-    return closeAndDetach(CloseCodes.GOING_AWAY, "node shutting down");
-  }
+  public Future<Void> leave() { return closeAndDetach(CloseCodes.GOING_AWAY, "node shutting down"); }
 
+  /** Detaches, then closes the socket: when the client sees the close, store and presence say DETACHED (§4). */
   private Future<Void> closeAndDetach(short code, String why) {
     Transport t = transport;
     Future<Void> detached = detach();
     if (t != null) {
-      t.close(code, why);
+      detached.onComplete(ar -> t.close(code, why));
+      port.setTimer(CLOSE_AT_LATEST_MS, () -> t.close(code, why));
     }
     return detached;
   }
@@ -486,8 +488,7 @@ public final class Session {
       if (detach) {
         // Forget it here first: whoever reacts to the DETACHED event finds the node already let go.
         port.released(this);
-        port.stateChanged(this, SessionState.DETACHED);
-        detaching.complete();
+        port.stateChanged(this, SessionState.DETACHED).onComplete(done -> detaching.complete());
       } else if (dirty()) {
         write();
       } else if (writer.isTrimDue()) {

@@ -50,8 +50,8 @@ public interface SessionPort {
   /** A heartbeat, with the client's new attrs (JSON) or null. */
   void heartbeat(Session session, String attrs);
 
-  /** Presence and metrics follow the session's state. */
-  void stateChanged(Session session, SessionState state);
+  /** Presence and metrics follow the session's state; completes once the presence record says so. */
+  Future<Void> stateChanged(Session session, SessionState state);
 
   /** The session no longer lives on this node (detached, fenced or ended): forget it and what waits on it here. */
   void released(Session session);

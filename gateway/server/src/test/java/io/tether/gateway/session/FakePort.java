@@ -115,8 +115,9 @@ final class FakePort implements SessionPort {
   }
 
   @Override
-  public void stateChanged(Session session, SessionState state) {
+  public Future<Void> stateChanged(Session session, SessionState state) {
     events.add("state " + state);
+    return Future.succeededFuture();
   }
 
   @Override

@@ -132,6 +132,23 @@ class HeartbeatTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * Verifies that when a silent client sees its socket close, presence already says DETACHED: the server closes the
+   * socket only once the store and the presence record have the detach (a backend asking right after the client saw
+   * the close used to read SUSPECT).
+   */
+  @Test
+  void presenceSaysDetachedByTheTimeTheSilentClientSeesTheClose(Vertx vertx, VertxTestContext ctx) {
+    String clientId = "hb-close-presence";
+    WireClient.connect(vertx, node.port())
+        .compose(c -> c.hello(clientId).compose(w -> c.closed()))
+        .compose(code -> presenceState(clientId))
+        .onComplete(ctx.succeeding(state -> ctx.verify(() -> {
+          assertEquals("DETACHED", state, "presence as soon as the close is seen");
+          ctx.completeNow();
+        })));
+  }
+
   /** Verifies that a client sending a frame every half heartbeat stays ONLINE past 3 heartbeats. */
   @Test
   void clientSendingFramesStaysOnlinePastThreeHeartbeats(Vertx vertx, VertxTestContext ctx) {

@@ -247,6 +247,34 @@ class SessionTest {
         })));
   }
 
+  /**
+   * Verifies that a silent client's socket is closed only once the detach is stored and presence says DETACHED, so a
+   * client (or backend) that sees the close never reads an older state (docs/PROTOCOL.md §4).
+   */
+  @Test
+  void aSilentClientsSocketClosesOnlyAfterTheDetachIsStored(VertxTestContext test) {
+    long later = System.currentTimeMillis() + 10 * port.options.getHeartbeatMs();
+    step(() -> {
+      session.checkHeartbeat(later); // SUSPECT
+      session.checkHeartbeat(later); // silent for more than 2 heartbeats: detach
+      return null;
+    }).compose(v -> step(() -> {
+      test.verify(() -> {
+        assertTrue(port.writes.get(0).op().detach());
+        assertEquals(0, socket.closedWith, "the socket stays open while the detach is being stored");
+      });
+      port.writes.get(0).ok();
+      return null;
+    })).compose(v -> step(() -> {
+      test.verify(() -> {
+        assertEquals(List.of("state SUSPECT", "released", "state DETACHED"), port.events);
+        assertEquals((short) 1001, socket.closedWith, "closed once store and presence say DETACHED");
+      });
+      test.completeNow();
+      return null;
+    }));
+  }
+
   /** Verifies that losing the socket detaches the session, and presence says DETACHED only once the store does. */
   @Test
   void presenceSaysDetachedOnlyOnceTheStoreDoes(VertxTestContext test) {
