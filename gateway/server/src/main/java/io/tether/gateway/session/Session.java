@@ -488,7 +488,7 @@ public final class Session {
       if (detach) {
         // Forget it here first: whoever reacts to the DETACHED event finds the node already let go.
         port.released(this);
-        port.stateChanged(this, SessionState.DETACHED).onComplete(done -> detaching.complete());
+        port.stateChanged(this, SessionState.DETACHED).onComplete(done -> detaching.tryComplete());
       } else if (dirty()) {
         write();
       } else if (writer.isTrimDue()) {
