@@ -13,6 +13,7 @@ import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.HazelcastSetup;
 import io.tether.gateway.transport.ClientEndpointVerticle;
+import io.tether.gateway.transport.ConnectionLimit;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -140,8 +141,11 @@ public final class GatewayNode {
           }
           // One deployment of N instances: they share the port, including a random one (port 0).
           List<ClientEndpointVerticle> endpoints = new CopyOnWriteArrayList<>();
+          ConnectionLimit limit = new ConnectionLimit(ConnectionLimit.effective(options.getMaxConnections()));
+          services.metrics().connectionsGauge(limit::open);
+          LOG.info(() -> "client sockets limited to " + limit.max() + " (maxConnections)");
           return vertx.deployVerticle(() -> {
-            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(services, options.getPort());
+            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(services, options.getPort(), limit);
             endpoints.add(endpoint);
             return endpoint;
           }, new DeploymentOptions().setInstances(options.getInstances()))

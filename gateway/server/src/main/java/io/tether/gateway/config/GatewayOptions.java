@@ -55,6 +55,8 @@ public class GatewayOptions {
   private boolean backendOnly;
   private long drainTimeoutMs = DEFAULT_DRAIN_TIMEOUT_MS;
   private int maxTopics = DEFAULT_MAX_TOPICS;
+  /** Client sockets held at once; 0: derived from the process's open-file limit. */
+  private int maxConnections;
   private long topicTtlMs;
   private String apiKey;
   private int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -98,7 +100,7 @@ public class GatewayOptions {
         .put("allowedTopics", new JsonArray(new ArrayList<>(allowedTopics)))
         .put("demo", demo).put("backendOnly", backendOnly).put("drainTimeoutMs", drainTimeoutMs)
         .put("maxTopics", maxTopics).put("topicTtlMs", topicTtlMs).put("apiKey", apiKey)
-        .put("instances", instances);
+        .put("instances", instances).put("maxConnections", maxConnections);
   }
 
   /** Checks every bound; the message names the option and the accepted range. */
@@ -121,6 +123,7 @@ public class GatewayOptions {
     require(apiKey == null || apiKey.length() >= 16, "apiKey must be at least 16 characters");
     require(drainTimeoutMs >= 0 && drainTimeoutMs <= 3_600_000, "drainTimeoutMs must be between 0 and 3600000");
     require(instances >= 1 && instances <= 256, "instances must be between 1 and 256");
+    require(maxConnections >= 0, "maxConnections must be 0 (derived from the open-file limit) or more");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
     for (String m : members) {
       require(m.matches("[^:\\s]+:\\d{1,5}"), "members entries must be host:port (no ranges), got '" + m + "'");
@@ -181,6 +184,8 @@ public class GatewayOptions {
   public GatewayOptions setBufferMaxFrames(int bufferMaxFrames) { this.bufferMaxFrames = bufferMaxFrames; return this; }
   public long getBufferMaxBytes() { return bufferMaxBytes; }
   public GatewayOptions setBufferMaxBytes(long bufferMaxBytes) { this.bufferMaxBytes = bufferMaxBytes; return this; }
+  public int getMaxConnections() { return maxConnections; }
+  public GatewayOptions setMaxConnections(int n) { this.maxConnections = n; return this; }
   public int getMaxPendingRequests() { return maxPendingRequests; }
   public GatewayOptions setMaxPendingRequests(int n) { this.maxPendingRequests = n; return this; }
   public long getRequestTimeoutMs() { return requestTimeoutMs; }

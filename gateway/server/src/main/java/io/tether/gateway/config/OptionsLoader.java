@@ -99,6 +99,9 @@ public final class OptionsLoader {
           GatewayOptions::setApiKey),
       spec("instances", "client endpoint verticle instances (default: number of cores)",
           (o, v) -> o.setInstances(Integer.parseInt(v))),
+      spec("max-connections", "client sockets this node holds at once; beyond, handshakes get HTTP 503 (default 0: "
+          + "the process's open-file limit less 1024, or less a quarter of a small one)",
+          (o, v) -> o.setMaxConnections(Integer.parseInt(v))),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
       spec("backend-only", "join the cluster as a backend member: no client port, no gateway.* addresses; with --demo "
           + "it serves the demo backend to clients of every gateway node", (o, v) -> o.setBackendOnly(bool(v))),

@@ -34,6 +34,10 @@ public final class GatewayMetrics {
   public static final String REDISPATCHED = "tether_requests_redispatched";
   /** Sessions detached in the store because their node left the cluster (counted by the member that did it). */
   public static final String ORPHANED = "tether_sessions_orphaned";
+  /** Client sockets this node holds now (all states, handshake included). */
+  public static final String CONNECTIONS = "tether_connections";
+  /** WebSocket handshakes refused with HTTP 503 (tag reason: full, draining). */
+  public static final String CONNECTIONS_REFUSED = "tether_connections_refused";
 
   /** Metrics that record nothing, for components used without a registry. */
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
@@ -78,6 +82,17 @@ public final class GatewayMetrics {
       Gauge.builder(SESSIONS, source, value).tag("state", state).description("Sessions by state on this node")
           .register(registry);
     }
+  }
+
+  public void connectionsGauge(Supplier<Number> value) {
+    if (registry != null) {
+      Gauge.builder(CONNECTIONS, value).description("Client sockets this node holds").register(registry);
+    }
+  }
+
+  /** A WebSocket handshake refused with 503: {@code full} (maxConnections) or {@code draining}. */
+  public void connectionRefused(String reason) {
+    count(CONNECTIONS_REFUSED, "reason", reason);
   }
 
   public void bufferedBytesGauge(Supplier<Number> value) {
