@@ -22,6 +22,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -77,19 +78,22 @@ class SessionTest {
   /** Verifies that a push reaches the socket, and its sender hears its seq, only once the store has the frame. */
   @Test
   void aPushIsWrittenToTheSocketOnlyAfterTheStoreHasIt(VertxTestContext test) {
-    Future<Long>[] sent = new Future[1];
-    step(() -> sent[0] = session.enqueue(push(1), 0))
+    AtomicReference<Future<Long>> sent = new AtomicReference<>();
+    step(() -> {
+      sent.set(session.enqueue(push(1), 0));
+      return null;
+    })
         .compose(v -> step(() -> {
           test.verify(() -> {
             assertEquals(1, port.writes.size(), "one store write");
             assertEquals(1, port.writes.get(0).op().frames().size());
             assertTrue(socket.written.isEmpty(), "nothing on the socket before the store has it");
-            assertFalse(sent[0].isComplete(), "the sender waits for the store");
+            assertFalse(sent.get().isComplete(), "the sender waits for the store");
           });
           port.writes.get(0).ok();
           return null;
         }))
-        .compose(v -> sent[0])
+        .compose(v -> sent.get())
         .onComplete(test.succeeding(seq -> test.verify(() -> {
           assertEquals(1L, seq);
           assertEquals(List.of("push"), types());
@@ -229,13 +233,16 @@ class SessionTest {
    */
   @Test
   void aFencedWriteDropsTheSocketAndFailsItsSendsAsRetryable(VertxTestContext test) {
-    Future<Long>[] sent = new Future[1];
-    step(() -> sent[0] = session.enqueue(push(1), 0))
+    AtomicReference<Future<Long>> sent = new AtomicReference<>();
+    step(() -> {
+      sent.set(session.enqueue(push(1), 0));
+      return null;
+    })
         .compose(v -> step(() -> {
           port.writes.get(0).answer().complete(FlushOp.FENCED);
           return null;
         }))
-        .compose(v -> sent[0])
+        .compose(v -> sent.get())
         .onComplete(test.failing(e -> test.verify(() -> {
           BackendFailure.Refusal r = assertInstanceOf(BackendFailure.Refusal.class, e);
           assertTrue(r.retryable(), "the backend may send again: it reaches the new owner");
