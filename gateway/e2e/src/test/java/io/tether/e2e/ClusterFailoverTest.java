@@ -90,7 +90,7 @@ class ClusterFailoverTest {
       for (Probe p : victims) {
         moving.add(p.nextResume(t0));
       }
-      w.mark("kill " + busiest);
+      w.trigger("kill " + busiest);
       cluster.kill(busiest);
       w.mark("killed");
       List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
@@ -107,12 +107,68 @@ class ClusterFailoverTest {
           assertNotEquals(busiest, r.node(), "resumed on the killed node?");
         }
         assertTrue(f.max() <= MAX_RECOVERY_MS, "recovery took " + f.max() + " ms (bound " + MAX_RECOVERY_MS + ")");
+        assertInFlightWorkAnsweredInTime(f);
         assertNothingLost(f);
       });
       ctx.completeNow();
     } finally {
       await(w.close(), 30, "the clients to close");
     }
+  }
+
+  /**
+   * Verifies that work in flight when the busiest node is killed completes quickly: 60 clients each in a demo.push of
+   * 300 pushes (long runs, many of them mid-way at the kill), and every request sent before the kill is answered
+   * within 10 s of it, with nothing lost. (Found from outside: in about one run of ten, some demo.push runs had no
+   * answer 20 s after the kill.)
+   */
+  @Test
+  @Order(3)
+  @Timeout(value = 200, timeUnit = TimeUnit.SECONDS)
+  void workInFlightAtAKillIsAnsweredWithinTenSeconds(Vertx vertx, VertxTestContext ctx) {
+    Workload w = new Workload(vertx, cluster.url(), "long", 60, 100, 300);
+    try {
+      await(w.start(), 60, "60 clients to connect through HAProxy");
+      await(w.iterations(1), 90, "one round of traffic from every client");
+      await(inFlight(vertx, w, 20), 30, "20 requests in flight at once");
+      Map<String, Long> before = w.distribution();
+      String busiest = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+      List<Probe> victims = w.on(busiest);
+      long t0 = System.nanoTime();
+      List<Future<Resume>> moving = new ArrayList<>();
+      for (Probe p : victims) {
+        moving.add(p.nextResume(t0));
+      }
+      w.trigger("kill " + busiest);
+      cluster.kill(busiest);
+      w.mark("killed");
+      List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
+      await(w.iterations(1), 90, "one more round of traffic from every client after the recovery");
+      await(w.stop(), 90, "every request to be answered");
+      Figures f = w.figures(moves, p -> true);
+      System.out.println(f.summary("workInFlightAtAKillIsAnsweredWithinTenSeconds"));
+      printFailures(w);
+      ctx.verify(() -> {
+        assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
+        assertInFlightWorkAnsweredInTime(f);
+        assertNothingLost(f);
+      });
+      ctx.completeNow();
+    } finally {
+      await(w.close(), 30, "the clients to close");
+    }
+  }
+
+  /** Completes once at least {@code n} requests are in flight (checked every 10 ms). */
+  private static Future<Void> inFlight(Vertx vertx, Workload w, int n) {
+    return w.outstanding() >= n ? Future.succeededFuture() : vertx.timer(10).compose(t -> inFlight(vertx, w, n));
+  }
+
+  /** Every request sent before the kill was answered within {@link #MAX_RECOVERY_MS} of it (and there were some). */
+  private static void assertInFlightWorkAnsweredInTime(Figures f) {
+    assertTrue(!f.inFlightMs.isEmpty(), "no request was in flight at the kill: the check would be vacuous");
+    assertTrue(f.inFlightMax() <= MAX_RECOVERY_MS, "a request in flight at the kill was answered "
+        + f.inFlightMax() + " ms after it (bound " + MAX_RECOVERY_MS + ")");
   }
 
   @Test

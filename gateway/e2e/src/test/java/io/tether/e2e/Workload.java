@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
@@ -36,15 +37,28 @@ final class Workload {
   private final Vertx vertx;
   private final List<Probe> probes = new ArrayList<>();
   private final long thinkMs;
+  /** Pushes per demo.push: 0 cycles through 1..4 (short requests); more makes every demo.push a long run. */
+  private final int pushes;
   private volatile boolean stopping;
   private final long startedAt = System.nanoTime();
+  /** When the fault was triggered (System.nanoTime), 0 before: requests in flight then are timed to their answer. */
+  private volatile long triggeredAt;
+  /** For each request sent before the trigger and answered after it: milliseconds from the trigger to the answer. */
+  private final List<Long> inFlightAnswerMs = new ArrayList<>();
+  /** Requests sent and not answered (or failed) yet, across all clients. */
+  private final AtomicInteger outstanding = new AtomicInteger();
   /** A few failed requests, for the report: when, which address, what. */
   private final List<String> failureSamples = new ArrayList<>();
   private int mismatchReports;
 
   Workload(Vertx vertx, String url, String prefix, int clients, long thinkMs) {
+    this(vertx, url, prefix, clients, thinkMs, 0);
+  }
+
+  Workload(Vertx vertx, String url, String prefix, int clients, long thinkMs, int pushes) {
     this.vertx = vertx;
     this.thinkMs = thinkMs;
+    this.pushes = pushes;
     for (int i = 0; i < clients; i++) {
       probes.add(new Probe(i, TetherClient.create(vertx, new TetherClientOptions()
           .setUrl(url)
@@ -304,7 +318,7 @@ final class Workload {
       synchronized (this) {
         iteration = ++k;
       }
-      int count = 1 + (int) (iteration % 4);
+      int count = pushes > 0 ? pushes : 1 + (int) (iteration % 4);
       JsonObject tag = new JsonObject().put("client", index).put("k", iteration);
       call("demo.push", new JsonObject().put("count", count)).onComplete(ar -> {
         synchronized (this) {
@@ -360,7 +374,17 @@ final class Workload {
       synchronized (this) {
         requests++;
       }
-      return client.request(address, body).onFailure(t -> {
+      long sentAt = System.nanoTime();
+      outstanding.incrementAndGet();
+      return client.request(address, body).onComplete(ar -> {
+        outstanding.decrementAndGet();
+        long trigger = triggeredAt;
+        if (trigger != 0 && sentAt < trigger) {
+          synchronized (inFlightAnswerMs) {
+            inFlightAnswerMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - trigger));
+          }
+        }
+      }).onFailure(t -> {
         synchronized (failureSamples) {
           if (failureSamples.size() < 12) {
             failureSamples.add(String.format("+%.1fs client %d %s: %s", (System.nanoTime() - startedAt) / 1e9,
@@ -387,6 +411,8 @@ final class Workload {
     long sessions;
     long moved;
     final List<Long> recoveryMs = new ArrayList<>();
+    /** Requests in flight when the fault was triggered: ms from the trigger to their answer (or failure). */
+    final List<Long> inFlightMs = new ArrayList<>();
     long frames;
     long requests;
     long responses;
@@ -410,10 +436,14 @@ final class Workload {
     final List<String> exceptions = new ArrayList<>();
 
     long percentile(double q) {
-      if (recoveryMs.isEmpty()) {
+      return percentile(recoveryMs, q);
+    }
+
+    static long percentile(List<Long> values, double q) {
+      if (values.isEmpty()) {
         return -1;
       }
-      List<Long> sorted = recoveryMs.stream().sorted().toList();
+      List<Long> sorted = values.stream().sorted().toList();
       int i = (int) Math.ceil(q * sorted.size()) - 1;
       return sorted.get(Math.max(0, Math.min(sorted.size() - 1, i)));
     }
@@ -422,16 +452,32 @@ final class Workload {
       return recoveryMs.stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
+    long inFlightMax() {
+      return inFlightMs.stream().mapToLong(Long::longValue).max().orElse(-1);
+    }
+
     String summary(String name) {
       return String.format("E2E %s: sessions=%d moved=%d recovery p50=%d p99=%d max=%d ms, frames=%d pushes=%d "
               + "questions=%d requests=%d responses=%d errors=%d%s unanswered=%d%s gaps=%d duplicates=%d "
               + "duplicateResponses=%d duplicatePushes=%d missingPushes=%d answerMismatches=%d resumes=%d resyncs=%d "
-              + "reconnectFrames=%d",
+              + "reconnectFrames=%d inFlightAtTrigger=%d answered p50=%d p99=%d max=%d ms after it",
           name, sessions, moved, percentile(0.5), percentile(0.99), max(), frames, pushes, questions, requests,
           responses, errors, errorCodes.isEmpty() ? "" : errorCodes.toString(), unanswered,
           unansweredCodes.isEmpty() ? "" : unansweredCodes.toString(), gaps, duplicates, duplicateResponses,
-          duplicatePushes, missingPushes, answerMismatches, resumes, resyncs, reconnectFrames);
+          duplicatePushes, missingPushes, answerMismatches, resumes, resyncs, reconnectFrames, inFlightMs.size(),
+          percentile(inFlightMs, 0.5), percentile(inFlightMs, 0.99), inFlightMax());
     }
+  }
+
+  /** Requests sent and not answered yet. */
+  int outstanding() {
+    return outstanding.get();
+  }
+
+  /** The fault happens now: from here, requests already sent are timed to their answer (see Figures#inFlight). */
+  void trigger(String what) {
+    mark(what + " (" + outstanding.get() + " requests in flight)");
+    triggeredAt = System.nanoTime();
   }
 
   /** Marks a moment in the failure samples' timeline. */
@@ -453,6 +499,9 @@ final class Workload {
       f.recoveryMs.add(TimeUnit.NANOSECONDS.toMillis(r.sinceTriggerNanos()));
     }
     f.moved = moves.size();
+    synchronized (inFlightAnswerMs) {
+      f.inFlightMs.addAll(inFlightAnswerMs);
+    }
     for (Probe p : probes) {
       if (!filter.test(p)) {
         continue;

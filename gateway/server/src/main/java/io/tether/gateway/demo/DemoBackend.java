@@ -33,9 +33,9 @@ public final class DemoBackend extends VerticleBase {
   /** How long demo.push keeps retrying while the client's buffer is full (it waits for the client's acks). */
   static final long PUSH_PATIENCE_MS = 30_000;
   /** How long the client gets to answer one demo.question; the whole demo.ask keeps trying for PUSH_PATIENCE_MS. */
-  static final long ASK_TIMEOUT_MS = 8_000;
+  static final long ASK_TIMEOUT_MS = 3_000;
   /** Timeout of one gateway.send; a timed-out batch is sent again within {@link #PUSH_PATIENCE_MS}. */
-  static final long SEND_TIMEOUT_MS = 5_000;
+  static final long SEND_TIMEOUT_MS = 2_000;
   /** Request ids remembered for de-duplication (docs/ARCHITECTURE.md "Crash recovery"). */
   static final int REMEMBERED_REQUESTS = 10_000;
 
@@ -66,7 +66,7 @@ public final class DemoBackend extends VerticleBase {
     // A short timeout: right after a node crash the event bus may hand a message to the dead node's bridge, where it
     // vanishes without a failure; the push is then retried (docs/ARCHITECTURE.md "Crash recovery").
     this.gateway = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(SEND_TIMEOUT_MS);
-    this.askDelivery = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(ASK_TIMEOUT_MS + 2_000);
+    this.askDelivery = new DeliveryOptions().setLocalOnly(insideGateway).setSendTimeout(ASK_TIMEOUT_MS + 1_000);
   }
 
   @Override
