@@ -80,21 +80,10 @@ class ClusterFailoverTest {
     try {
       await(w.start(), 60, CLIENTS + " clients to connect through HAProxy");
       await(w.iterations(1), 60, "one round of traffic from every client");
-      Map<String, Long> before = w.distribution();
-      String busiest = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-      List<Probe> victims = w.on(busiest);
-      System.out.println("sessions per node " + before + "; killing " + busiest + " with " + victims.size());
-
-      long t0 = System.nanoTime();
-      List<Future<Resume>> moving = new ArrayList<>();
-      for (Probe p : victims) {
-        moving.add(p.nextResume(t0));
-      }
-      w.trigger("kill " + busiest);
-      cluster.kill(busiest);
-      w.mark("killed");
-      List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
-      System.out.println("sessions per node after the kill " + w.distribution());
+      Kill kill = killBusiest(w);
+      String busiest = kill.node();
+      List<Probe> victims = kill.victims();
+      List<Resume> moves = kill.moves();
 
       await(w.iterations(2), 90, "two more rounds of traffic from every client after the recovery");
       await(w.stop(), 90, "every request to be answered");
@@ -131,18 +120,9 @@ class ClusterFailoverTest {
       await(w.start(), 60, "60 clients to connect through HAProxy");
       await(w.iterations(1), 90, "one round of traffic from every client");
       await(inFlight(vertx, w, 20), 30, "20 requests in flight at once");
-      Map<String, Long> before = w.distribution();
-      String busiest = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
-      List<Probe> victims = w.on(busiest);
-      long t0 = System.nanoTime();
-      List<Future<Resume>> moving = new ArrayList<>();
-      for (Probe p : victims) {
-        moving.add(p.nextResume(t0));
-      }
-      w.trigger("kill " + busiest);
-      cluster.kill(busiest);
-      w.mark("killed");
-      List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
+      Kill kill = killBusiest(w);
+      List<Probe> victims = kill.victims();
+      List<Resume> moves = kill.moves();
       await(w.iterations(1), 90, "one more round of traffic from every client after the recovery");
       await(w.stop(), 90, "every request to be answered");
       Figures f = w.figures(moves, p -> true);
@@ -157,6 +137,29 @@ class ClusterFailoverTest {
     } finally {
       await(w.close(), 30, "the clients to close");
     }
+  }
+
+  /** A node killed under traffic: which, the clients it held, and where each of them resumed. */
+  private record Kill(String node, List<Probe> victims, List<Resume> moves) {
+  }
+
+  /** Kills the node holding the most sessions (kill -9) and waits until each of its clients has resumed elsewhere. */
+  private static Kill killBusiest(Workload w) {
+    Map<String, Long> before = w.distribution();
+    String busiest = before.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+    List<Probe> victims = w.on(busiest);
+    System.out.println("sessions per node " + before + "; killing " + busiest + " with " + victims.size());
+    long t0 = System.nanoTime();
+    List<Future<Resume>> moving = new ArrayList<>();
+    for (Probe p : victims) {
+      moving.add(p.nextResume(t0));
+    }
+    w.trigger("kill " + busiest);
+    cluster.kill(busiest);
+    w.mark("killed");
+    List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
+    System.out.println("sessions per node after the kill " + w.distribution());
+    return new Kill(busiest, victims, moves);
   }
 
   /** Completes once at least {@code n} requests are in flight (checked every 10 ms). */
