@@ -357,12 +357,7 @@ public final class Connector {
 
   /** A connection attempt failed (before the session was attached to it). */
   private void attemptFailed(Connection c, TetherException error) {
-    if (c != conn) {
-      return;
-    }
-    kill(c);
-    conn = null;
-    if (state == ConnectionState.CLOSED) {
+    if (!release(c)) {
       return;
     }
     if (state == ConnectionState.CONNECTING) {
@@ -393,15 +388,19 @@ public final class Connector {
 
   /** The attached socket is gone or unusable: reconnect and resume. */
   private void connectionLost(Connection c) {
+    if (release(c)) {
+      scheduleReconnect(null);
+    }
+  }
+
+  /** Lets go of {@code c} if it is the current connection; true if the client should then try again. */
+  private boolean release(Connection c) {
     if (c != conn) {
-      return;
+      return false;
     }
     kill(c);
     conn = null;
-    if (state == ConnectionState.CLOSED) {
-      return;
-    }
-    scheduleReconnect(null);
+    return state != ConnectionState.CLOSED;
   }
 
   private void scheduleReconnect(TetherException cause) {

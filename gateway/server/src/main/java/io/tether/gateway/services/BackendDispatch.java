@@ -3,7 +3,6 @@ package io.tether.gateway.services;
 import io.tether.gateway.api.GatewayApi;
 import io.tether.gateway.session.Session;
 import io.tether.gateway.session.Tokens;
-import io.tether.gateway.store.PendingRequest;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.NamePatterns;
@@ -80,11 +79,6 @@ final class BackendDispatch {
     core.metrics().redispatched();
     LOG.fine(() -> "re-dispatching request " + Tokens.redact(s.id()) + ":" + r.seq() + " to " + r.address());
     dispatch(s, r);
-  }
-
-  /** The request frame of a pending (accepted, unanswered) request, as the client sent it. */
-  static Frame.Request frameOf(PendingRequest p) {
-    return new Frame.Request(p.seq(), p.stream(), p.address(), p.body() == null ? null : RawJson.of(p.body()));
   }
 
   /** Delivers a response to its session wherever it is now (it completes the request's stream). */

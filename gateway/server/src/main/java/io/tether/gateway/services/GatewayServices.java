@@ -146,11 +146,6 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
     return topics.countTopics();
   }
 
-  /** Topics this node listens to. */
-  public int listenedTopics() {
-    return topics.listenedTopics();
-  }
-
   public Future<PresenceRecord> presence(String clientId) {
     return presence.of(clientId);
   }

@@ -112,7 +112,7 @@ public final class Handshakes {
       s.replay(outcome.missed());
       // Requests acknowledged by a node that has since left the cluster: nobody waits for their replies any more.
       for (PendingRequest p : outcome.redispatch()) {
-        backends.redispatch(s, BackendDispatch.frameOf(p));
+        backends.redispatch(s, p.frame());
       }
       // A dispatcher that left while the resume was under way: its departure event may have come before this session
       // was registered here.

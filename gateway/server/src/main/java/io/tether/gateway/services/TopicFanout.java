@@ -95,13 +95,6 @@ final class TopicFanout {
     }
   }
 
-  /** Topics this node listens to (for tests and metrics). */
-  int listenedTopics() {
-    synchronized (listeners) {
-      return listeners.size();
-    }
-  }
-
   /**
    * Adds a local subscriber; the first one makes this node listen for the topic's changes. Completes when the
    * listener is registered cluster-wide: a catch-up read after that cannot miss a change.

@@ -3,7 +3,6 @@ package io.tether.gateway.session;
 import io.tether.gateway.store.PendingRequest;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
-import io.tether.protocol.RawJson;
 import java.util.List;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
@@ -149,8 +148,7 @@ final class ClientFrames {
     List<PendingRequest> again = session.streams().orphanedBy(alive);
     for (PendingRequest p : again) {
       session.writer().requestAccepted(p.dispatchedBy(session.port().instance()));
-      session.port().redispatch(session, new Frame.Request(p.seq(), p.stream(), p.address(),
-          p.body() == null ? null : RawJson.of(p.body())));
+      session.port().redispatch(session, p.frame());
     }
     return !again.isEmpty();
   }

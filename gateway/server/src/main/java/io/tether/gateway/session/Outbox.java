@@ -41,20 +41,12 @@ final class Outbox {
     return window.nextSeq();
   }
 
-  long lastSeq() {
-    return window.lastSeq();
-  }
-
   long clientAck() {
     return window.acked();
   }
 
   long writtenSeq() {
     return writtenSeq;
-  }
-
-  long unackedFrames() {
-    return window.unackedFrames();
   }
 
   long unackedBytes() {
