@@ -30,6 +30,21 @@ public class GatewayOptions {
   public static final List<String> DEFAULT_ALLOWED_TOPICS = List.of("*");
   public static final long DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
   public static final int DEFAULT_MAX_TOPICS = 100_000;
+  public static final String DEFAULT_AUTH_ADDRESS = "gateway.auth";
+  public static final long DEFAULT_AUTH_TIMEOUT_MS = 5_000;
+  public static final long DEFAULT_CREDENTIAL_GRACE_MS = 30_000;
+  public static final long DEFAULT_REFRESH_LEAD_MS = 60_000;
+  public static final int DEFAULT_MAX_FRAMES_PER_SECOND = 1_000;
+  public static final int DEFAULT_MAX_REQUESTS_PER_SECOND = 500;
+  public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1_000;
+  public static final int DEFAULT_MAX_ATTRS_BYTES = 4_096;
+  public static final int DEFAULT_MAX_ATTRS_KEYS = 64;
+
+  /** How a client proves who it is (docs/SECURITY.md). */
+  public enum AuthMode { NONE, JWT, BACKEND }
+
+  /** What a {@code hello} for a clientId that has a live session does. */
+  public enum DuplicateClient { REPLACE, REFUSE }
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -59,6 +74,35 @@ public class GatewayOptions {
   private int maxConnections;
   private long topicTtlMs;
   private String apiKey;
+  // Trust (docs/SECURITY.md)
+  private AuthMode auth = AuthMode.NONE;
+  private String jwtSecret;
+  private String jwtPublicKey;
+  private String jwtJwks;
+  private String jwtIssuer;
+  private String jwtAudience;
+  private String authAddress = DEFAULT_AUTH_ADDRESS;
+  private long authTimeoutMs = DEFAULT_AUTH_TIMEOUT_MS;
+  private long credentialGraceMs = DEFAULT_CREDENTIAL_GRACE_MS;
+  private long refreshLeadMs = DEFAULT_REFRESH_LEAD_MS;
+  private DuplicateClient duplicateClient = DuplicateClient.REPLACE;
+  private List<String> allowedOrigins = new ArrayList<>();
+  private String tlsCert;
+  private String tlsKey;
+  // Limits (docs/PROTOCOL.md §9)
+  private int maxSessions;
+  private int maxConnectionsPerIp;
+  private int maxHandshakesPerIpPerSecond;
+  private int maxFramesPerSecond = DEFAULT_MAX_FRAMES_PER_SECOND;
+  private int maxRequestsPerSecond = DEFAULT_MAX_REQUESTS_PER_SECOND;
+  private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
+  private int maxAttrsBytes = DEFAULT_MAX_ATTRS_BYTES;
+  private int maxAttrsKeys = DEFAULT_MAX_ATTRS_KEYS;
+  /** Unacknowledged server-frame bytes all sessions of this node may hold; 0: a quarter of the maximum heap. */
+  private long nodeBufferMaxBytes;
+  /** Where /health and /metrics are served when not on the management port (healthPort 0: management port). */
+  private String healthHost = DEFAULT_HOST;
+  private int healthPort;
   private int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
 
   public GatewayOptions() {
@@ -100,7 +144,20 @@ public class GatewayOptions {
         .put("allowedTopics", new JsonArray(new ArrayList<>(allowedTopics)))
         .put("demo", demo).put("backendOnly", backendOnly).put("drainTimeoutMs", drainTimeoutMs)
         .put("maxTopics", maxTopics).put("topicTtlMs", topicTtlMs).put("apiKey", apiKey)
-        .put("instances", instances).put("maxConnections", maxConnections);
+        .put("instances", instances).put("maxConnections", maxConnections)
+        .put("auth", auth.name().toLowerCase(java.util.Locale.ROOT)).put("jwtSecret", jwtSecret)
+        .put("jwtPublicKey", jwtPublicKey).put("jwtJwks", jwtJwks).put("jwtIssuer", jwtIssuer)
+        .put("jwtAudience", jwtAudience).put("authAddress", authAddress).put("authTimeoutMs", authTimeoutMs)
+        .put("credentialGraceMs", credentialGraceMs).put("refreshLeadMs", refreshLeadMs)
+        .put("duplicateClient", duplicateClient.name().toLowerCase(java.util.Locale.ROOT))
+        .put("allowedOrigins", new JsonArray(new ArrayList<>(allowedOrigins)))
+        .put("tlsCert", tlsCert).put("tlsKey", tlsKey)
+        .put("maxSessions", maxSessions).put("maxConnectionsPerIp", maxConnectionsPerIp)
+        .put("maxHandshakesPerIpPerSecond", maxHandshakesPerIpPerSecond)
+        .put("maxFramesPerSecond", maxFramesPerSecond).put("maxRequestsPerSecond", maxRequestsPerSecond)
+        .put("maxSubscriptions", maxSubscriptions).put("maxAttrsBytes", maxAttrsBytes)
+        .put("maxAttrsKeys", maxAttrsKeys).put("nodeBufferMaxBytes", nodeBufferMaxBytes)
+        .put("healthHost", healthHost).put("healthPort", healthPort);
   }
 
   /** Checks every bound; the message names the option and the accepted range. */
@@ -124,6 +181,27 @@ public class GatewayOptions {
     require(drainTimeoutMs >= 0 && drainTimeoutMs <= 3_600_000, "drainTimeoutMs must be between 0 and 3600000");
     require(instances >= 1 && instances <= 256, "instances must be between 1 and 256");
     require(maxConnections >= 0, "maxConnections must be 0 (derived from the open-file limit) or more");
+    require(authTimeoutMs >= 100, "authTimeoutMs must be at least 100");
+    require(credentialGraceMs >= 0, "credentialGraceMs must be 0 or more");
+    require(refreshLeadMs >= 0, "refreshLeadMs must be 0 or more");
+    require(jwtSecret == null || jwtSecret.length() >= 32,
+        "jwtSecret must be at least 32 characters (256 bits for HS256)");
+    require(auth != AuthMode.JWT || jwtSecret != null || jwtPublicKey != null || jwtJwks != null,
+        "auth jwt needs jwtSecret, jwtPublicKey or jwtJwks");
+    require(auth != AuthMode.BACKEND || (authAddress != null && !authAddress.isBlank()),
+        "authAddress must name an event-bus address");
+    require((tlsCert == null) == (tlsKey == null), "tlsCert and tlsKey must be given together");
+    requirePort("healthPort", healthPort, true);
+    require(maxSessions >= 0, "maxSessions must be 0 (no limit but maxConnections) or more");
+    require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp must be 0 (no limit) or more");
+    require(maxHandshakesPerIpPerSecond >= 0, "maxHandshakesPerIpPerSecond must be 0 (no limit) or more");
+    require(maxFramesPerSecond >= 0, "maxFramesPerSecond must be 0 (no limit) or more");
+    require(maxRequestsPerSecond >= 0, "maxRequestsPerSecond must be 0 (no limit) or more");
+    require(maxSubscriptions >= 1, "maxSubscriptions must be at least 1");
+    require(maxAttrsBytes >= 64, "maxAttrsBytes must be at least 64");
+    require(maxAttrsKeys >= 1, "maxAttrsKeys must be at least 1");
+    require(nodeBufferMaxBytes == 0 || nodeBufferMaxBytes >= bufferMaxBytes,
+        "nodeBufferMaxBytes must be 0 (a quarter of the heap) or at least bufferMaxBytes (" + bufferMaxBytes + ")");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
     for (String m : members) {
       require(m.matches("[^:\\s]+:\\d{1,5}"), "members entries must be host:port (no ranges), got '" + m + "'");
@@ -208,4 +286,55 @@ public class GatewayOptions {
   public GatewayOptions setApiKey(String apiKey) { this.apiKey = apiKey; return this; }
   public int getInstances() { return instances; }
   public GatewayOptions setInstances(int instances) { this.instances = instances; return this; }
+
+  public AuthMode getAuth() { return auth; }
+  public GatewayOptions setAuth(AuthMode auth) { this.auth = auth; return this; }
+  public String getJwtSecret() { return jwtSecret; }
+  public GatewayOptions setJwtSecret(String v) { this.jwtSecret = v; return this; }
+  public String getJwtPublicKey() { return jwtPublicKey; }
+  public GatewayOptions setJwtPublicKey(String v) { this.jwtPublicKey = v; return this; }
+  public String getJwtJwks() { return jwtJwks; }
+  public GatewayOptions setJwtJwks(String v) { this.jwtJwks = v; return this; }
+  public String getJwtIssuer() { return jwtIssuer; }
+  public GatewayOptions setJwtIssuer(String v) { this.jwtIssuer = v; return this; }
+  public String getJwtAudience() { return jwtAudience; }
+  public GatewayOptions setJwtAudience(String v) { this.jwtAudience = v; return this; }
+  public String getAuthAddress() { return authAddress; }
+  public GatewayOptions setAuthAddress(String v) { this.authAddress = v; return this; }
+  public long getAuthTimeoutMs() { return authTimeoutMs; }
+  public GatewayOptions setAuthTimeoutMs(long v) { this.authTimeoutMs = v; return this; }
+  public long getCredentialGraceMs() { return credentialGraceMs; }
+  public GatewayOptions setCredentialGraceMs(long v) { this.credentialGraceMs = v; return this; }
+  public long getRefreshLeadMs() { return refreshLeadMs; }
+  public GatewayOptions setRefreshLeadMs(long v) { this.refreshLeadMs = v; return this; }
+  public DuplicateClient getDuplicateClient() { return duplicateClient; }
+  public GatewayOptions setDuplicateClient(DuplicateClient v) { this.duplicateClient = v; return this; }
+  public List<String> getAllowedOrigins() { return allowedOrigins; }
+  public GatewayOptions setAllowedOrigins(List<String> v) { this.allowedOrigins = new ArrayList<>(v); return this; }
+  public String getTlsCert() { return tlsCert; }
+  public GatewayOptions setTlsCert(String v) { this.tlsCert = v; return this; }
+  public String getTlsKey() { return tlsKey; }
+  public GatewayOptions setTlsKey(String v) { this.tlsKey = v; return this; }
+  public int getMaxSessions() { return maxSessions; }
+  public GatewayOptions setMaxSessions(int v) { this.maxSessions = v; return this; }
+  public int getMaxConnectionsPerIp() { return maxConnectionsPerIp; }
+  public GatewayOptions setMaxConnectionsPerIp(int v) { this.maxConnectionsPerIp = v; return this; }
+  public int getMaxHandshakesPerIpPerSecond() { return maxHandshakesPerIpPerSecond; }
+  public GatewayOptions setMaxHandshakesPerIpPerSecond(int v) { this.maxHandshakesPerIpPerSecond = v; return this; }
+  public int getMaxFramesPerSecond() { return maxFramesPerSecond; }
+  public GatewayOptions setMaxFramesPerSecond(int v) { this.maxFramesPerSecond = v; return this; }
+  public int getMaxRequestsPerSecond() { return maxRequestsPerSecond; }
+  public GatewayOptions setMaxRequestsPerSecond(int v) { this.maxRequestsPerSecond = v; return this; }
+  public int getMaxSubscriptions() { return maxSubscriptions; }
+  public GatewayOptions setMaxSubscriptions(int v) { this.maxSubscriptions = v; return this; }
+  public int getMaxAttrsBytes() { return maxAttrsBytes; }
+  public GatewayOptions setMaxAttrsBytes(int v) { this.maxAttrsBytes = v; return this; }
+  public int getMaxAttrsKeys() { return maxAttrsKeys; }
+  public GatewayOptions setMaxAttrsKeys(int v) { this.maxAttrsKeys = v; return this; }
+  public long getNodeBufferMaxBytes() { return nodeBufferMaxBytes; }
+  public GatewayOptions setNodeBufferMaxBytes(long v) { this.nodeBufferMaxBytes = v; return this; }
+  public String getHealthHost() { return healthHost; }
+  public GatewayOptions setHealthHost(String v) { this.healthHost = v; return this; }
+  public int getHealthPort() { return healthPort; }
+  public GatewayOptions setHealthPort(int v) { this.healthPort = v; return this; }
 }

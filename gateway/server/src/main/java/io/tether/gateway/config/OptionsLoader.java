@@ -24,6 +24,8 @@ public final class OptionsLoader {
         setter.accept(o, value);
       } catch (NumberFormatException e) {
         throw new IllegalArgumentException("option " + flag + ": '" + value + "' is not a number");
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("option " + flag + ": " + e.getMessage());
       }
     }
   }
@@ -45,6 +47,16 @@ public final class OptionsLoader {
 
   private static List<String> list(String v) {
     return v.isBlank() ? List.of() : Arrays.stream(v.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static <E extends Enum<E>> E choice(Class<E> type, String v) {
+    for (E e : type.getEnumConstants()) {
+      if (e.name().equalsIgnoreCase(v.replace('-', '_'))) {
+        return e;
+      }
+    }
+    throw new IllegalArgumentException("expected one of " + Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(Locale.ROOT)).toList() + ", got '" + v + "'");
   }
 
   private static boolean bool(String v) {
@@ -102,6 +114,52 @@ public final class OptionsLoader {
       spec("max-connections", "client sockets this node holds at once; beyond, handshakes get HTTP 503 (default 0: "
           + "the process's open-file limit less 1024, or less a quarter of a small one)",
           (o, v) -> o.setMaxConnections(Integer.parseInt(v))),
+      spec("auth", "how clients prove who they are: none | jwt | backend (default none; docs/SECURITY.md)",
+          (o, v) -> o.setAuth(choice(GatewayOptions.AuthMode.class, v))),
+      spec("jwt-secret", "auth jwt: HS256 shared secret (at least 32 characters)", GatewayOptions::setJwtSecret),
+      spec("jwt-public-key", "auth jwt: PEM file of the RS256/ES256 public key", GatewayOptions::setJwtPublicKey),
+      spec("jwt-jwks", "auth jwt: JWKS (JSON) file of the public keys, chosen by kid", GatewayOptions::setJwtJwks),
+      spec("jwt-issuer", "auth jwt: the iss claim tokens must carry (default: not checked)",
+          GatewayOptions::setJwtIssuer),
+      spec("jwt-audience", "auth jwt: the aud claim tokens must carry (default: not checked)",
+          GatewayOptions::setJwtAudience),
+      spec("auth-address", "auth backend: event-bus address asked to authenticate (default gateway.auth)",
+          GatewayOptions::setAuthAddress),
+      spec("auth-timeout-ms", "auth backend: how long the authenticator may take; then refused (default 5000)",
+          (o, v) -> o.setAuthTimeoutMs(Long.parseLong(v))),
+      spec("credential-grace-ms", "a session whose credential expired is closed this long after (default 30000)",
+          (o, v) -> o.setCredentialGraceMs(Long.parseLong(v))),
+      spec("refresh-lead-ms", "the client is told to refresh its credential this long before expiry (default 60000)",
+          (o, v) -> o.setRefreshLeadMs(Long.parseLong(v))),
+      spec("duplicate-client", "a hello for a clientId with a live session: replace | refuse (default replace)",
+          (o, v) -> o.setDuplicateClient(choice(GatewayOptions.DuplicateClient.class, v))),
+      spec("allowed-origins", "browser Origins allowed on /ws, comma-separated, '*' wildcards (default: the Host "
+          + "header's own origin only; requests without Origin are not browsers and pass)",
+          (o, v) -> o.setAllowedOrigins(list(v))),
+      spec("tls-cert", "PEM certificate chain: serve wss:// on the client port", GatewayOptions::setTlsCert),
+      spec("tls-key", "PEM private key of --tls-cert", GatewayOptions::setTlsKey),
+      spec("max-sessions", "sessions this node holds; beyond, handshakes get HTTP 503 (default 0: no limit)",
+          (o, v) -> o.setMaxSessions(Integer.parseInt(v))),
+      spec("max-connections-per-ip", "client sockets one remote address may hold (default 0: no limit)",
+          (o, v) -> o.setMaxConnectionsPerIp(Integer.parseInt(v))),
+      spec("max-handshakes-per-ip-per-second", "WebSocket handshakes one remote address may start per second "
+          + "(default 0: no limit)", (o, v) -> o.setMaxHandshakesPerIpPerSecond(Integer.parseInt(v))),
+      spec("max-frames-per-second", "frames one session may send per second (default 1000; 0: no limit)",
+          (o, v) -> o.setMaxFramesPerSecond(Integer.parseInt(v))),
+      spec("max-requests-per-second", "requests one session may send per second (default 500; 0: no limit)",
+          (o, v) -> o.setMaxRequestsPerSecond(Integer.parseInt(v))),
+      spec("max-subscriptions", "topics one session may follow (default 1000)",
+          (o, v) -> o.setMaxSubscriptions(Integer.parseInt(v))),
+      spec("max-attrs-bytes", "size of a client's presence attrs (default 4096)",
+          (o, v) -> o.setMaxAttrsBytes(Integer.parseInt(v))),
+      spec("max-attrs-keys", "keys in a client's presence attrs (default 64)",
+          (o, v) -> o.setMaxAttrsKeys(Integer.parseInt(v))),
+      spec("node-buffer-max-bytes", "unacknowledged bytes all sessions of this node may hold; beyond, sends are "
+          + "refused (retryable) (default 0: a quarter of the maximum heap)",
+          (o, v) -> o.setNodeBufferMaxBytes(Long.parseLong(v))),
+      spec("health-port", "serve /health and /metrics on this port instead of the management port (default 0)",
+          (o, v) -> o.setHealthPort(Integer.parseInt(v))),
+      spec("health-host", "listen address of --health-port (default 0.0.0.0)", GatewayOptions::setHealthHost),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
       spec("backend-only", "join the cluster as a backend member: no client port, no gateway.* addresses; with --demo "
           + "it serves the demo backend to clients of every gateway node", (o, v) -> o.setBackendOnly(bool(v))),
