@@ -33,7 +33,12 @@ public sealed interface Frame {
     }
   }
 
-  record Resume(String sessionId, String resumeToken, long lastSeq) implements Frame {
+  /** {@code token}: a fresh credential, needed when the session's credential has expired (§2); null otherwise. */
+  record Resume(String sessionId, String resumeToken, long lastSeq, String token) implements Frame {
+    public Resume(String sessionId, String resumeToken, long lastSeq) {
+      this(sessionId, resumeToken, lastSeq, null);
+    }
+
     public String type() {
       return "resume";
     }
@@ -42,6 +47,29 @@ public sealed interface Frame {
   record Resumed(String sessionId, String resumeToken, long lastSeq, String node) implements Frame {
     public String type() {
       return "resumed";
+    }
+  }
+
+  // -- credential lifetime (§2, "Authentication") --------------------------------------------------------------
+
+  /** Server: the session's credential expires at {@code expiresAt} (epoch ms); send {@link Auth} with a new one. */
+  record Refresh(long expiresAt) implements Frame {
+    public String type() {
+      return "refresh";
+    }
+  }
+
+  /** Client: a new credential for the established session. */
+  record Auth(String token) implements Frame {
+    public String type() {
+      return "auth";
+    }
+  }
+
+  /** Server: the new credential is accepted; it expires at {@code expiresAt} (epoch ms, 0 = never). */
+  record AuthOk(long expiresAt) implements Frame {
+    public String type() {
+      return "auth_ok";
     }
   }
 

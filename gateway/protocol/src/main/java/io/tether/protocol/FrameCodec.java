@@ -100,7 +100,10 @@ public final class FrameCodec {
   private static final Map<String, String[]> FIELDS = Map.ofEntries(
       Map.entry("hello", new String[] {"clientId", "token", "attrs"}),
       Map.entry("welcome", new String[] {"sessionId", "resumeToken", "heartbeatMs", "resumeWindowMs", "node"}),
-      Map.entry("resume", new String[] {"sessionId", "resumeToken", "lastSeq"}),
+      Map.entry("resume", new String[] {"sessionId", "resumeToken", "lastSeq", "token"}),
+      Map.entry("refresh", new String[] {"expiresAt"}),
+      Map.entry("auth", new String[] {"token"}),
+      Map.entry("auth_ok", new String[] {"expiresAt"}),
       Map.entry("resumed", new String[] {"sessionId", "resumeToken", "lastSeq", "node"}),
       Map.entry("ack", new String[] {"ack"}),
       Map.entry("ping", new String[] {"ack", "attrs"}),
@@ -118,7 +121,7 @@ public final class FrameCodec {
   /** The fields of one frame as read, before they are checked against its type. */
   private static final class Fields {
     String type;
-    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs, refSeq;
+    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs, refSeq, expiresAt;
     String clientId, token, sessionId, resumeToken, address, topic, resource, reason, code, message, node;
     Boolean ok, fin, fatal;
     RawJson body, attrs;
@@ -144,6 +147,7 @@ public final class FrameCodec {
         case "version" -> (version = num(p)) == null ? intProblem(name) : null;
         case "lastSeq" -> (lastSeq = num(p)) == null ? intProblem(name) : null;
         case "refSeq" -> (refSeq = num(p)) == null ? intProblem(name) : null;
+        case "expiresAt" -> (expiresAt = num(p)) == null ? intProblem(name) : null;
         case "heartbeatMs" -> (heartbeatMs = num(p)) == null ? intProblem(name) : null;
         case "resumeWindowMs" -> (resumeWindowMs = num(p)) == null ? intProblem(name) : null;
         case "clientId" -> (clientId = str(p)) == null ? strProblem(name) : null;
@@ -247,7 +251,19 @@ public final class FrameCodec {
           if ((missing = missing("sessionId", sessionId, "resumeToken", resumeToken, "lastSeq", lastSeq)) != null) {
             return missingField(missing);
           }
-          return DecodeResult.ok(new Frame.Resume(sessionId, resumeToken, lastSeq));
+          return DecodeResult.ok(new Frame.Resume(sessionId, resumeToken, lastSeq, token));
+        case "refresh":
+          if (expiresAt == null) {
+            return missingField("expiresAt");
+          }
+          return DecodeResult.ok(new Frame.Refresh(expiresAt));
+        case "auth":
+          if (token == null || token.isEmpty()) {
+            return missingField("token");
+          }
+          return DecodeResult.ok(new Frame.Auth(token));
+        case "auth_ok":
+          return DecodeResult.ok(new Frame.AuthOk(orZero(expiresAt)));
         case "resumed":
           if ((missing = missing("sessionId", sessionId, "resumeToken", resumeToken, "lastSeq", lastSeq)) != null) {
             return missingField(missing);

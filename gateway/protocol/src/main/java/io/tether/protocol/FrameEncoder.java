@@ -176,6 +176,13 @@ final class FrameEncoder {
       g.writeStringField("sessionId", f.sessionId());
       g.writeStringField("resumeToken", f.resumeToken());
       g.writeNumberField("lastSeq", f.lastSeq());
+      str(g, "token", f.token());
+    } else if (frame instanceof Frame.Refresh f) {
+      g.writeNumberField("expiresAt", f.expiresAt());
+    } else if (frame instanceof Frame.Auth f) {
+      g.writeStringField("token", f.token());
+    } else if (frame instanceof Frame.AuthOk f) {
+      g.writeNumberField("expiresAt", f.expiresAt());
     } else if (frame instanceof Frame.Resumed f) {
       g.writeStringField("sessionId", f.sessionId());
       g.writeStringField("resumeToken", f.resumeToken());

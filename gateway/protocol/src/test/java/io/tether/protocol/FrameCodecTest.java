@@ -90,6 +90,11 @@ class FrameCodecTest {
         new Frame.Welcome("sess-1", "tok-1", 25_000, 120_000, null),
         new Frame.Resume("sess-1", "tok-1", 17),
         new Frame.Resume("sess-1", "tok-1", 0),
+        new Frame.Resume("sess-1", "tok-1", 3, "fresh.jwt.token"),
+        new Frame.Refresh(1_767_000_000_000L),
+        new Frame.Auth("new.jwt.token"),
+        new Frame.AuthOk(1_767_000_000_000L),
+        new Frame.AuthOk(0),
         new Frame.Resumed("sess-1", "tok-2", 9, "node-b"),
         new Frame.Resumed("sess-1", "tok-2", 0, null),
         new Frame.Ack(42),
@@ -159,7 +164,7 @@ class FrameCodecTest {
       }
       Set<Class<?>> sampled = everyFrameType().map(a -> a.get()[1].getClass()).collect(Collectors.toSet());
 
-      assertEquals(16, concrete.size(), "frame types in the contract: " + concrete);
+      assertEquals(19, concrete.size(), "frame types in the contract: " + concrete);
       assertEquals(concrete, sampled);
     }
 

@@ -14,7 +14,7 @@ import com.tngtech.archunit.lang.ArchRule;
 /**
  * The server's layering (docs/ARCHITECTURE.md "Layers"): the arrows that must never exist. Packages under
  * {@code io.tether.gateway}: {@code api} (public addresses, header names, backend failure catalogue), {@code config},
- * {@code metrics}, {@code store}, {@code session}, {@code routing}, {@code services}, {@code bridge},
+ * {@code metrics}, {@code auth}, {@code store}, {@code session}, {@code routing}, {@code services}, {@code bridge},
  * {@code transport}, {@code management}, {@code demo}; the root package ({@code GatewayNode}, {@code GatewayMain})
  * wires them and may use anything. Main code only: tests may reach across layers.
  *
@@ -32,6 +32,7 @@ class ArchitectureTest {
   private static final String ROOT = GW;
   private static final String API = GW + ".api..";
   private static final String CONFIG = GW + ".config..";
+  private static final String AUTH = GW + ".auth..";
   private static final String METRICS = GW + ".metrics..";
   private static final String STORE = GW + ".store..";
   private static final String SESSION = GW + ".session..";
@@ -51,9 +52,16 @@ class ArchitectureTest {
   @ArchTest
   static final ArchRule storeDependsOnNothingAboveIt = noClasses()
       .that().resideInAPackage(STORE)
-      .should().dependOnClassesThat().resideInAnyPackage(ROOT, API, SESSION, ROUTING, SERVICES, BRIDGE, TRANSPORT,
-          MANAGEMENT, METRICS, DEMO)
+      .should().dependOnClassesThat().resideInAnyPackage(ROOT, API, AUTH, SESSION, ROUTING, SERVICES, BRIDGE,
+          TRANSPORT, MANAGEMENT, METRICS, DEMO)
       .because("the store is the bottom layer: it may use config and the protocol module only");
+
+  @ArchTest
+  static final ArchRule authKnowsOnlyConfigAndTheProtocol = noClasses()
+      .that().resideInAPackage(AUTH)
+      .should().dependOnClassesThat().resideInAnyPackage(ROOT, STORE, SESSION, ROUTING, SERVICES, BRIDGE, TRANSPORT,
+          MANAGEMENT, METRICS, DEMO)
+      .because("authentication checks credentials; the layers above decide what to do with the answer");
 
   @ArchTest
   static final ArchRule demoUsesOnlyThePublicApi = classes()

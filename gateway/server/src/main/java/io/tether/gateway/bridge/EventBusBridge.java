@@ -39,6 +39,7 @@ public final class EventBusBridge extends VerticleBase {
     publicApi.add(bus.consumer(GatewayApi.REQUEST, this::request));
     publicApi.add(bus.consumer(GatewayApi.PUBLISH, this::publish));
     publicApi.add(bus.consumer(GatewayApi.PRESENCE, this::presence));
+    publicApi.add(bus.consumer(GatewayApi.KICK, this::kick));
     services.onDrain(() -> publicApi.forEach(MessageConsumer::unregister));
     return Future.all(publicApi.stream().map(MessageConsumer::completion).toList());
   }
@@ -194,6 +195,13 @@ public final class EventBusBridge extends VerticleBase {
       }
       return services.publish(topic, body);
     }), version -> new JsonObject().put("version", version));
+  }
+
+  // -- gateway.kick -------------------------------------------------------------------------------------------
+
+  private void kick(Message<Object> m) {
+    reply(m, guarded(() -> services.kick(requireString(json(m), "clientId"))), kicked -> new JsonObject()
+        .put("kicked", kicked));
   }
 
   // -- gateway.presence ---------------------------------------------------------------------------------------

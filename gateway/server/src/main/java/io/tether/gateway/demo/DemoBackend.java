@@ -2,8 +2,6 @@ package io.tether.gateway.demo;
 
 import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.api.GatewayApi;
-import io.tether.gateway.api.BackendFailure;
-import io.tether.gateway.api.GatewayApi;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -77,7 +75,8 @@ public final class DemoBackend extends VerticleBase {
         bus.<JsonObject>consumer("demo.push", this::push).completion(),
         bus.<JsonObject>consumer("demo.publish", this::publish).completion(),
         bus.<JsonObject>consumer("demo.related", this::related).completion(),
-        bus.<JsonObject>consumer("demo.ask", this::ask).completion()));
+        bus.<JsonObject>consumer("demo.ask", this::ask).completion(),
+        bus.<JsonObject>consumer(GatewayApi.AUTH, DemoAuthenticator::authenticate).completion()));
   }
 
   private static JsonObject body(Message<JsonObject> m) {

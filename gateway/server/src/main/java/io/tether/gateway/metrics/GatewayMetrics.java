@@ -36,6 +36,8 @@ public final class GatewayMetrics {
   public static final String ORPHANED = "tether_sessions_orphaned";
   /** Client sockets this node holds now (all states, handshake included). */
   public static final String CONNECTIONS = "tether_connections";
+  /** Credentials checked (hello, resume, auth): {@code result} = granted or the refusal's reason. */
+  public static final String AUTH = "tether_auth";
   /** WebSocket handshakes refused with HTTP 503 (tag reason: full, draining). */
   public static final String CONNECTIONS_REFUSED = "tether_connections_refused";
 
@@ -134,6 +136,10 @@ public final class GatewayMetrics {
 
   public void resumeFailed(String reason) {
     count(RESUMES, "result", reason);
+  }
+
+  public void authenticated(String result) {
+    count(AUTH, "result", result);
   }
 
   public void redispatched() {

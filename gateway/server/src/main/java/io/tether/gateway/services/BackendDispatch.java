@@ -49,6 +49,9 @@ final class BackendDispatch {
         .addHeader(GatewayApi.HEADER_SESSION_ID, s.id())
         .addHeader(GatewayApi.HEADER_REQUEST_ID, s.id() + ":" + r.seq())
         .addHeader(GatewayApi.HEADER_STREAM, Long.toString(r.stream()));
+    if (s.grant().authenticated()) {
+      delivery.addHeader(GatewayApi.HEADER_PRINCIPAL, s.clientId());
+    }
     Object body;
     try {
       body = r.body() == null ? null : Json.decodeValue(r.body().json());

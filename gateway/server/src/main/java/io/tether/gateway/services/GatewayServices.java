@@ -1,5 +1,10 @@
 package io.tether.gateway.services;
 
+import io.tether.gateway.auth.Authenticator;
+import io.tether.gateway.auth.Authenticators;
+import io.tether.gateway.auth.Grant;
+import io.tether.gateway.auth.JwtAuthenticator;
+import io.tether.gateway.auth.Peer;
 import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.metrics.GatewayMetrics;
 import io.tether.gateway.routing.NodeEndpoint;
@@ -21,6 +26,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.logging.Logger;
 
 /**
  * A gateway node's services, wired together: handshakes, backend dispatch, server-initiated requests, topic fan-out,
@@ -29,6 +35,8 @@ import java.util.List;
  * delegates.
  */
 public final class GatewayServices implements SessionPort, NodeEndpoint.Services {
+
+  private static final Logger LOG = Logger.getLogger(GatewayServices.class.getName());
 
   private final NodeCore core;
   private final Presence presence;
@@ -40,6 +48,8 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   private final ClusterWatch clusterWatch;
   private final Handshakes handshakes;
   private final NodeEndpoint endpoint;
+  /** Set by {@link #start} before any client can connect. */
+  private volatile Authenticator authenticator;
 
   public GatewayServices(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
       GatewayMetrics metrics) {
@@ -54,7 +64,8 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
     this.serverRequests = new ServerRequests(core);
     this.ends = new SessionEnds(core, presence);
     this.clusterWatch = new ClusterWatch(core, presence);
-    this.handshakes = new Handshakes(core, this, presence, ends, topics, backends, drain::draining);
+    this.handshakes = new Handshakes(core, this, presence, ends, topics, backends, drain::draining,
+        () -> authenticator);
     this.endpoint = new NodeEndpoint(vertx, core.router(), local, codec, this);
     metrics.sessionGauge("ONLINE", local, l -> count(l, SessionState.ONLINE));
     metrics.sessionGauge("SUSPECT", local, l -> count(l, SessionState.SUSPECT));
@@ -71,7 +82,36 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
    */
   public Future<Void> start(boolean gateway) {
     clusterWatch.start();
-    return gateway ? endpoint.start() : Future.succeededFuture();
+    if (!gateway) {
+      return Future.succeededFuture();
+    }
+    return Authenticators.create(core.vertx(), core.options()).compose(a -> {
+      authenticator = a;
+      announceAuth();
+      return endpoint.start();
+    });
+  }
+
+  private void announceAuth() {
+    GatewayOptions o = core.options();
+    if (o.getAuth() != GatewayOptions.AuthMode.NONE) {
+      LOG.info(() -> "clients authenticate with " + o.getAuth().name().toLowerCase(java.util.Locale.ROOT)
+          + (authenticator instanceof JwtAuthenticator j ? " " + j.algorithms() : " at " + o.getAuthAddress()));
+    } else if (!isLoopback(o.getHost())) {
+      LOG.warning("auth is none: any client that reaches " + o.getHost() + ":" + o.getPort() + " can claim any "
+          + "clientId (and end that client's session); use --auth jwt or --auth backend outside development "
+          + "(docs/SECURITY.md)");
+    }
+  }
+
+  private static boolean isLoopback(String host) {
+    return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+  }
+
+  /** Ends the client's current session for good ({@code gateway.kick}); false if it has none. */
+  public Future<Boolean> kick(String clientId) {
+    return sessionOf(clientId).compose(id -> id == null ? Future.succeededFuture(false)
+        : endSession(id, "kicked").map(true));
   }
 
   public Handshakes handshakes() {
@@ -224,6 +264,14 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   }
 
   @Override
+  public Future<Grant> authenticate(Session session, String token) {
+    if (core.options().getAuth() == GatewayOptions.AuthMode.NONE) {
+      return Future.succeededFuture(session.grant());
+    }
+    return handshakes.checked(authenticator.authenticate(null, token, null, Peer.UNKNOWN));
+  }
+
+  @Override
   public boolean topicAllowed(String topic) {
     return topics.allowed(topic);
   }
@@ -255,6 +303,7 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
 
   @Override
   public void heartbeat(Session session, String attrs) {
+    attrs = attrs == null ? null : Handshakes.merged(attrs, session.grant().attrs());
     presence.heartbeat(session, attrs);
   }
 

@@ -1,5 +1,10 @@
 package io.tether.gateway.services;
 
+import io.tether.gateway.auth.AuthRefused;
+import io.tether.gateway.auth.Authenticator;
+import io.tether.gateway.auth.Grant;
+import io.tether.gateway.auth.Peer;
+import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.routing.NodeOp;
 import io.tether.gateway.session.Session;
 import io.tether.gateway.session.SessionPort;
@@ -12,13 +17,17 @@ import io.tether.gateway.store.SessionRecord;
 import io.tether.protocol.Frame;
 import io.tether.protocol.ResumeFailReason;
 import io.vertx.core.Context;
+import io.tether.protocol.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * The two ways a socket gets a session (docs/PROTOCOL.md §2): {@code hello} creates one (ending the client's older
- * session), {@code resume} takes one over from the store on any node, replaying what the client missed.
+ * session), {@code resume} takes one over from the store on any node, replaying what the client missed. Both first
+ * check the client's credential with the node's {@link Authenticator}; a refusal fails with {@link AuthRefused}.
  */
 public final class Handshakes {
 
@@ -43,9 +52,11 @@ public final class Handshakes {
   private final TopicFanout topics;
   private final BackendDispatch backends;
   private final BooleanSupplier draining;
+  private final Supplier<Authenticator> authenticator;
 
   Handshakes(NodeCore core, SessionPort port, Presence presence, SessionEnds ends, TopicFanout topics,
-      BackendDispatch backends, BooleanSupplier draining) {
+      BackendDispatch backends, BooleanSupplier draining, Supplier<Authenticator> authenticator) {
+    this.authenticator = authenticator;
     this.core = core;
     this.port = port;
     this.presence = presence;
@@ -55,24 +66,49 @@ public final class Handshakes {
     this.draining = draining;
   }
 
-  /** Creates a session for a {@code hello}, sends {@code welcome}, and ends the client's older session. */
-  public Future<Session> hello(Context ctx, Transport transport, Frame.Hello hello) {
+  /**
+   * Creates a session for a {@code hello} once its credential is accepted, sends {@code welcome}, and ends the
+   * client's older session (policy {@code replace}) or refuses while that one is live (policy {@code refuse}).
+   */
+  public Future<Session> hello(Context ctx, Transport transport, Frame.Hello hello, Peer peer) {
+    String claimed = hello.attrs() == null ? null : hello.attrs().json();
+    return checked(authenticator.get().authenticate(hello.clientId(), hello.token(), claimed, peer))
+        .compose(this::admit)
+        .compose(grant -> create(ctx, transport, grant, merged(claimed, grant.attrs())));
+  }
+
+  /** Policy {@code refuse}: a clientId whose session is ONLINE or SUSPECT keeps it; the newcomer is refused. */
+  private Future<Grant> admit(Grant grant) {
+    if (core.options().getDuplicateClient() != GatewayOptions.DuplicateClient.REFUSE) {
+      return Future.succeededFuture(grant);
+    }
+    return presence.of(grant.clientId()).compose(p -> {
+      boolean live = p != null && (SessionState.ONLINE.name().equals(p.state())
+          || SessionState.SUSPECT.name().equals(p.state()));
+      return live ? Future.failedFuture(new AuthRefused(ErrorCode.NOT_ALLOWED, AuthRefused.DUPLICATE_CLIENT,
+          "client '" + grant.clientId() + "' already has a live session (duplicateClient refuse)"))
+          : Future.succeededFuture(grant);
+    });
+  }
+
+  private Future<Session> create(Context ctx, Transport transport, Grant grant, String attrs) {
     String sessionId = Tokens.sessionId();
     String token = Tokens.resumeToken();
-    String attrs = hello.attrs() == null ? null : hello.attrs().json();
+    String clientId = grant.clientId();
     var o = core.options();
-    SessionRecord record = SessionRecord.create(hello.clientId(), Tokens.hash(token), core.instance(),
-        o.getResumeWindowMs(), o.getBufferMaxFrames(), o.getBufferMaxBytes(), attrs);
+    SessionRecord record = SessionRecord.create(clientId, Tokens.hash(token), core.instance(),
+        o.getResumeWindowMs(), o.getBufferMaxFrames(), o.getBufferMaxBytes(), attrs,
+        grant.authenticated() ? grant.toJson() : null, grant.expiresAt());
     return core.store().create(sessionId, record)
-        .compose(v -> presence.claim(hello.clientId(), sessionId, attrs))
+        .compose(v -> presence.claim(clientId, sessionId, attrs))
         .map(previous -> {
-          Session s = Session.create(port, ctx, sessionId, hello.clientId(), transport);
+          Session s = Session.create(port, ctx, sessionId, grant, transport);
           core.local().add(s);
           s.send(new Frame.Welcome(sessionId, token, o.getHeartbeatMs(), o.getResumeWindowMs(), core.nodeId()));
           if (draining.getAsBoolean()) {
             s.send(new Frame.Reconnect("shutdown"));
           }
-          presence.online(hello.clientId(), sessionId);
+          presence.online(clientId, sessionId);
           if (previous != null && !sessionId.equals(previous.sessionId())
               && !SessionState.CLOSED.name().equals(previous.state())) {
             ends.end(previous.sessionId(), "replaced", 0);
@@ -85,12 +121,30 @@ public final class Handshakes {
    * Resumes a session on this node: the store checks the token and window, takes the session over (fencing any
    * previous owner by epoch) and returns what the client missed, which is replayed after {@code resumed}.
    */
-  public Future<Session> resume(Context ctx, Transport transport, Frame.Resume resume) {
+  public Future<Session> resume(Context ctx, Transport transport, Frame.Resume resume, Peer peer) {
+    boolean fresh = resume.token() != null && core.options().getAuth() != GatewayOptions.AuthMode.NONE;
+    Future<Grant> credential = fresh
+        ? checked(authenticator.get().authenticate(null, resume.token(), null, peer))
+        : Future.succeededFuture();
+    return credential.compose(grant -> takeOver(ctx, transport, resume, grant));
+  }
+
+  private Future<Session> takeOver(Context ctx, Transport transport, Frame.Resume resume, Grant grant) {
     String sessionId = resume.sessionId();
     String token = Tokens.resumeToken();
     ResumeOp op = new ResumeOp(Tokens.hash(resume.resumeToken()), Tokens.hash(token), core.instance(),
         resume.lastSeq(), System.currentTimeMillis(), core.store().liveNodes());
+    if (grant != null) {
+      op.withCredential(grant.clientId(), grant.toJson(), grant.expiresAt());
+    }
     return core.store().resume(sessionId, op).compose(outcome -> {
+      if (outcome.unauthorized() != null) {
+        core.metrics().authenticated(outcome.unauthorized());
+        return Future.failedFuture(new AuthRefused(outcome.unauthorized(),
+            AuthRefused.WRONG_CLIENT.equals(outcome.unauthorized())
+                ? "the token is for another client than the session's"
+                : "the session's credential has expired: resume with a fresh token"));
+      }
       if (outcome.failure() != null) {
         core.metrics().resumeFailed(outcome.failure().wire());
         return Future.failedFuture(new ResumeRefused(outcome.failure()));
@@ -128,5 +182,19 @@ public final class Handshakes {
       }
       return Future.succeededFuture(s);
     });
+  }
+
+  /** Counts the outcome of a credential check. */
+  Future<Grant> checked(Future<Grant> check) {
+    return check.andThen(ar -> core.metrics().authenticated(ar.succeeded() ? "granted"
+        : ar.cause() instanceof AuthRefused r ? r.reason() : "error"));
+  }
+
+  /** The client's attrs with the credential's on top: those the client cannot override. */
+  static String merged(String claimed, String granted) {
+    if (granted == null) {
+      return claimed;
+    }
+    return claimed == null ? granted : new JsonObject(claimed).mergeIn(new JsonObject(granted)).encode();
   }
 }

@@ -1,6 +1,9 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.auth.AuthRefused;
+import io.tether.gateway.auth.Grant;
 import io.tether.gateway.store.PendingRequest;
+import io.vertx.core.AsyncResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import java.util.List;
@@ -33,6 +36,8 @@ final class ClientFrames {
       if (p.ack() >= 0) {
         session.onAck(p.ack());
       }
+    } else if (frame instanceof Frame.Auth a) {
+      session.port().authenticate(session, a.token()).onComplete(ar -> renewed(session, ar));
     } else if (frame instanceof Frame.Bye) {
       session.end("bye", true);
     } else if (frame instanceof Frame.Hello || frame instanceof Frame.Resume) {
@@ -46,6 +51,21 @@ final class ClientFrames {
     }
   }
 
+  /** The answer to an {@code auth} frame: the new grant, for the same client, or a non-fatal refusal. */
+  private static void renewed(Session session, AsyncResult<Grant> ar) {
+    if (!session.attached()) {
+      return;
+    }
+    if (ar.succeeded() && ar.result().clientId().equals(session.clientId())) {
+      session.renewCredential(ar.result());
+      return;
+    }
+    AuthRefused refused = ar.failed() && ar.cause() instanceof AuthRefused r ? r
+        : ar.failed() ? new AuthRefused(AuthRefused.UNAVAILABLE, "the credential could not be checked")
+        : new AuthRefused(AuthRefused.WRONG_CLIENT, "the new credential is for another client");
+    session.sendError(new Frame.Error(refused.code().wire(), refused.getMessage(), refused.reason(), false, 0, null));
+  }
+
   /**
    * Decides, when a client frame is accepted, what it will do; the decision is recorded in the same store write as
    * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
@@ -55,6 +75,10 @@ final class ClientFrames {
       Frame.ErrorInfo problem = checkStream(session, r);
       if (problem == null) {
         problem = session.port().checkAddress(r);
+      }
+      if (problem == null && !session.credential().allowsAddress(r.address())) {
+        problem = new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "address '" + r.address()
+            + "' is not allowed for this client's credential");
       }
       if (problem == null) {
         session.streams().open(r.stream(), r.seq());
@@ -66,6 +90,10 @@ final class ClientFrames {
     if (f instanceof Frame.Subscribe s) {
       if (!session.port().topicAllowed(s.topic())) {
         return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic() + "' is not allowed");
+      }
+      if (!session.credential().allowsTopic(s.topic())) {
+        return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic()
+            + "' is not allowed for this client's credential");
       }
       session.topics().put(s.topic(), s.version());
       session.writer().subscribed(s.topic(), s.version());

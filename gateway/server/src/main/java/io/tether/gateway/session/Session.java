@@ -1,6 +1,7 @@
 package io.tether.gateway.session;
 
 import io.tether.gateway.api.BackendFailure;
+import io.tether.gateway.auth.Grant;
 import io.tether.gateway.store.FlushOp;
 import io.tether.gateway.store.ResumeOutcome;
 import io.tether.gateway.store.StoredFrame;
@@ -8,13 +9,10 @@ import io.tether.protocol.CloseCodes;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameTemplate;
-import io.tether.protocol.RawJson;
 import io.tether.protocol.channel.InboundSequence;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -54,15 +52,17 @@ public final class Session {
   private Streams streams;
   private final Subscriptions subscriptions;
   private boolean readingPaused;
+  private final Credential credential;
   /** Set while the session is letting go of its socket: the final store write marks it DETACHED. */
   private Promise<Void> detaching;
 
-  private Session(SessionPort port, Context ctx, String id, String clientId, long epoch, Transport transport,
+  private Session(SessionPort port, Context ctx, String id, Grant grant, long epoch, Transport transport,
       Outbox out, long inSeq, Map<String, Long> subscriptions) {
     this.port = port;
     this.ctx = ctx;
     this.id = id;
-    this.clientId = clientId;
+    this.clientId = grant.clientId();
+    this.credential = new Credential(grant);
     this.epoch = epoch;
     this.transport = transport;
     this.out = out;
@@ -71,9 +71,13 @@ public final class Session {
     this.lastHeard = System.currentTimeMillis();
   }
 
-  /** A new session (after {@code hello}): nothing sent, nothing received. */
+  /** A new session (after {@code hello}), as {@code grant} allows: nothing sent, nothing received. */
+  public static Session create(SessionPort port, Context ctx, String id, Grant grant, Transport transport) {
+    return new Session(port, ctx, id, grant, 1, transport, new Outbox(0, 0, Map.of()), 0, Map.of());
+  }
+
   public static Session create(SessionPort port, Context ctx, String id, String clientId, Transport transport) {
-    return new Session(port, ctx, id, clientId, 1, transport, new Outbox(0, 0, Map.of()), 0, Map.of());
+    return create(port, ctx, id, Grant.unauthenticated(clientId), transport);
   }
 
   /**
@@ -82,7 +86,8 @@ public final class Session {
    */
   public static Session resumed(SessionPort port, Context ctx, String id, Transport transport, ResumeOutcome o,
       long clientLastSeq) {
-    Session s = new Session(port, ctx, id, o.clientId(), o.epoch(), transport,
+    Grant grant = o.grant() == null ? Grant.unauthenticated(o.clientId()) : Grant.fromJson(o.grant());
+    Session s = new Session(port, ctx, id, grant, o.epoch(), transport,
         new Outbox(o.outSeq(), Math.min(clientLastSeq, o.outSeq()), o.sendIds()), o.inSeq(), o.subscriptions());
     if (!o.pending().isEmpty()) {
       s.streams().restore(o.pending(), port.instance());
@@ -92,6 +97,8 @@ public final class Session {
 
   public String id() { return id; }
   public String clientId() { return clientId; }
+  /** What the client's credential grants (read on its context). */
+  public Grant grant() { return credential.grant(); }
   public long epoch() { return epoch; }
   public SessionState state() { return state; }
   public Context context() { return ctx; }
@@ -113,27 +120,19 @@ public final class Session {
   StoreWriter writer() { return writer; }
   Subscriptions topics() { return subscriptions; }
   Streams streams() { return streams == null ? streams = new Streams() : streams; }
+  Credential credential() { return credential; }
 
   private boolean isOpen(long stream) { return streams != null && streams.isOpen(stream); }
 
   /** Runs {@code action} on this session's context and completes on the caller's. */
-  public <T> Future<T> run(Supplier<Future<T>> action) {
-    Context caller = Vertx.currentContext();
-    if (caller == ctx && Context.isOnEventLoopThread()) {
-      return action.get();
-    }
-    Promise<T> p = caller == null ? Promise.promise() : ((ContextInternal) caller).promise();
-    ctx.runOnContext(v -> action.get().onComplete(p));
-    return p.future();
-  }
+  public <T> Future<T> run(Supplier<Future<T>> action) { return OnContext.run(ctx, action); }
 
   // ---------------------------------------------------------------------------------------------------------
   // The state machine (docs/PROTOCOL.md §4)
 
   /**
    * The only place a session changes state. {@code announce}: presence and metrics follow now; otherwise whoever
-   * caused the change announces it (DETACHED once the store says so, CLOSED by the end in the store, or by the node
-   * that took the session over).
+   * caused it announces it (DETACHED once stored, CLOSED by the end in the store or the node that took it over).
    */
   private void setState(SessionState next, boolean announce) {
     if (state == next) {
@@ -145,8 +144,11 @@ public final class Session {
     }
   }
 
-  /** Called by the endpoint's sweep: SUSPECT after 1.5 heartbeats of silence, DETACHED after 2 (§4). */
+  /** Called by the endpoint's sweep: SUSPECT after 1.5 heartbeats of silence, DETACHED after 2 (§4); the credential. */
   public void checkHeartbeat(long now) {
+    if (attached()) {
+      credential.check(this, now);
+    }
     long silent = now - lastHeard;
     long hb = port.options().getHeartbeatMs();
     if (state == SessionState.ONLINE && silent > hb * 3 / 2) {
@@ -176,7 +178,7 @@ public final class Session {
   public Future<Void> leave() { return closeAndDetach(CloseCodes.GOING_AWAY, "node shutting down"); }
 
   /** Detaches, then closes the socket: when the client sees the close, store and presence say DETACHED (§4). */
-  private Future<Void> closeAndDetach(short code, String why) {
+  Future<Void> closeAndDetach(short code, String why) {
     Transport t = transport;
     Future<Void> detached = detach();
     if (t != null) {
@@ -184,6 +186,14 @@ public final class Session {
       port.setTimer(CLOSE_AT_LATEST_MS, () -> t.close(code, why));
     }
     return detached;
+  }
+
+  /** The client proved its identity again ({@code auth}): the new grant holds from now, here and in the store. */
+  void renewCredential(Grant g) {
+    credential.renew(g);
+    writer.credentialRenewed(g);
+    scheduleWrite();
+    send(new Frame.AuthOk(g.expiresAt()));
   }
 
   /** The socket is gone (closed, reset, timed out): keep the session resumable. */
@@ -326,13 +336,9 @@ public final class Session {
 
   /**
    * Accepts reliable frames for sending, all or none, in order; completes with the last one's seq once all are in
-   * the store (they are written to the socket at that moment). Refused when the session is not attached here, or its
-   * buffer bound would be crossed (docs/PROTOCOL.md §3).
-   *
-   * @param completesStream the client request stream these frames answer, or 0
-   * @param requireOpenStream if not 0, refuse unless this client request stream is still open (related resources
-   *     come before the final response, §5)
-   * @param sendId the sender's idempotency key, or null: a send with a key seen recently gets the first one's outcome
+   * the store (then written to the socket). Refused when not attached here or over the buffer bound (§3).
+   * {@code completesStream}: the client request stream they answer, or 0; {@code requireOpenStream}: if not 0, refuse
+   * unless that stream is still open (§5); {@code sendId}: idempotency key or null (a recent key: the first outcome).
    */
   public Future<Long> enqueue(List<FrameTemplate> frames, long completesStream, long requireOpenStream,
       String sendId) {
@@ -399,10 +405,7 @@ public final class Session {
     return true;
   }
 
-  /**
-   * Answers a client request on its stream (the answer is final: it closes the stream). If this session object has
-   * meanwhile let go of its socket, the answer goes wherever the session is now.
-   */
+  /** Answers a client request on its stream (closing it); if this object let go of the socket, wherever it is now. */
   public void respond(long stream, Frame.Response response) {
     enqueue(port.codec().template(response), stream).onFailure(e -> port.respondElsewhere(id, response));
   }
@@ -427,11 +430,7 @@ public final class Session {
 
   public void serverRequestClosed() { streams.serverRequestClosed(); }
 
-  /**
-   * Requests that another node (or an earlier start of this one) dispatched and that nobody will answer any more,
-   * because that node is not {@code alive}, are dispatched again from here (same request id); the store records this
-   * node as their dispatcher.
-   */
+  /** Requests dispatched by a node that is not {@code alive} any more are dispatched again from here (same id). */
   public void redispatchUnless(Predicate<String> alive) {
     if (state.attached() && ClientFrames.redispatch(this, alive)) {
       scheduleWrite();

@@ -1,5 +1,6 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.auth.Grant;
 import io.tether.gateway.config.GatewayOptions;
 import io.tether.gateway.metrics.GatewayMetrics;
 import io.tether.gateway.store.FlushOp;
@@ -32,6 +33,9 @@ public interface SessionPort {
   Frame.ErrorInfo checkAddress(Frame.Request request);
 
   boolean topicAllowed(String topic);
+
+  /** Checks a credential sent in the session ({@code auth}); fails with an {@code AuthRefused}. */
+  Future<Grant> authenticate(Session session, String token);
 
   /** An accepted, durable client request: forward it to its backend; the answer comes back as {@link Session#respond}. */
   void dispatch(Session session, Frame.Request request);

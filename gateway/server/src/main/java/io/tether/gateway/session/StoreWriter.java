@@ -1,5 +1,6 @@
 package io.tether.gateway.session;
 
+import io.tether.gateway.auth.Grant;
 import io.tether.gateway.store.FlushOp;
 import io.tether.gateway.store.PendingRequest;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ final class StoreWriter {
   private List<String> subsRemove;
   private List<PendingRequest> pendingPut;
   private List<Long> pendingRemove;
+  private Grant renewed;
   private boolean trimDue;
   private boolean trimTimerSet;
   private boolean inFlight;
@@ -60,6 +62,11 @@ final class StoreWriter {
     pendingRemove.add(stream);
   }
 
+  /** The client renewed its credential in the session: the store keeps the new grant for a resume elsewhere. */
+  void credentialRenewed(Grant grant) {
+    renewed = grant;
+  }
+
   /** The client acked frames: the stored buffer may be trimmed (a write on its own only if nothing else comes). */
   void trimDue() {
     trimDue = true;
@@ -71,7 +78,7 @@ final class StoreWriter {
 
   /** True if changes other than a trim wait for a write. */
   boolean hasChanges() {
-    return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null;
+    return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null || renewed != null;
   }
 
   boolean trimTimerSet() {
@@ -116,6 +123,10 @@ final class StoreWriter {
   FlushOp begin(long epoch, Outbox.Batch batch, long acked, long inSeq, boolean detach, long now) {
     FlushOp op = new FlushOp(epoch, batch.frames(), acked, inSeq, subsPut, subsRemove, pendingPut, pendingRemove,
         null, detach, now, batch.sendIds());
+    if (renewed != null) {
+      op.withCredential(renewed.toJson(), renewed.expiresAt());
+      renewed = null;
+    }
     subsPut = null;
     subsRemove = null;
     pendingPut = null;

@@ -31,6 +31,9 @@ public final class FlushOp extends SessionOp<Integer> {
   long now;
   /** Idempotency keys of the sends whose frames are in this write → the seq of each one's last frame. */
   Map<String, Long> sendIds;
+  /** A credential renewed in the session ({@code auth} frame): the new grant and expiry; null = unchanged. */
+  String grant;
+  long credentialExpiresAt;
 
   public FlushOp() {
   }
@@ -50,6 +53,13 @@ public final class FlushOp extends SessionOp<Integer> {
     this.detach = detach;
     this.now = now;
     this.sendIds = sendIds;
+  }
+
+  /** Also records the session's renewed credential. */
+  public FlushOp withCredential(String grant, long expiresAt) {
+    this.grant = grant;
+    this.credentialExpiresAt = expiresAt;
+    return this;
   }
 
   /** The new server frames this write stores. */
@@ -108,6 +118,9 @@ public final class FlushOp extends SessionOp<Integer> {
     if (sendIds != null) {
       r.rememberSends(sendIds);
     }
+    if (grant != null) {
+      r.renewCredential(grant, credentialExpiresAt);
+    }
     if (detach) {
       r.detach(now);
       keepFor(entry, r, r.windowMs + DETACHED_GRACE_MS);
@@ -136,6 +149,8 @@ public final class FlushOp extends SessionOp<Integer> {
     out.writeBoolean(detach);
     out.writeLong(now);
     Wire.writeVersions(out, sendIds);
+    out.writeString(grant);
+    out.writeLong(credentialExpiresAt);
   }
 
   @Override
@@ -152,5 +167,7 @@ public final class FlushOp extends SessionOp<Integer> {
     detach = in.readBoolean();
     now = in.readLong();
     sendIds = Wire.readVersions(in);
+    grant = in.readString();
+    credentialExpiresAt = in.readLong();
   }
 }

@@ -24,6 +24,10 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
   long now;
   /** Node ids of the current cluster members, as seen by the resuming node. */
   Set<String> liveNodes;
+  /** A fresh credential presented with the resume: the identity it proves (null if none), its grant and expiry. */
+  String freshClientId;
+  String freshGrant;
+  long freshExpiresAt;
 
   public ResumeOp() {
   }
@@ -35,6 +39,14 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     this.lastSeq = lastSeq;
     this.now = now;
     this.liveNodes = liveNodes;
+  }
+
+  /** The resume carried a credential, verified as {@code clientId}: it must be the session's, and renews it. */
+  public ResumeOp withCredential(String clientId, String grant, long expiresAt) {
+    this.freshClientId = clientId;
+    this.freshGrant = grant;
+    this.freshExpiresAt = expiresAt;
+    return this;
   }
 
   @Override
@@ -55,6 +67,16 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
       r.expire("expired");
       keepFor(entry, r, TOMBSTONE_TTL_MS);
       return ResumeOutcome.failed(ResumeFailReason.EXPIRED);
+    }
+    if (freshClientId != null && !freshClientId.equals(r.clientId)) {
+      return ResumeOutcome.unauthorized("wrong_client");
+    }
+    if (freshClientId == null && r.credentialExpired(now)) {
+      // Not taken over: the session stays resumable within its window by a resume with a fresh credential.
+      return ResumeOutcome.unauthorized("credential_expired");
+    }
+    if (freshClientId != null) {
+      r.renewCredential(freshGrant, freshExpiresAt);
     }
     if (lastSeq > r.outSeq) {
       // Every frame is stored before it is written to a socket, so the client cannot be ahead of an intact record:
@@ -83,6 +105,9 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     out.writeLong(lastSeq);
     out.writeLong(now);
     Wire.writeStrings(out, liveNodes);
+    out.writeString(freshClientId);
+    out.writeString(freshGrant);
+    out.writeLong(freshExpiresAt);
   }
 
   @Override
@@ -94,5 +119,8 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     now = in.readLong();
     List<String> live = Wire.readStrings(in);
     liveNodes = live == null ? Set.of() : new HashSet<>(live);
+    freshClientId = in.readString();
+    freshGrant = in.readString();
+    freshExpiresAt = in.readLong();
   }
 }

@@ -17,6 +17,10 @@ import java.util.Map;
 public final class ResumeOutcome implements IdentifiedDataSerializable {
 
   ResumeFailReason failure;
+  /** The credential is why the resume was refused (an {@code unauthorized} reason); the session was not taken over. */
+  String unauthorized;
+  String grant;
+  long credentialExpiresAt;
   String clientId;
   long epoch;
   long outSeq;
@@ -38,7 +42,17 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     return o;
   }
 
+  static ResumeOutcome unauthorized(String reason) {
+    ResumeOutcome o = new ResumeOutcome();
+    o.unauthorized = reason;
+    return o;
+  }
+
   public ResumeFailReason failure() { return failure; }
+  public String unauthorized() { return unauthorized; }
+  /** The session's grant (auth/Grant JSON) or null, and when its credential expires (0 = never). */
+  public String grant() { return grant; }
+  public long credentialExpiresAt() { return credentialExpiresAt; }
   public String clientId() { return clientId; }
   public long epoch() { return epoch; }
   public long outSeq() { return outSeq; }
@@ -66,8 +80,12 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
 
   @Override
   public void writeData(ObjectDataOutput out) throws IOException {
-    out.writeByte(failure == null ? -1 : failure.ordinal());
+    out.writeByte(failure != null ? failure.ordinal() : unauthorized != null ? -2 : -1);
     if (failure != null) {
+      return;
+    }
+    if (unauthorized != null) {
+      out.writeString(unauthorized);
       return;
     }
     out.writeString(clientId);
@@ -81,6 +99,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     out.writeString(previousOwner);
     Wire.writeRequests(out, redispatch);
     Wire.writeVersions(out, sendIds);
+    out.writeString(grant);
+    out.writeLong(credentialExpiresAt);
   }
 
   @Override
@@ -88,6 +108,10 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     byte f = in.readByte();
     if (f >= 0) {
       failure = ResumeFailReason.values()[f];
+      return;
+    }
+    if (f == -2) {
+      unauthorized = in.readString();
       return;
     }
     clientId = in.readString();
@@ -105,6 +129,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     redispatch = again == null ? List.of() : again;
     Map<String, Long> ids = Wire.readVersions(in);
     sendIds = ids == null ? Map.of() : ids;
+    grant = in.readString();
+    credentialExpiresAt = in.readLong();
   }
 
   static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner, List<PendingRequest> redispatch) {
@@ -126,6 +152,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     o.previousOwner = previousOwner;
     o.redispatch = redispatch;
     o.sendIds = new java.util.LinkedHashMap<>(r.sendIds());
+    o.grant = r.grant;
+    o.credentialExpiresAt = r.credentialExpiresAt;
     return o;
   }
 }

@@ -46,6 +46,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   /** Client stream → accepted request without a response yet; null while there is none. */
   Map<Long, PendingRequest> pending;
   String attrs;
+  /** What the client's credential grants (auth/Grant JSON, opaque here); null with auth none. */
+  String grant;
+  /** When the client's credential expires (epoch ms); 0 = never. A resume after it needs a fresh credential. */
+  long credentialExpiresAt;
   /**
    * Idempotency keys of recent {@code gateway.send}s → the seq of the batch's last frame (null until the first). A
    * send retried with the same key is answered with that seq instead of being appended again.
@@ -60,7 +64,14 @@ public final class SessionRecord implements IdentifiedDataSerializable {
 
   public static SessionRecord create(String clientId, String tokenHash, String owner, long windowMs, int maxFrames,
       long maxBytes, String attrs) {
+    return create(clientId, tokenHash, owner, windowMs, maxFrames, maxBytes, attrs, null, 0);
+  }
+
+  public static SessionRecord create(String clientId, String tokenHash, String owner, long windowMs, int maxFrames,
+      long maxBytes, String attrs, String grant, long credentialExpiresAt) {
     SessionRecord r = new SessionRecord();
+    r.grant = grant;
+    r.credentialExpiresAt = credentialExpiresAt;
     r.clientId = clientId;
     r.tokenHash = tokenHash;
     r.owner = owner;
@@ -297,6 +308,15 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     outSeq = f.seq();
   }
 
+  boolean credentialExpired(long now) {
+    return credentialExpiresAt > 0 && now >= credentialExpiresAt;
+  }
+
+  void renewCredential(String newGrant, long expiresAt) {
+    grant = newGrant;
+    credentialExpiresAt = expiresAt;
+  }
+
   boolean overBounds() {
     return frames.size() > maxFrames || bytes > maxBytes;
   }
@@ -331,6 +351,8 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     Wire.writeRequests(out, pending == null ? null : pending.values());
     out.writeString(attrs);
     Wire.writeVersions(out, sendIds);
+    out.writeString(grant);
+    out.writeLong(credentialExpiresAt);
   }
 
   @Override
@@ -361,5 +383,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     }
     attrs = in.readString();
     sendIds = Wire.readVersions(in);
+    grant = in.readString();
+    credentialExpiresAt = in.readLong();
   }
 }

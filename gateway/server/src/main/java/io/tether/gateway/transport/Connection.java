@@ -1,5 +1,7 @@
 package io.tether.gateway.transport;
 
+import io.tether.gateway.auth.AuthRefused;
+import io.tether.gateway.auth.Peer;
 import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.services.Handshakes;
 import io.tether.gateway.session.Session;
@@ -136,18 +138,29 @@ final class Connection implements Transport {
   private void handshake(Frame frame) {
     if (frame instanceof Frame.Hello hello) {
       phase = Phase.ATTACHING;
-      mgr.handshakes().hello(ctx, this, hello).onComplete(this::attached);
+      mgr.handshakes().hello(ctx, this, hello, peer()).onComplete(this::attached);
     } else if (frame instanceof Frame.Resume resume) {
       phase = Phase.ATTACHING;
-      mgr.handshakes().resume(ctx, this, resume).onComplete(this::attached);
+      mgr.handshakes().resume(ctx, this, resume, peer()).onComplete(this::attached);
     } else {
       fatal(ErrorCode.HANDSHAKE_REQUIRED, "the first frame must be hello or resume", CloseCodes.POLICY);
     }
   }
 
+  /** Who is on the other end, as the authenticator is told. */
+  private Peer peer() {
+    return new Peer(ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress(), ws.headers().get("Origin"));
+  }
+
   private void attached(AsyncResult<Session> ar) {
     if (ar.failed()) {
-      if (ar.cause() instanceof Handshakes.ResumeRefused refused) {
+      if (ar.cause() instanceof AuthRefused refused) {
+        // The reasons are documented (docs/PROTOCOL.md §2 "Authentication"); the token is never echoed.
+        mgr.metrics().error(refused.code().wire());
+        write(mgr.codec().encode(new Frame.Error(refused.code().wire(), refused.getMessage(), refused.reason(), true,
+            0, null)));
+        close(CloseCodes.POLICY, refused.reason());
+      } else if (ar.cause() instanceof Handshakes.ResumeRefused refused) {
         mgr.metrics().error(ErrorCode.RESUME_FAILED.wire());
         write(mgr.codec().encode(new Frame.Error(ErrorCode.RESUME_FAILED.wire(),
             "the session cannot be resumed: " + refused.reason().wire() + "; send hello to start a new session",
