@@ -53,6 +53,7 @@ public class TetherClientOptions {
   private String url = DEFAULT_URL;
   private String clientId;
   private String token;
+  private java.util.function.Supplier<io.vertx.core.Future<String>> tokenSupplier;
   private JsonObject attrs;
   private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private long reconnectInitialDelayMs = DEFAULT_RECONNECT_INITIAL_DELAY_MS;
@@ -79,6 +80,7 @@ public class TetherClientOptions {
     this.url = other.url;
     this.clientId = other.clientId;
     this.token = other.token;
+    this.tokenSupplier = other.tokenSupplier;
     this.attrs = other.attrs == null ? null : other.attrs.copy();
     this.heartbeatMs = other.heartbeatMs;
     this.reconnectInitialDelayMs = other.reconnectInitialDelayMs;
@@ -186,6 +188,21 @@ public class TetherClientOptions {
   /** Optional credential sent in {@code hello}. */
   public TetherClientOptions setToken(String token) {
     this.token = token;
+    return this;
+  }
+
+  public java.util.function.Supplier<io.vertx.core.Future<String>> getTokenSupplier() {
+    return tokenSupplier;
+  }
+
+  /**
+   * Optional source of fresh credentials (docs/CLIENT.md "Authentication"): asked for the token of every
+   * {@code hello} and {@code resume}, and when the server says the credential is about to expire ({@code refresh}),
+   * whose answer the SDK sends in the session ({@code auth}) without a break. Replaces {@link #setToken}. It is
+   * called on the client's event loop: it must not block (return a future that completes later).
+   */
+  public TetherClientOptions setTokenSupplier(java.util.function.Supplier<io.vertx.core.Future<String>> supplier) {
+    this.tokenSupplier = supplier;
     return this;
   }
 

@@ -218,7 +218,7 @@ public final class ClientSession {
   }
 
   /** What the connector reports about the session. */
-  private final class Lifecycle implements Connector.Listener {
+  private final class Lifecycle implements ConnectorListener {
 
     @Override
     public int welcomed(Link link, boolean resync) {

@@ -26,7 +26,7 @@ import java.util.logging.Logger;
  * cannot be resumed, when a new one starts (re-sync).
  *
  * <p>Frames that are not the connection's own business (reliable frames, acks, non-fatal errors, volatile pushes) go
- * to the {@link Listener}, which also hears when a link is attached or gone.
+ * to the {@link ConnectorListener}, which also hears when a link is attached or gone.
  */
 public final class Connector {
 
@@ -35,33 +35,6 @@ public final class Connector {
   private static final int MAX_FATAL_STREAK = 3;
   /** How long {@link #close()} waits for the server to close the socket after {@code bye}. */
   private static final long BYE_CLOSE_WAIT_MS = 2_000;
-
-  /** What the connector tells the rest of the client (state changes and session events go to the application). */
-  public interface Listener {
-    /**
-     * A session starts on {@code link} ({@code welcome}); {@code resync}: it replaces a lost one. Returns how many
-     * requests were lost with the old session.
-     */
-    int welcomed(Link link, boolean resync);
-
-    /** Whether {@code resumed.lastSeq} is consistent with what was sent and acked (if not, a new session starts). */
-    boolean resumable(long serverLastSeq);
-
-    /** The session continues on {@code link} ({@code resumed}). */
-    void resumed(Link link, long serverLastSeq);
-
-    /** A frame on the attached link that is not the connection's own (reliable, ack, non-fatal error, volatile push). */
-    void frame(Link link, Frame frame);
-
-    /** The attached link is gone. */
-    void detached();
-
-    /** The first connect failed: nothing sent so far belongs to a session. */
-    void firstConnectFailed(TetherException error);
-
-    /** The server ended the session ({@code bye}); the connection is given up already. */
-    void ended(String sessionId, String reason);
-  }
 
   private final Vertx vertx;
   private final TetherClientOptions options;
@@ -72,11 +45,12 @@ public final class Connector {
   private final LongSupplier received;
   private final LongSupplier carryAck;
   private final ClientEvents events;
-  private final Listener listener;
+  private final ConnectorListener listener;
 
   // Observable from any thread, written on the context only.
   private volatile ConnectionState state = ConnectionState.OFFLINE;
   private final SessionTicket session = new SessionTicket();
+  private final Credentials credentials;
 
   private Connection conn;
   private int connIds;
@@ -90,7 +64,7 @@ public final class Connector {
    * @param carryAck the ack to carry in a {@code ping}/{@code pong} (everything received counts as acked after it)
    */
   public Connector(Vertx vertx, TetherClientOptions options, FrameCodec codec, LongSupplier received,
-      LongSupplier carryAck, ClientEvents events, Listener listener) {
+      LongSupplier carryAck, ClientEvents events, ConnectorListener listener) {
     this.vertx = vertx;
     this.options = options;
     this.codec = codec;
@@ -103,6 +77,7 @@ public final class Connector {
     this.events = events;
     this.listener = listener;
     this.attrs = options.getAttrs();
+    this.credentials = new Credentials(options);
   }
 
   // -- commands (on the context) ------------------------------------------------------------------------------
@@ -251,14 +226,18 @@ public final class Connector {
           }
           c.phase = Phase.HANDSHAKE;
           c.heard();
-          if (c.mode == Mode.HELLO) {
-            RawJson a = attrs == null ? null : RawJson.of(attrs.encode());
-            c.write(codec.encode(new Frame.Hello(options.getClientId(), options.getToken(), a)));
-            attrsDirty = false;
-          } else {
-            c.write(codec.encode(new Frame.Resume(session.sessionId(), session.resumeToken(),
-                received.getAsLong())));
-          }
+          boolean hello = c.mode == Mode.HELLO;
+          (hello ? credentials.forHello() : credentials.forResume()).onComplete(token -> {
+            if (token.failed()) {
+              attemptFailed(c, new TetherException(TetherException.CONNECT_FAILED, "the token supplier failed: "
+                  + token.cause().getMessage(), null, false, token.cause()));
+            } else if (c == conn && c.phase == Phase.HANDSHAKE) {
+              RawJson a = attrs == null ? null : RawJson.of(attrs.encode());
+              attrsDirty = attrsDirty && !hello;
+              c.write(codec.encode(hello ? new Frame.Hello(options.getClientId(), token.result(), a)
+                  : new Frame.Resume(session.sessionId(), session.resumeToken(), received.getAsLong(), token.result())));
+            }
+          });
         });
   }
 
@@ -463,6 +442,8 @@ public final class Connector {
         return;
       }
       connectionLost(c);
+    } else if (frame instanceof Frame.Refresh) {
+      credentials.refresh(t -> c.write(codec.encode(new Frame.Auth(t))), () -> c == conn, events::problem);
     } else if (frame instanceof Frame.Bye b) {
       kill(c);
       conn = null;

@@ -103,7 +103,9 @@ public final class JwtAuthenticator implements Authenticator {
     }
     return jwt.authenticate(new TokenCredentials(token))
         .recover(e -> Future.failedFuture(classify(e)))
-        .compose(user -> grant(clientId, user.principal()));
+        // vertx-auth-jwt keeps the verified claims in the user's attributes ("accessToken"); its principal holds the
+        // raw token, which must not travel further.
+        .compose(user -> grant(clientId, user.attributes().getJsonObject("accessToken", new JsonObject())));
   }
 
   private static Future<Grant> grant(String clientId, JsonObject claims) {

@@ -106,6 +106,8 @@ class StoreSerializationTest {
     expected.writeInt(1);                        // send ids
     expected.writeString("send-1");
     expected.writeLong(3);
+    expected.writeString(null);                  // grant (auth none)
+    expected.writeLong(0);                       // credentialExpiresAt
 
     BufferObjectDataOutput actual = SS.createObjectDataOutput();
     fullRecord().writeData(actual);
