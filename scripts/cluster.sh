@@ -11,6 +11,10 @@
 #         Hazelcast 127.0.0.1:$((HZ_PORT_BASE+K)).
 # backend: --backend-only --demo, management $((MGMT_PORT_BASE+9)), Hazelcast $((HZ_PORT_BASE+9)).
 # HAProxy: clients ws://127.0.0.1:$LB_PORT/ws, stats http://127.0.0.1:$LB_STATS_PORT/
+# API key: /admin/* and /api/* on the management ports need it (docs/PROTOCOL.md §10). `up` generates a random one
+#         per cluster (or takes TETHER_API_KEY), writes it to <run folder>/api-key (mode 600) and hands it to every
+#         process in its environment, never on the command line (which lands in the logs and in ps):
+#           curl -H "Authorization: Bearer $(cat run/cluster/api-key)" http://127.0.0.1:9091/admin/clients/<id>
 #
 # Environment (read by `up`; the other commands use the values `up` saved in the run folder):
 #   CLUSTER_DIR      run folder: jar copy, logs, pid files, haproxy.cfg (default <repo>/run/cluster)
@@ -31,6 +35,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_DIR="$(realpath -m "${CLUSTER_DIR:-$ROOT/run/cluster}")"
 STATE_FILE="$CLUSTER_DIR/cluster.env"
+API_KEY_FILE="$CLUSTER_DIR/api-key"
 
 die() {
   echo "cluster.sh: $*" >&2
@@ -181,10 +186,30 @@ start_process() {
     printf '%q ' "${cmd[@]}"
     echo
   } >>"$(log_file "$name")"
-  # Detached from our stdin/stdout/stderr, so that whoever runs this script is not kept waiting on its pipes.
-  nohup "${cmd[@]}" </dev/null >>"$(log_file "$name")" 2>&1 &
+  # Detached from our stdin/stdout/stderr, so that whoever runs this script is not kept waiting on its pipes. The
+  # API key goes in the environment of a subshell that then becomes the JVM (exec: same pid), never on a command line
+  # (the one above is logged, and command lines show in ps).
+  local key=""
+  [[ -s "$API_KEY_FILE" ]] && key="$(<"$API_KEY_FILE")"
+  (
+    [[ -n "$key" ]] && export TETHER_API_KEY="$key"
+    exec nohup "${cmd[@]}" </dev/null >>"$(log_file "$name")" 2>&1
+  ) &
   pid=$!
   echo "$pid" >"$(pid_file "$name")"
+}
+
+# The cluster's key for /admin/* and /api/*: TETHER_API_KEY if set, else 32 random characters; kept in $API_KEY_FILE
+# (mode 600) for `restart` and for the operator. Random rather than a fixed dev key: the management ports of a
+# cluster started here must not answer a key that everyone who read this script knows.
+write_api_key() {
+  local key="${TETHER_API_KEY:-}"
+  if [[ -n "$key" ]]; then
+    ((${#key} >= 16)) || die "TETHER_API_KEY must be at least 16 characters"
+  else
+    key="$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  fi
+  (umask 077 && printf '%s\n' "$key" >"$API_KEY_FILE")
 }
 
 # 0 if something accepts TCP connections on 127.0.0.1:$1.
@@ -442,6 +467,7 @@ cmd_up() {
   # A copy: rebuilding the jar must not pull classes from under running nodes (STACK.md trap 11).
   cp "$jar" "$CLUSTER_DIR/tether-gateway.jar"
   save_settings
+  write_api_key
   write_haproxy_cfg
 
   # node-1 first and alone: members that start at the same moment can each form a cluster of their own, which
@@ -488,6 +514,8 @@ summary() {
   fi
   printf '  %-8s pid %-7s ws://127.0.0.1:%s/ws  stats http://127.0.0.1:%s/  log %s\n' \
     haproxy "$(read_pid haproxy)" "$LB_PORT" "$LB_STATS_PORT" "$(log_file haproxy)"
+  echo "  /admin and /api need the API key in $API_KEY_FILE, e.g."
+  echo "    curl -H \"Authorization: Bearer \$(cat $API_KEY_FILE)\" http://127.0.0.1:$((MGMT_PORT_BASE + 1))/admin/clients/<id>"
 }
 
 all_names() {
@@ -520,7 +548,7 @@ cmd_down() {
   for name in "${pids[@]}"; do
     stop_process "$name" || true
   done
-  rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE"
+  rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE" "$API_KEY_FILE"
   echo "stopped (logs kept in $CLUSTER_DIR)"
   return 0
 }

@@ -52,6 +52,8 @@ public final class GatewayNode {
   private static final long TOPIC_COUNT_INTERVAL_MS = 5_000;
   private int port;
   private int managementPort;
+  /** The separate port serving /health and /metrics (healthPort option), 0 if none. */
+  private int healthPort;
 
   private GatewayNode(GatewayOptions options, HazelcastInstance hazelcast, Vertx vertx, GatewayServices services) {
     this.options = options;
@@ -136,6 +138,7 @@ public final class GatewayNode {
         .compose(id -> vertx.deployVerticle(management))
         .compose(id -> {
           managementPort = management.actualPort();
+          healthPort = management.actualHealthPort();
           if (!gateway) {
             return Future.succeededFuture();
           }
@@ -158,12 +161,15 @@ public final class GatewayNode {
           long sweep = Math.max(250, Math.min(options.getResumeWindowMs() / 4, 30_000));
           vertx.setPeriodic(sweep, id -> services.expireDetached());
           serving = true;
+          String where = "management http://" + options.getManagementHost() + ":" + managementPort
+              + (options.getApiKey() == null ? " (/admin, /api off: no API key)" : " (/admin, /api need the API key)")
+              + (healthPort == 0 ? "" : ", /health and /metrics also on http://" + options.getHealthHost() + ":"
+                  + healthPort)
+              + (options.isDemo() ? ", demo backend on" : "");
           LOG.info(() -> options.isBackendOnly()
-              ? "Tether backend member " + options.getNodeId() + " joined the cluster, management http://"
-                  + options.getManagementHost() + ":" + managementPort + (options.isDemo() ? ", demo backend on" : "")
+              ? "Tether backend member " + options.getNodeId() + " joined the cluster, " + where
               : "Tether node " + options.getNodeId() + " serving ws://" + options.getHost() + ":" + port
-                  + ClientEndpointVerticle.PATH + ", management http://" + options.getManagementHost() + ":"
-                  + managementPort + (options.isDemo() ? ", demo backend on" : ""));
+                  + ClientEndpointVerticle.PATH + ", " + where);
           return null;
         });
   }
@@ -250,7 +256,16 @@ public final class GatewayNode {
     return port;
   }
 
+  /** The management port actually bound. */
   public int managementPort() {
     return managementPort;
+  }
+
+  /**
+   * The port actually serving /health and /metrics for load balancers and Prometheus: the separate health port when
+   * the {@code healthPort} option is set, else the management port.
+   */
+  public int healthPort() {
+    return healthPort == 0 ? managementPort : healthPort;
   }
 }

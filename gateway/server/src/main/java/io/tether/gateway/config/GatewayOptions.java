@@ -192,6 +192,8 @@ public class GatewayOptions {
         "authAddress must name an event-bus address");
     require((tlsCert == null) == (tlsKey == null), "tlsCert and tlsKey must be given together");
     requirePort("healthPort", healthPort, true);
+    require(healthPort == 0 || healthPort != managementPort,
+        "healthPort must differ from managementPort (0: /health and /metrics on the management port only)");
     require(maxSessions >= 0, "maxSessions must be 0 (no limit but maxConnections) or more");
     require(maxConnectionsPerIp >= 0, "maxConnectionsPerIp must be 0 (no limit) or more");
     require(maxHandshakesPerIpPerSecond >= 0, "maxHandshakesPerIpPerSecond must be 0 (no limit) or more");

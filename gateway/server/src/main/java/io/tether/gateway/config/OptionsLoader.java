@@ -72,7 +72,7 @@ public final class OptionsLoader {
   public static final List<Spec> SPECS = List.of(
       spec("port", "client WebSocket port (default 8080; 0 = any free port)", (o, v) -> o.setPort(Integer.parseInt(v))),
       spec("host", "client listen address (default 0.0.0.0)", GatewayOptions::setHost),
-      spec("management-port", "management HTTP port: /health /metrics /admin (default 9090)",
+      spec("management-port", "management HTTP port: /health /metrics, and /admin /api with the API key (default 9090)",
           (o, v) -> o.setManagementPort(Integer.parseInt(v))),
       spec("management-host", "management listen address (default 0.0.0.0)", GatewayOptions::setManagementHost),
       spec("cluster-host", "address Hazelcast binds and advertises (default 127.0.0.1)", GatewayOptions::setClusterHost),
@@ -107,7 +107,8 @@ public final class OptionsLoader {
           (o, v) -> o.setMaxTopics(Integer.parseInt(v))),
       spec("topic-ttl-ms", "a topic not published for this long is forgotten (default 0: kept forever)",
           (o, v) -> o.setTopicTtlMs(Long.parseLong(v))),
-      spec("api-key", "key for the HTTP API on the management port (/api/*); unset: the API is off",
+      spec("api-key", "key (at least 16 characters) for /admin/* and /api/* on the management port, sent as "
+          + "Authorization: Bearer <key>; unset: both are off. Prefer TETHER_API_KEY: flags show in ps",
           GatewayOptions::setApiKey),
       spec("instances", "client endpoint verticle instances (default: number of cores)",
           (o, v) -> o.setInstances(Integer.parseInt(v))),
@@ -157,7 +158,8 @@ public final class OptionsLoader {
       spec("node-buffer-max-bytes", "unacknowledged bytes all sessions of this node may hold; beyond, sends are "
           + "refused (retryable) (default 0: a quarter of the maximum heap)",
           (o, v) -> o.setNodeBufferMaxBytes(Long.parseLong(v))),
-      spec("health-port", "serve /health and /metrics on this port instead of the management port (default 0)",
+      spec("health-port", "also serve /health and /metrics (only those) on this port, so the management port can be "
+          + "firewalled (default 0: management port only)",
           (o, v) -> o.setHealthPort(Integer.parseInt(v))),
       spec("health-host", "listen address of --health-port (default 0.0.0.0)", GatewayOptions::setHealthHost),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),

@@ -11,12 +11,11 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 
 /**
  * The HTTP API for backends that are not Vert.x verticles (docs/PROTOCOL.md §10): publish to a topic, send to a
- * client, read a client's presence. Every call needs the configured API key; without one configured the API is off.
+ * client, read a client's presence. The caller ({@link ManagementServer}) has checked the API key already
+ * ({@link ManagementAuth}).
  * Calls go through the same event-bus API as verticles use ({@code gateway.*}), so validation, routing and failures
  * are the same; the event-bus failure code becomes the HTTP status.
  */
@@ -28,28 +27,17 @@ final class HttpApi {
   private static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
 
   private final Vertx vertx;
-  private final byte[] key;
   private final DeliveryOptions delivery;
 
   HttpApi(Vertx vertx, GatewayServices mgr) {
     this.vertx = vertx;
-    String configured = mgr.options().getApiKey();
-    this.key = configured == null ? null : configured.getBytes(StandardCharsets.UTF_8);
     // On a gateway node its own bridge answers; a backend member has none and uses any gateway node's.
     this.delivery = new DeliveryOptions().setLocalOnly(!mgr.options().isBackendOnly())
         .setSendTimeout(mgr.options().getRequestTimeoutMs());
   }
 
+  /** Answers an authorised call under {@link #PREFIX}. */
   void handle(HttpServerRequest req) {
-    if (key == null) {
-      ManagementServer.json(req, 404, error("the HTTP API is off: start the node with --api-key"));
-      return;
-    }
-    if (!authorized(req)) {
-      req.response().putHeader("WWW-Authenticate", "Bearer realm=\"tether\"");
-      ManagementServer.json(req, 401, error("missing or wrong API key (Authorization: Bearer <key>)"));
-      return;
-    }
     String path = req.path();
     if (req.method() == HttpMethod.POST && path.equals(PREFIX + "publish")) {
       withBody(req, body -> call(req, GatewayApi.PUBLISH, body));
@@ -60,16 +48,6 @@ final class HttpApi {
     } else {
       ManagementServer.json(req, 404, error("no such API call: " + req.method() + " " + path));
     }
-  }
-
-  private boolean authorized(HttpServerRequest req) {
-    String given = req.getHeader("X-API-Key");
-    String auth = req.getHeader("Authorization");
-    if (given == null && auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      given = auth.substring(7).trim();
-    }
-    // Constant time: the comparison does not tell how much of a guess was right.
-    return given != null && MessageDigest.isEqual(key, given.getBytes(StandardCharsets.UTF_8));
   }
 
   /** Reads a JSON object body of at most {@link #MAX_BODY_BYTES}; answers 413 or 400 itself. */

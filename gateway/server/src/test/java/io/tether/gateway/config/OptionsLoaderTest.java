@@ -138,6 +138,13 @@ class OptionsLoaderTest {
         || e.getMessage().contains("TETHER_MANAGEMENT_PORT"), e.getMessage());
   }
 
+  /** Verifies that a health port equal to the management port is rejected with a message naming the option. */
+  @Test
+  void healthPortOnTheManagementPortIsRejectedNamingTheOption() {
+    IllegalArgumentException e = rejected(Map.of(), "--management-port", "9191", "--health-port", "9191");
+    assertTrue(e.getMessage().contains("health-port") || e.getMessage().contains("healthPort"), e.getMessage());
+  }
+
   /** Verifies that a heartbeat below the minimum is rejected with a message naming the option. */
   @Test
   void tooSmallHeartbeatIsRejectedNamingTheOption() {

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** The management port (docs/PROTOCOL.md §10): health, Prometheus metrics, presence lookup, unknown paths. */
+/**
+ * The management port without an API key (docs/PROTOCOL.md §10): health, Prometheus metrics, /admin and /api off,
+ * unknown paths. With a key: ManagementAuthTest.
+ */
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 30, timeUnit = TimeUnit.SECONDS)
 class ManagementTest {
@@ -86,32 +89,29 @@ class ManagementTest {
         .onComplete(ctx.succeedingThenComplete());
   }
 
-  /** Verifies that GET /admin/clients/{id} answers 200 with the presence record of a connected client. */
+  /**
+   * Verifies that without a configured API key GET /admin/clients/{id} is off: 404 with a body saying how to turn it
+   * on, and no presence data, even for a connected client.
+   */
   @Test
-  void adminClientReturnsPresenceOfConnectedClient(Vertx vertx, VertxTestContext ctx) {
-    String clientId = "mgmt-present";
-    JsonObject attrs = new JsonObject().put("app", "2.0");
+  void adminIsOffWithoutAnApiKey(Vertx vertx, VertxTestContext ctx) {
     WireClient.connect(vertx, node.port())
-        .compose(c -> c.hello(new JsonObject().put("type", "hello").put("clientId", clientId).put("attrs", attrs)))
-        .compose(welcome -> get(vertx, "/admin/clients/" + clientId).map(r -> {
-          assertEquals(200, r.status(), r.body());
-          JsonObject rec = r.json();
-          assertEquals(clientId, rec.getString("clientId"), r.body());
-          assertEquals(welcome.getString("sessionId"), rec.getString("sessionId"), r.body());
-          assertEquals("ONLINE", rec.getString("state"), r.body());
-          assertEquals(node.nodeId(), rec.getString("node"), r.body());
-          assertTrue(rec.getLong("lastSeen") > 0, r.body());
-          assertEquals(attrs, rec.getJsonObject("attrs"), r.body());
+        .compose(c -> c.hello("mgmt-admin-off"))
+        .compose(welcome -> get(vertx, "/admin/clients/mgmt-admin-off").map(r -> {
+          assertEquals(404, r.status(), r.body());
+          assertTrue(r.json().getString("error").contains("--api-key"), r.body());
+          assertTrue(!r.body().contains(welcome.getString("sessionId")), "no presence data: " + r.body());
           return null;
         }))
         .onComplete(ctx.succeedingThenComplete());
   }
 
-  /** Verifies that GET /admin/clients/{id} answers 404 for a client the cluster has never seen. */
+  /** Verifies that without a configured API key the HTTP API is off: 404 saying how to turn it on. */
   @Test
-  void adminClientIsNotFoundForUnknownClient(Vertx vertx, VertxTestContext ctx) {
-    get(vertx, "/admin/clients/mgmt-never-connected").map(r -> {
+  void apiIsOffWithoutAnApiKey(Vertx vertx, VertxTestContext ctx) {
+    get(vertx, "/api/presence/mgmt-admin-off").map(r -> {
       assertEquals(404, r.status(), r.body());
+      assertTrue(r.json().getString("error").contains("--api-key"), r.body());
       return null;
     }).onComplete(ctx.succeedingThenComplete());
   }

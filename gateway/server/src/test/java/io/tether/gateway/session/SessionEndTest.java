@@ -28,8 +28,11 @@ class SessionEndTest {
   private static final short NORMAL = 1000;
   private static final short POLICY = 1008;
 
+  /** /admin/* needs the API key (docs/PROTOCOL.md §10). */
+  private static final String API_KEY = "session-end-test-key-0123";
+
   @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.start(o -> o);
+  static final NodeExtension NODE = NodeExtension.start(o -> o.setApiKey(API_KEY));
   private static GatewayNode node;
 
 
@@ -45,7 +48,7 @@ class SessionEndTest {
   private static Future<JsonObject> presenceOverHttp(Vertx vertx, String clientId) {
     HttpClient http = vertx.createHttpClient();
     return http.request(HttpMethod.GET, node.managementPort(), "127.0.0.1", "/admin/clients/" + clientId)
-        .compose(req -> req.send())
+        .compose(req -> req.putHeader("Authorization", "Bearer " + API_KEY).send())
         .compose(resp -> resp.body().map(b -> new JsonObject().put("status", resp.statusCode())
             .put("body", new JsonObject(b))))
         .eventually(http::close);

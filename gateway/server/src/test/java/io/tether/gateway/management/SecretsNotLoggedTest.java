@@ -1,0 +1,194 @@
+package io.tether.gateway.management;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.TestNodes;
+import io.tether.gateway.testing.WireClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Timeout;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Secrets never reach a log or a metric: everything logged through java.util.logging at every level (the gateway's,
+ * Vert.x's, Netty's and Hazelcast's loggers) while a real node starts, serves a client that says hello with a token
+ * and resumes, answers the HTTP API and stops, and the node's /metrics text, contain neither the hello token, nor a
+ * resume token, nor the API key.
+ */
+@ExtendWith(VertxExtension.class)
+@Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
+class SecretsNotLoggedTest {
+
+  private static final String API_KEY = "secret-api-key-5f2c9a7e1b3d";
+  private static final String HELLO_TOKEN = "secret-hello-token-8d41e0c6a9";
+  /** Loggers the test configuration sets apart (src/test/resources/logging.properties): opened to ALL too. */
+  private static final List<String> LOGGERS = List.of("", "io.tether", "io.vertx", "io.netty", "com.hazelcast",
+      "io.micrometer");
+
+  /** Every record published during the test, formatted with its parameters and stack trace. */
+  private final Queue<String> logged = new ConcurrentLinkedQueue<>();
+  private final Handler capture = new Handler() {
+    private final SimpleFormatter formatter = new SimpleFormatter();
+
+    @Override
+    public void publish(LogRecord r) {
+      StringBuilder text = new StringBuilder(r.getLoggerName() + " " + formatter.format(r));
+      text.append(' ').append(r.getMessage());
+      if (r.getParameters() != null) {
+        for (Object p : r.getParameters()) {
+          text.append(' ').append(p);
+        }
+      }
+      logged.add(text.toString());
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+  };
+  /** Loggers whose level the test changed (strong references keep the change) and their levels before. */
+  private final Map<Logger, Level> levels = new LinkedHashMap<>();
+  private final Map<Handler, Level> consoleLevels = new HashMap<>();
+  private GatewayNode node;
+
+  @BeforeEach
+  void captureEverything() {
+    Logger root = Logger.getLogger("");
+    for (String name : LOGGERS) {
+      Logger logger = Logger.getLogger(name);
+      levels.put(logger, logger.getLevel());
+      logger.setLevel(Level.ALL);
+    }
+    // The console keeps printing what it printed before; only the capture sees the rest.
+    for (Handler h : root.getHandlers()) {
+      if (h instanceof ConsoleHandler) {
+        consoleLevels.put(h, h.getLevel());
+        h.setLevel(Level.INFO);
+      }
+    }
+    capture.setLevel(Level.ALL);
+    root.addHandler(capture);
+  }
+
+  @AfterEach
+  void restoreLogging() throws Exception {
+    if (node != null) {
+      node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    Logger.getLogger("").removeHandler(capture);
+    levels.forEach(Logger::setLevel);
+    consoleLevels.forEach(Handler::setLevel);
+  }
+
+  private static Future<String> http(Vertx vertx, HttpMethod method, int port, String path, JsonObject body) {
+    HttpClient client = vertx.createHttpClient();
+    RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(port).setURI(path)
+        .putHeader("Authorization", "Bearer " + API_KEY);
+    return client.request(options)
+        .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body.encode())))
+        .compose(resp -> resp.body().map(b -> resp.statusCode() + " " + b))
+        .eventually(client::close);
+  }
+
+  /**
+   * Verifies that the hello token, the resume tokens of welcome and resumed, and the API key appear in no log record
+   * (any level, any logger) and in no metric, through hello, a resume, a refused resume with the spent token, HTTP
+   * API calls and a node stop.
+   */
+  @Test
+  void secretsAppearInNoLogRecordAndNoMetric(Vertx vertx, VertxTestContext ctx) {
+    List<String> secrets = new ArrayList<>(List.of(HELLO_TOKEN, API_KEY));
+    List<String> answers = new ArrayList<>();
+    String[] metrics = {""};
+    TestNodes.start(o -> o.setApiKey(API_KEY)).compose(started -> {
+      node = started;
+      return WireClient.connect(vertx, node.port());
+    }).compose(first -> first.hello(new JsonObject().put("type", "hello").put("clientId", "secrets-client")
+            .put("token", HELLO_TOKEN))
+        .compose(welcome -> {
+          secrets.add(welcome.getString("resumeToken"));
+          return first.close();
+        })
+        .compose(v -> WireClient.connect(vertx, node.port()))
+        .compose(second -> second.resume(first).compose(resumed -> {
+          ctx.verify(() -> assertEquals("resumed", resumed.getString("type"), resumed.encode()));
+          secrets.add(resumed.getString("resumeToken"));
+          // The spent token again, on a socket of its own: the refusal path must not log it either.
+          return WireClient.connect(vertx, node.port())
+              .compose(third -> third.resume(first.sessionId(), first.resumeToken(), 0))
+              .map(refused -> {
+                answers.add(refused.encode());
+                return second;
+              });
+        })))
+        .compose(second -> http(vertx, HttpMethod.GET, node.managementPort(), "/admin/clients/secrets-client", null)
+            .compose(a -> http(vertx, HttpMethod.GET, node.managementPort(), "/api/presence/secrets-client", null)
+                .map(b -> {
+                  answers.add(a);
+                  answers.add(b);
+                  return null;
+                }))
+            .compose(v -> http(vertx, HttpMethod.POST, node.managementPort(), "/api/send",
+                new JsonObject().put("clientId", "secrets-client").put("body", new JsonObject().put("n", 1))))
+            .compose(sent -> {
+              answers.add(sent);
+              return second.next("push");
+            }))
+        .compose(push -> http(vertx, HttpMethod.GET, node.managementPort(), "/metrics", null))
+        .compose(scrape -> {
+          metrics[0] = scrape;
+          GatewayNode stopping = node;
+          node = null;
+          return stopping.stop();
+        })
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertTrue(answers.get(0).contains("bad_token"), "the spent token is refused: " + answers.get(0));
+          assertTrue(answers.get(1).startsWith("200 "), "admin answered with the key: " + answers.get(1));
+          assertTrue(answers.get(2).startsWith("200 "), "api answered with the key: " + answers.get(2));
+          assertTrue(answers.get(3).startsWith("200 "), "api send answered with the key: " + answers.get(3));
+          assertTrue(metrics[0].startsWith("200 ") && metrics[0].contains("tether_resumes_total"), metrics[0]);
+          assertTrue(logged.stream().anyMatch(l -> l.contains("serving ws://")),
+              "the capture saw the node's own start line (" + logged.size() + " records)");
+          assertTrue(logged.stream().anyMatch(l -> l.contains("FINE")), "records below INFO were captured too");
+          assertEquals(4, secrets.size(), "hello token, API key, two resume tokens: " + secrets);
+          for (String secret : secrets) {
+            assertFalse(metrics[0].contains(secret), "a secret in /metrics: " + secret);
+            for (String line : logged) {
+              assertFalse(line.contains(secret), "a secret in a log record: " + line);
+            }
+          }
+          ctx.completeNow();
+        })));
+  }
+}
