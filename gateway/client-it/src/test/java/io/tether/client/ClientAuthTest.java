@@ -83,4 +83,16 @@ class ClientAuthTest {
           client.close().onComplete(x -> ctx.completeNow());
         })));
   }
+
+  @Test
+  void aRefusedCredentialFailsConnectWithUnauthorizedAndItsReason(Vertx vertx, VertxTestContext ctx) {
+    TetherClient client = TetherClient.create(vertx, new TetherClientOptions()
+        .setUrl("ws://127.0.0.1:" + node.port() + "/ws").setClientId("sdk-refused").setToken("not-a-jwt"));
+    client.connect().onComplete(ctx.failing(e -> ctx.verify(() -> {
+      TetherException t = (TetherException) e;
+      assertEquals("unauthorized", t.code(), t.getMessage());
+      assertEquals("invalid_token", t.reason());
+      client.close().onComplete(x -> ctx.completeNow());
+    })));
+  }
 }
