@@ -112,7 +112,7 @@ public final class Session {
   SessionPort port() { return port; }
   StoreWriter writer() { return writer; }
   Subscriptions topics() { return subscriptions; }
-  Streams streams() { return streams == null ? streams = new Streams() : streams; }
+  Streams streams() { return streams == null ? streams = new Streams(transport) : streams; }
 
   private boolean isOpen(long stream) { return streams != null && streams.isOpen(stream); }
 
