@@ -39,6 +39,7 @@ public class GatewayOptions {
   public static final int DEFAULT_MAX_SUBSCRIPTIONS = 1_000;
   public static final int DEFAULT_MAX_ATTRS_BYTES = 4_096;
   public static final int DEFAULT_MAX_ATTRS_KEYS = 64;
+  public static final long DEFAULT_RATE_LIMIT_CLOSE_AFTER_MS = 5_000;
 
   /** How a client proves who it is (docs/SECURITY.md). */
   public enum AuthMode { NONE, JWT, BACKEND }
@@ -98,6 +99,8 @@ public class GatewayOptions {
   private int maxSubscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
   private int maxAttrsBytes = DEFAULT_MAX_ATTRS_BYTES;
   private int maxAttrsKeys = DEFAULT_MAX_ATTRS_KEYS;
+  /** How long a client may stay over maxFramesPerSecond / maxRequestsPerSecond before its socket is closed. */
+  private long rateLimitCloseAfterMs = DEFAULT_RATE_LIMIT_CLOSE_AFTER_MS;
   /** Unacknowledged server-frame bytes all sessions of this node may hold; 0: a quarter of the maximum heap. */
   private long nodeBufferMaxBytes;
   /** Where /health and /metrics are served when not on the management port (healthPort 0: management port). */
@@ -157,6 +160,7 @@ public class GatewayOptions {
         .put("maxFramesPerSecond", maxFramesPerSecond).put("maxRequestsPerSecond", maxRequestsPerSecond)
         .put("maxSubscriptions", maxSubscriptions).put("maxAttrsBytes", maxAttrsBytes)
         .put("maxAttrsKeys", maxAttrsKeys).put("nodeBufferMaxBytes", nodeBufferMaxBytes)
+        .put("rateLimitCloseAfterMs", rateLimitCloseAfterMs)
         .put("healthHost", healthHost).put("healthPort", healthPort);
   }
 
@@ -202,6 +206,7 @@ public class GatewayOptions {
     require(maxSubscriptions >= 1, "maxSubscriptions must be at least 1");
     require(maxAttrsBytes >= 64, "maxAttrsBytes must be at least 64");
     require(maxAttrsKeys >= 1, "maxAttrsKeys must be at least 1");
+    require(rateLimitCloseAfterMs >= 1_000, "rateLimitCloseAfterMs must be at least 1000");
     require(nodeBufferMaxBytes == 0 || nodeBufferMaxBytes >= bufferMaxBytes,
         "nodeBufferMaxBytes must be 0 (a quarter of the heap) or at least bufferMaxBytes (" + bufferMaxBytes + ")");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
@@ -333,6 +338,8 @@ public class GatewayOptions {
   public GatewayOptions setMaxAttrsBytes(int v) { this.maxAttrsBytes = v; return this; }
   public int getMaxAttrsKeys() { return maxAttrsKeys; }
   public GatewayOptions setMaxAttrsKeys(int v) { this.maxAttrsKeys = v; return this; }
+  public long getRateLimitCloseAfterMs() { return rateLimitCloseAfterMs; }
+  public GatewayOptions setRateLimitCloseAfterMs(long v) { this.rateLimitCloseAfterMs = v; return this; }
   public long getNodeBufferMaxBytes() { return nodeBufferMaxBytes; }
   public GatewayOptions setNodeBufferMaxBytes(long v) { this.nodeBufferMaxBytes = v; return this; }
   public String getHealthHost() { return healthHost; }

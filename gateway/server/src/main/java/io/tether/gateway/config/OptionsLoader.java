@@ -155,6 +155,9 @@ public final class OptionsLoader {
           (o, v) -> o.setMaxAttrsBytes(Integer.parseInt(v))),
       spec("max-attrs-keys", "keys in a client's presence attrs (default 64)",
           (o, v) -> o.setMaxAttrsKeys(Integer.parseInt(v))),
+      spec("rate-limit-close-after-ms", "how long a session may stay over max-frames-per-second or "
+          + "max-requests-per-second before its socket is closed with 1008 (default 5000)",
+          (o, v) -> o.setRateLimitCloseAfterMs(Long.parseLong(v))),
       spec("node-buffer-max-bytes", "unacknowledged bytes all sessions of this node may hold; beyond, sends are "
           + "refused (retryable) (default 0: a quarter of the maximum heap)",
           (o, v) -> o.setNodeBufferMaxBytes(Long.parseLong(v))),

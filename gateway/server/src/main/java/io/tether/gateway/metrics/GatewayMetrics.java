@@ -41,6 +41,16 @@ public final class GatewayMetrics {
   /** WebSocket handshakes refused with HTTP 503 (tag reason: full, draining). */
   public static final String CONNECTIONS_REFUSED = "tether_connections_refused";
 
+  /**
+   * Client frames, requests, subscribes and attrs over a limit, and backend sends refused by the node's buffer budget
+   * (tag limit: frames, requests, subscriptions, attrs, node_buffer); docs/PROTOCOL.md §12.
+   */
+  public static final String LIMITED = "tether_limited";
+  /** Sockets closed because their client stayed over its rate limits (tag limit: rate). */
+  public static final String LIMIT_CLOSES = "tether_limit_closes";
+  /** The node's budget of unacknowledged server bytes (nodeBufferMaxBytes). */
+  public static final String BUFFER_BUDGET = "tether_buffer_budget_bytes";
+
   /** Metrics that record nothing, for components used without a registry. */
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
 
@@ -102,6 +112,24 @@ public final class GatewayMetrics {
       Gauge.builder(BUFFERED_BYTES, value).description("Unacknowledged server bytes held by this node's sessions")
           .register(registry);
     }
+  }
+
+  /** The node's budget of unacknowledged bytes, beside {@link #BUFFERED_BYTES}. */
+  public void bufferBudgetGauge(long bytes) {
+    if (registry != null) {
+      Gauge.builder(BUFFER_BUDGET, () -> bytes).description("Unacknowledged server bytes this node's sessions may hold")
+          .register(registry);
+    }
+  }
+
+  /** Something a client or backend did went over a limit ({@link #LIMITED}). */
+  public void limited(String limit) {
+    count(LIMITED, "limit", limit);
+  }
+
+  /** A socket closed for staying over its rate limits. */
+  public void limitClosed(String limit) {
+    count(LIMIT_CLOSES, "limit", limit);
   }
 
   private void count(String name, String tagKey, String tagValue) {

@@ -11,6 +11,7 @@ import io.tether.gateway.routing.NodeEndpoint;
 import io.tether.gateway.routing.NodeOp;
 import io.tether.gateway.routing.Router;
 import io.tether.gateway.session.LocalSessions;
+import io.tether.gateway.session.NodeBuffer;
 import io.tether.gateway.session.Session;
 import io.tether.gateway.session.SessionPort;
 import io.tether.gateway.session.SessionState;
@@ -50,6 +51,7 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   private final NodeEndpoint endpoint;
   /** Set by {@link #start} before any client can connect. */
   private volatile Authenticator authenticator;
+  private final NodeBuffer nodeBuffer;
 
   public GatewayServices(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
       GatewayMetrics metrics) {
@@ -69,7 +71,10 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
     this.endpoint = new NodeEndpoint(vertx, core.router(), local, codec, this);
     metrics.sessionGauge("ONLINE", local, l -> count(l, SessionState.ONLINE));
     metrics.sessionGauge("SUSPECT", local, l -> count(l, SessionState.SUSPECT));
-    metrics.bufferedBytesGauge(() -> local.all().stream().mapToLong(Session::unackedBytes).sum());
+    this.nodeBuffer = new NodeBuffer(NodeBuffer.budget(options.getNodeBufferMaxBytes()),
+        () -> metrics.limited("node_buffer"));
+    metrics.bufferedBytesGauge(nodeBuffer::bytes);
+    metrics.bufferBudgetGauge(nodeBuffer.maxBytes());
   }
 
   private static double count(LocalSessions local, SessionState state) {
@@ -314,6 +319,7 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
 
   @Override
   public void released(Session session) {
+    session.releaseBuffer();
     core.local().remove(session);
     for (String topic : session.subscriptions().keySet()) {
       topics.unfollow(session, topic);
@@ -330,5 +336,10 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   @Override
   public void respondElsewhere(String sessionId, Frame.Response response) {
     backends.respond(sessionId, response);
+  }
+
+  @Override
+  public NodeBuffer nodeBuffer() {
+    return nodeBuffer;
   }
 }

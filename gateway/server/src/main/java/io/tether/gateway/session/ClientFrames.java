@@ -7,6 +7,7 @@ import io.vertx.core.AsyncResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 
@@ -30,7 +31,17 @@ final class ClientFrames {
       if (p.ack() >= 0) {
         session.onAck(p.ack());
       }
-      session.port().heartbeat(session, p.attrs() == null ? null : p.attrs().json());
+      String attrs = p.attrs() == null ? null : p.attrs().json();
+      String tooLarge = AttrsLimit.check(p.attrs(), session.port().options().getMaxAttrsBytes(),
+          session.port().options().getMaxAttrsKeys());
+      if (tooLarge != null) {
+        // Still a heartbeat; only the new attrs are ignored (docs/PROTOCOL.md §12).
+        session.port().metrics().limited("attrs");
+        session.sendError(Frame.Error.of(ErrorCode.TOO_LARGE, tooLarge + ": they are ignored, the previous attrs stay",
+            false));
+        attrs = null;
+      }
+      session.port().heartbeat(session, attrs);
       session.send(new Frame.Pong(session.durableInSeq()));
     } else if (frame instanceof Frame.Pong p) {
       if (p.ack() >= 0) {
@@ -95,6 +106,13 @@ final class ClientFrames {
         return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "topic '" + s.topic()
             + "' is not allowed for this client's credential");
       }
+      int max = session.port().options().getMaxSubscriptions();
+      Map<String, Long> followed = session.topics().versions();
+      if (followed.size() >= max && !followed.containsKey(s.topic())) {
+        session.port().metrics().limited("subscriptions");
+        return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "a session may follow at most " + max
+            + " topics (maxSubscriptions): unsubscribe from one before subscribing to '" + s.topic() + "'");
+      }
       session.topics().put(s.topic(), s.version());
       session.writer().subscribed(s.topic(), s.version());
       return null;
@@ -120,6 +138,11 @@ final class ClientFrames {
     int max = session.port().options().getMaxPendingRequests();
     if (session.streams().openCount() >= max) {
       return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "too many requests open (max " + max + ")");
+    }
+    if (!session.streams().withinRequestRate()) {
+      session.port().metrics().limited("requests");
+      return new Frame.ErrorInfo(ErrorCode.RATE_LIMITED.wire(), "more than "
+          + session.port().options().getMaxRequestsPerSecond() + " requests per second (maxRequestsPerSecond)");
     }
     return null;
   }

@@ -29,12 +29,31 @@ final class Outbox {
   private Map<String, Future<Long>> recentSends;
   /** Keys of sends accepted since the last store write → their last seq; written with their frames. */
   private Map<String, Long> sendIdsUnstored;
+  /** The node's budget this window is charged to (null: none, or given back when the session left the node). */
+  private NodeBuffer budget;
+  /** Bytes charged to {@link #budget}: always the window's unacknowledged bytes while charged. */
+  private long charged;
 
   /** A session whose frames up to {@code outSeq} exist, of which the client has {@code clientAck}. */
   Outbox(long outSeq, long clientAck, Map<String, Long> sendIds) {
     this.window = new SendWindow(outSeq, clientAck);
     this.writtenSeq = outSeq;
     sendIds.forEach((id, seq) -> recentSends().put(id, Future.succeededFuture(seq)));
+  }
+
+  /** Charges this window's bytes to the node's budget from now on (before anything is numbered or replayed). */
+  Outbox chargedTo(NodeBuffer nodeBuffer) {
+    this.budget = nodeBuffer;
+    return this;
+  }
+
+  /** Gives everything still charged back to the node's budget and stops charging it; again, it does nothing. */
+  void releaseBudget() {
+    if (budget != null) {
+      budget.release(charged);
+      charged = 0;
+      budget = null;
+    }
   }
 
   long nextSeq() {
@@ -49,13 +68,14 @@ final class Outbox {
     return writtenSeq;
   }
 
-  long unackedBytes() {
-    return window.unackedBytes();
-  }
-
   /** A stored frame sent again after resume. */
   void replayed(StoredFrame f) {
     window.replayed(f.size());
+    if (budget != null) {
+      // Accepted before (by this node or another): never refused, or the client would have a gap.
+      budget.charge(f.size());
+      charged += f.size();
+    }
   }
 
   /** The outcome of an earlier send with this key, or null. */
@@ -65,8 +85,9 @@ final class Outbox {
 
   /**
    * Numbers {@code frames} for the next store write, all or none: refused as {@code BUFFER_FULL} if the frames not
-   * acknowledged would then exceed {@code maxFrames} or {@code maxBytes}. The future completes with the last one's seq
-   * when they are stored, or fails if they never are.
+   * acknowledged would then exceed {@code maxFrames} or {@code maxBytes}, or if the node's budget cannot take their
+   * bytes (answers to accepted requests are charged to it but never refused by it: an accepted request always gets its
+   * answer, §12). The future completes with the last one's seq when they are stored, or fails if they never are.
    */
   Future<Long> offer(List<FrameTemplate> frames, String sendId, long maxFrames, long maxBytes) {
     List<String> texts = new ArrayList<>(frames.size());
@@ -80,7 +101,25 @@ final class Outbox {
       return Future.failedFuture(BackendFailure.BUFFER_FULL.refuse("the client's buffer is full ("
           + window.unackedFrames() + " frames, " + window.unackedBytes() + " bytes unacknowledged)"));
     }
+    if (budget != null) {
+      if (allAnswers(frames)) {
+        budget.charge(bytes);
+      } else if (!budget.tryCharge(bytes)) {
+        return Future.failedFuture(BackendFailure.BUFFER_FULL.refuse("the node is full: its sessions hold "
+            + budget.bytes() + " of " + budget.maxBytes() + " bytes unacknowledged (nodeBufferMaxBytes); retry later"));
+      }
+      charged += bytes;
+    }
     return add(texts, sendId);
+  }
+
+  private static boolean allAnswers(List<FrameTemplate> frames) {
+    for (FrameTemplate f : frames) {
+      if (!"response".equals(f.type())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private Future<Long> add(List<String> texts, String sendId) {
@@ -113,7 +152,13 @@ final class Outbox {
     if (ack > writtenSeq) {
       return false;
     }
+    long before = window.unackedBytes();
     window.ack(ack);
+    if (budget != null) {
+      long freed = before - window.unackedBytes();
+      budget.release(freed);
+      charged -= freed;
+    }
     return true;
   }
 

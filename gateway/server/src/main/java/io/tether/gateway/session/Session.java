@@ -65,7 +65,7 @@ public final class Session {
     this.credential = new Credential(grant);
     this.epoch = epoch;
     this.transport = transport;
-    this.out = out;
+    this.out = out.chargedTo(port.nodeBuffer());
     this.in = new Inbox(inSeq);
     this.subscriptions = new Subscriptions(subscriptions, writer, port.codec());
     this.lastHeard = System.currentTimeMillis();
@@ -103,8 +103,8 @@ public final class Session {
   public SessionState state() { return state; }
   public Context context() { return ctx; }
 
-  /** Bytes of server frames the client has not acknowledged yet. */
-  public long unackedBytes() { return out.unackedBytes(); }
+  /** It left the node (detached, fenced, ended): its unacknowledged bytes go back to the node's budget; idempotent. */
+  public void releaseBuffer() { out.releaseBudget(); }
 
   /** True while the session has its socket here and takes new frames (read on its context). */
   public boolean attached() { return state.attached() && detaching == null; }
@@ -119,7 +119,7 @@ public final class Session {
   SessionPort port() { return port; }
   StoreWriter writer() { return writer; }
   Subscriptions topics() { return subscriptions; }
-  Streams streams() { return streams == null ? streams = new Streams() : streams; }
+  Streams streams() { return streams == null ? streams = new Streams(transport) : streams; }
   Credential credential() { return credential; }
 
   private boolean isOpen(long stream) { return streams != null && streams.isOpen(stream); }

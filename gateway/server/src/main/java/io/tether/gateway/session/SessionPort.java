@@ -65,4 +65,7 @@ public interface SessionPort {
 
   /** A response this session object could not take any more: deliver it wherever the session is now. */
   void respondElsewhere(String sessionId, Frame.Response response);
+
+  /** The node's budget of unacknowledged server bytes, shared by all its sessions (docs/PROTOCOL.md §12). */
+  NodeBuffer nodeBuffer();
 }

@@ -19,6 +19,17 @@ final class Streams {
   /** Unanswered requests that another node (or an earlier start of this one) dispatched, by stream. */
   private Map<Long, PendingRequest> dispatchedElsewhere;
   private int serverRequests;
+  /** The socket the session has (its request rate is counted per socket); null: none, no rate. */
+  private final Transport socket;
+
+  Streams(Transport socket) {
+    this.socket = socket;
+  }
+
+  /** Counts one client request against the socket's request rate: false if it is over (docs/PROTOCOL.md §12). */
+  boolean withinRequestRate() {
+    return socket == null || socket.takeRequest();
+  }
 
   /** Restores the requests a resumed session had open; those dispatched by another instance are remembered. */
   void restore(List<PendingRequest> pending, String instance) {

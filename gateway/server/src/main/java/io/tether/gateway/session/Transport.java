@@ -14,4 +14,12 @@ public interface Transport {
 
   /** Closes the socket with a WebSocket close code. */
   void close(short code, String reason);
+
+  /**
+   * Counts one client request against the socket's request rate ({@code maxRequestsPerSecond}, docs/PROTOCOL.md §12):
+   * false when the client is over it, and the request is refused. A socket without a rate takes every request.
+   */
+  default boolean takeRequest() {
+    return true;
+  }
 }

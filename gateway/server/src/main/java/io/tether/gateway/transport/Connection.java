@@ -4,6 +4,7 @@ import io.tether.gateway.auth.AuthRefused;
 import io.tether.gateway.auth.Peer;
 import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.services.Handshakes;
+import io.tether.gateway.session.AttrsLimit;
 import io.tether.gateway.session.Session;
 import io.tether.gateway.session.Transport;
 import io.tether.protocol.CloseCodes;
@@ -44,12 +45,21 @@ final class Connection implements Transport {
   private Buffer partial;
   private boolean partialBinary;
   private List<Frame> early;
+  private final RateGuard rates;
+  /** Reading is paused while the session waits for the store, or while the client is over its frame rate. */
+  private boolean sessionPaused;
+  private boolean throttled;
+  private boolean readingPaused;
+  /** Closed for staying over its rates: frames still arriving are not handed on (never acked: resent on resume). */
+  private boolean rateClosed;
 
   Connection(ServerWebSocket ws, GatewayServices mgr, Context ctx, ClientEndpointVerticle endpoint) {
     this.ws = ws;
     this.mgr = mgr;
     this.ctx = ctx;
     this.endpoint = endpoint;
+    this.rates = new RateGuard(mgr.options().getMaxFramesPerSecond(), mgr.options().getMaxRequestsPerSecond(),
+        mgr.options().getRateLimitCloseAfterMs());
   }
 
   void start() {
@@ -98,6 +108,9 @@ final class Connection implements Transport {
     }
     Buffer message = partial;
     partial = null;
+    if (!withinFrameRate()) {
+      return;
+    }
     if (partialBinary) {
       protocolError(ErrorCode.BAD_FRAME, "binary frames are not accepted: send one JSON object per text frame");
       return;
@@ -130,13 +143,19 @@ final class Connection implements Transport {
           early.add(frame);
         }
       }
-      case ATTACHED -> session.onFrame(frame);
+      case ATTACHED -> deliver(frame);
       default -> { }
     }
   }
 
   private void handshake(Frame frame) {
-    if (frame instanceof Frame.Hello hello) {
+    String tooLarge = frame instanceof Frame.Hello h
+        ? AttrsLimit.check(h.attrs(), mgr.options().getMaxAttrsBytes(), mgr.options().getMaxAttrsKeys()) : null;
+    if (tooLarge != null) {
+      // Refused before any session work: no session, no presence record (docs/PROTOCOL.md §12).
+      mgr.metrics().limited("attrs");
+      fatal(ErrorCode.TOO_LARGE, tooLarge, CloseCodes.POLICY);
+    } else if (frame instanceof Frame.Hello hello) {
       phase = Phase.ATTACHING;
       mgr.handshakes().hello(ctx, this, hello, peer()).onComplete(this::attached);
     } else if (frame instanceof Frame.Resume resume) {
@@ -181,7 +200,88 @@ final class Connection implements Transport {
     if (early != null) {
       List<Frame> pipelined = early;
       early = null;
-      pipelined.forEach(f -> session.onFrame(f));
+      pipelined.forEach(this::deliver);
+    }
+  }
+
+  /** Hands a frame to the session; a request refused for the rate may have made the close due (§12). */
+  private void deliver(Frame frame) {
+    if (rateClosed) {
+      return;
+    }
+    session.onFrame(frame);
+    if (rates.closeDue()) {
+      closeForRate("requests");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Rate limits (docs/PROTOCOL.md §12): per socket, since that is where reading can be paused and a frame counted
+  // before it costs anything; a session has one socket at a time.
+
+  /** Counts one client message against the frame rate; false if the socket is closed for it (drop the message). */
+  private boolean withinFrameRate() {
+    if (rateClosed) {
+      return false;
+    }
+    long now = System.nanoTime();
+    RateGuard.Verdict verdict = rates.frame(now);
+    switch (verdict) {
+      case OK -> {
+        return true;
+      }
+      case CLOSE -> {
+        closeForRate("frames");
+        return false;
+      }
+      case WARN -> {
+        mgr.metrics().error(ErrorCode.RATE_LIMITED.wire());
+        write(mgr.codec().encode(Frame.Error.of(ErrorCode.RATE_LIMITED, "more than "
+            + mgr.options().getMaxFramesPerSecond() + " frames per second (maxFramesPerSecond): reading is slowed "
+            + "down; nothing is dropped; staying over for " + mgr.options().getRateLimitCloseAfterMs()
+            + " ms closes the socket", false)));
+        throttle(now);
+        return true;
+      }
+      default -> {
+        throttle(now);
+        return true;
+      }
+    }
+  }
+
+  /** Stops reading until the frame bucket has refilled a little; the frame that went over is still handled. */
+  private void throttle(long now) {
+    if (throttled) {
+      return;
+    }
+    throttled = true;
+    mgr.metrics().limited("frames");
+    applyReading();
+    ctx.owner().setTimer(Math.max(1, rates.pauseMs(now)), id -> {
+      throttled = false;
+      rates.resumed(System.nanoTime());
+      applyReading();
+    });
+  }
+
+  private void closeForRate(String which) {
+    rateClosed = true;
+    mgr.metrics().limitClosed("rate");
+    fatal(ErrorCode.RATE_LIMITED, "over maxFramesPerSecond / maxRequestsPerSecond for "
+        + mgr.options().getRateLimitCloseAfterMs() + " ms (" + which + ")", CloseCodes.POLICY);
+  }
+
+  private void applyReading() {
+    boolean paused = sessionPaused || throttled;
+    if (paused == readingPaused || phase == Phase.CLOSED) {
+      return;
+    }
+    readingPaused = paused;
+    if (paused) {
+      ws.pause();
+    } else {
+      ws.resume();
     }
   }
 
@@ -234,11 +334,13 @@ final class Connection implements Transport {
 
   @Override
   public void pauseReading(boolean paused) {
-    if (paused) {
-      ws.pause();
-    } else {
-      ws.resume();
-    }
+    sessionPaused = paused;
+    applyReading();
+  }
+
+  @Override
+  public boolean takeRequest() {
+    return rates.request(System.nanoTime());
   }
 
   @Override

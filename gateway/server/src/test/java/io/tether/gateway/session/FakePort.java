@@ -35,6 +35,8 @@ final class FakePort implements SessionPort {
   final List<String> events = new ArrayList<>();
   /** Topics the node refuses. */
   String refusedTopic = "secret";
+  /** The node's budget (unbounded unless a test sets a smaller one). */
+  NodeBuffer nodeBuffer = new NodeBuffer(Long.MAX_VALUE, () -> { });
 
   FakePort(Vertx vertx, GatewayOptions options) {
     this.vertx = vertx;
@@ -139,5 +141,10 @@ final class FakePort implements SessionPort {
   @Override
   public void respondElsewhere(String sessionId, Frame.Response response) {
     events.add("respondElsewhere " + response.stream());
+  }
+
+  @Override
+  public NodeBuffer nodeBuffer() {
+    return nodeBuffer;
   }
 }
