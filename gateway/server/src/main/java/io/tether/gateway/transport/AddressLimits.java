@@ -29,7 +29,9 @@ public final class AddressLimits {
   private final int maxTrackedAddresses;
   private final Map<String, Integer> open = new ConcurrentHashMap<>();
   private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
-  private final AtomicLong lastSweep = new AtomicLong(System.nanoTime());
+  /** When the last sweep ran ({@link #NEVER}: not yet). */
+  private final AtomicLong lastSweep = new AtomicLong(NEVER);
+  private static final long NEVER = Long.MIN_VALUE;
 
   /** A token bucket; touched only inside the map's compute for its key. */
   private static final class Bucket {
@@ -123,7 +125,7 @@ public final class AddressLimits {
   private void sweep(long nowNanos, boolean force) {
     long last = lastSweep.get();
     long interval = force ? EARLY_SWEEP_INTERVAL_NANOS : SWEEP_INTERVAL_NANOS;
-    if (nowNanos - last < interval || !lastSweep.compareAndSet(last, nowNanos)) {
+    if (last != NEVER && nowNanos - last < interval || !lastSweep.compareAndSet(last, nowNanos)) {
       return;
     }
     for (String address : buckets.keySet()) {
