@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * socket (so there are at most as many as the node holds sockets), and a bucket only until it is full again (removed
  * by {@link #sweep}, at most a second later). Beyond {@link #maxTrackedAddresses} buckets, handshakes from addresses
  * without one are refused as over the rate: under a flood from that many addresses the node fails closed rather than
- * grow. Behind a proxy every connection has the proxy's address unless the PROXY protocol is on.
+ * grow. Behind a proxy every connection has the proxy's address (docs/OPERATIONS.md).
  */
 public final class AddressLimits {
 

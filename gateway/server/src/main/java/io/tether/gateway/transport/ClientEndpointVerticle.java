@@ -122,7 +122,7 @@ public final class ClientEndpointVerticle extends VerticleBase {
     }
   }
 
-  /** The client's IP address (with the PROXY protocol on, the one the proxy reports). */
+  /** The client's IP address: the peer of the TCP connection (behind a proxy, the proxy's). */
   private static String remoteAddress(HttpServerRequest req) {
     SocketAddress a = req.remoteAddress();
     if (a == null) {
