@@ -72,6 +72,7 @@ public class TetherClientOptions {
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
   private long ackDelayMs = DEFAULT_ACK_DELAY_MS;
   private int ackBatchFrames = DEFAULT_ACK_BATCH_FRAMES;
+  private String trustedCertPath;
 
   public TetherClientOptions() {
   }
@@ -99,6 +100,7 @@ public class TetherClientOptions {
     this.maxFrameBytes = other.maxFrameBytes;
     this.ackDelayMs = other.ackDelayMs;
     this.ackBatchFrames = other.ackBatchFrames;
+    this.trustedCertPath = other.trustedCertPath;
   }
 
   /**
@@ -132,6 +134,8 @@ public class TetherClientOptions {
     require(cacheMaxEntries >= 0, "cacheMaxEntries must be 0 (no cache) or positive");
     require(cacheMaxBytes >= 0, "cacheMaxBytes must be 0 or positive");
     require(storeDir == null || !storeDir.isBlank(), "storeDir must be a directory path, or null for no store");
+    require(trustedCertPath == null || !trustedCertPath.isBlank(),
+        "trustedCertPath must be a PEM file path, or null for the JVM's trusted authorities only");
     return this;
   }
 
@@ -403,6 +407,20 @@ public class TetherClientOptions {
 
   public TetherClientOptions setAckBatchFrames(int ackBatchFrames) {
     this.ackBatchFrames = ackBatchFrames;
+    return this;
+  }
+
+  public String getTrustedCertPath() {
+    return trustedCertPath;
+  }
+
+  /**
+   * For {@code wss://}: a PEM file of certificates (a private CA, or a gateway's self-signed certificate) trusted in
+   * addition to the JVM's default authorities. The server's certificate is always verified, and so is its host
+   * name; there is no trust-all. Read when the first connection is opened, off the event loop.
+   */
+  public TetherClientOptions setTrustedCertPath(String trustedCertPath) {
+    this.trustedCertPath = trustedCertPath;
     return this;
   }
 

@@ -12,6 +12,7 @@ import io.tether.gateway.management.ManagementServer;
 import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.HazelcastSetup;
+import io.tether.gateway.transport.AddressLimits;
 import io.tether.gateway.transport.ClientEndpointVerticle;
 import io.tether.gateway.transport.ConnectionLimit;
 import io.vertx.core.DeploymentOptions;
@@ -147,8 +148,11 @@ public final class GatewayNode {
           ConnectionLimit limit = new ConnectionLimit(ConnectionLimit.effective(options.getMaxConnections()));
           services.metrics().connectionsGauge(limit::open);
           LOG.info(() -> "client sockets limited to " + limit.max() + " (maxConnections)");
+          AddressLimits perAddress =
+              new AddressLimits(options.getMaxConnectionsPerIp(), options.getMaxHandshakesPerIpPerSecond());
           return vertx.deployVerticle(() -> {
-            ClientEndpointVerticle endpoint = new ClientEndpointVerticle(services, options.getPort(), limit);
+            ClientEndpointVerticle endpoint =
+                new ClientEndpointVerticle(services, options.getPort(), limit, perAddress);
             endpoints.add(endpoint);
             return endpoint;
           }, new DeploymentOptions().setInstances(options.getInstances()))
@@ -168,8 +172,8 @@ public final class GatewayNode {
               + (options.isDemo() ? ", demo backend on" : "");
           LOG.info(() -> options.isBackendOnly()
               ? "Tether backend member " + options.getNodeId() + " joined the cluster, " + where
-              : "Tether node " + options.getNodeId() + " serving ws://" + options.getHost() + ":" + port
-                  + ClientEndpointVerticle.PATH + ", " + where);
+              : "Tether node " + options.getNodeId() + " serving " + (options.getTlsCert() != null ? "wss" : "ws")
+                  + "://" + options.getHost() + ":" + port + ClientEndpointVerticle.PATH + ", " + where);
           return null;
         });
   }

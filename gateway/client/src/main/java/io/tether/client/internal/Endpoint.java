@@ -29,13 +29,22 @@ public final class Endpoint {
         .setSsl(ssl)
         .setURI(path)
         // Bounds the WebSocket upgrade: a path that accepts TCP but never answers is given up (and closed).
-        .setIdleTimeout(options.getConnectTimeoutMs());
+        .setIdleTimeout(options.getConnectTimeoutMs())
+        // Not a browser: no Origin header (Vert.x would send one), so a gateway's browser Origin check lets us pass.
+        .setAllowOriginHeader(false);
   }
 
-  /** The WebSocket client settings: frames up to twice {@code maxFrameBytes}, no compression. */
+  /**
+   * The WebSocket client settings: frames up to twice {@code maxFrameBytes}, no compression; for {@code wss://} the
+   * JVM's trusted authorities plus {@code trustedCertPath}, with the host name verified.
+   */
   public static WebSocketClientOptions clientOptions(TetherClientOptions options) {
     int inboundLimit = Math.max(options.getMaxFrameBytes() * 2, 4096);
-    return new WebSocketClientOptions()
+    WebSocketClientOptions ws = new WebSocketClientOptions().setVerifyHost(true);
+    if (options.getTrustedCertPath() != null) {
+      ws.setTrustOptions(new ExtraTrust(options.getTrustedCertPath()));
+    }
+    return ws
         .setMaxFrameSize(inboundLimit)
         .setMaxMessageSize(inboundLimit)
         .setTryUsePerMessageCompression(false)

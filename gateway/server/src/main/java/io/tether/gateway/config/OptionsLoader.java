@@ -137,14 +137,17 @@ public final class OptionsLoader {
       spec("allowed-origins", "browser Origins allowed on /ws, comma-separated, '*' wildcards (default: the Host "
           + "header's own origin only; requests without Origin are not browsers and pass)",
           (o, v) -> o.setAllowedOrigins(list(v))),
-      spec("tls-cert", "PEM certificate chain: serve wss:// on the client port", GatewayOptions::setTlsCert),
-      spec("tls-key", "PEM private key of --tls-cert", GatewayOptions::setTlsKey),
-      spec("max-sessions", "sessions this node holds; beyond, handshakes get HTTP 503 (default 0: no limit)",
-          (o, v) -> o.setMaxSessions(Integer.parseInt(v))),
-      spec("max-connections-per-ip", "client sockets one remote address may hold (default 0: no limit)",
+      spec("tls-cert", "PEM certificate chain: the client port serves wss:// itself (with --tls-key; default: ws://, "
+          + "e.g. behind a TLS-terminating proxy)", GatewayOptions::setTlsCert),
+      spec("tls-key", "PEM private key (PKCS#8 or PKCS#1) of --tls-cert", GatewayOptions::setTlsKey),
+      spec("max-sessions", "sessions this node holds; beyond, handshakes get HTTP 503 so a load balancer tries "
+          + "another node (default 0: no limit)", (o, v) -> o.setMaxSessions(Integer.parseInt(v))),
+      spec("max-connections-per-ip", "client sockets one remote address may hold; beyond, handshakes get HTTP 429 "
+          + "(default 0: no limit; behind a proxy every client has the proxy's address)",
           (o, v) -> o.setMaxConnectionsPerIp(Integer.parseInt(v))),
-      spec("max-handshakes-per-ip-per-second", "WebSocket handshakes one remote address may start per second "
-          + "(default 0: no limit)", (o, v) -> o.setMaxHandshakesPerIpPerSecond(Integer.parseInt(v))),
+      spec("max-handshakes-per-ip-per-second", "WebSocket handshakes one remote address may start per second (burst "
+          + "the same); beyond, HTTP 429 (default 0: no limit; behind a proxy every client has the proxy's address)",
+          (o, v) -> o.setMaxHandshakesPerIpPerSecond(Integer.parseInt(v))),
       spec("max-frames-per-second", "frames one session may send per second (default 1000; 0: no limit)",
           (o, v) -> o.setMaxFramesPerSecond(Integer.parseInt(v))),
       spec("max-requests-per-second", "requests one session may send per second (default 500; 0: no limit)",

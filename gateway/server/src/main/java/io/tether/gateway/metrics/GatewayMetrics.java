@@ -102,7 +102,11 @@ public final class GatewayMetrics {
     }
   }
 
-  /** A WebSocket handshake refused with 503: {@code full} (maxConnections) or {@code draining}. */
+  /**
+   * A WebSocket handshake refused before the upgrade: {@code full} (maxConnections, 503), {@code draining} (503),
+   * {@code sessions} (maxSessions, 503), {@code origin} (a foreign browser Origin, 403), {@code per_ip}
+   * (maxConnectionsPerIp, 429) or {@code handshake_rate} (maxHandshakesPerIpPerSecond, 429).
+   */
   public void connectionRefused(String reason) {
     count(CONNECTIONS_REFUSED, "reason", reason);
   }

@@ -6,6 +6,7 @@ import io.tether.gateway.store.PendingRequest;
 import io.vertx.core.AsyncResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -154,20 +155,48 @@ final class ClientFrames {
    * Then the accepted frames are acted on, in seq order.
    */
   static void durable(Session session, List<Inbox.Accepted> frames, long durableSeq) {
+    List<Frame.Response> onStreams = null;
+    int fitting = 0;
+    long bytes = 0;
     for (Inbox.Accepted a : frames) {
-      if (a.refusal() != null && !answeredOnItsStream(a)) {
-        Frame.Reliable f = a.frame();
+      if (a.refusal() == null) {
+        continue;
+      }
+      Frame.Reliable f = a.frame();
+      Frame.Response answer = null;
+      if (answeredOnItsStream(a)) {
+        // On its stream only while the client's buffer has room: a refusal is not the answer to an accepted request,
+        // so it gets no allowance past the bound, and one that does not fit goes out as an error naming the frame.
+        answer = new Frame.Response(0, ((Frame.Request) f).stream(), false, null, a.refusal(), true);
+        long size = session.port().codec().template(answer).fill(Long.MAX_VALUE).length();
+        if (session.roomFor(fitting + 1, bytes + size)) {
+          fitting++;
+          bytes += size;
+        } else {
+          answer = null;
+        }
+      }
+      if (answer == null) {
         session.sendError(Frame.Error.refusing(ErrorCode.fromWire(a.refusal().code()), a.refusal().message(), f.seq(),
             f instanceof Frame.Subscribe s ? s.topic() : null));
       }
+      if (onStreams == null) {
+        onStreams = new ArrayList<>(frames.size());
+      }
+      onStreams.add(answer);
     }
     session.send(new Frame.Ack(durableSeq));
+    int refused = 0;
     for (Inbox.Accepted a : frames) {
       Frame.Reliable f = a.frame();
       if (f instanceof Frame.Request r && a.refusal() != null) {
-        if (answeredOnItsStream(a)) {
-          session.respond(r.stream(), new Frame.Response(0, r.stream(), false, null, a.refusal(), true));
+        Frame.Response answer = onStreams.get(refused++);
+        if (answer != null) {
+          session.respond(r.stream(), answer);
         }
+      } else if (a.refusal() != null) {
+        refused++;
+        continue;
       } else if (a.refusal() != null) {
         continue;
       } else if (f instanceof Frame.Request r) {

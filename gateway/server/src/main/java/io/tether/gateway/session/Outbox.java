@@ -89,6 +89,11 @@ final class Outbox {
    * bytes (answers to accepted requests are charged to it but never refused by it: an accepted request always gets its
    * answer, §12). The future completes with the last one's seq when they are stored, or fails if they never are.
    */
+  /** True if {@code frames} more frames of {@code bytes} fit the per-session bound (no allowance) now. */
+  boolean fits(int frames, long bytes, io.tether.gateway.config.GatewayOptions o) {
+    return window.fits(frames, bytes, o.getBufferMaxFrames(), o.getBufferMaxBytes());
+  }
+
   Future<Long> offer(List<FrameTemplate> frames, String sendId, long maxFrames, long maxBytes) {
     List<String> texts = new ArrayList<>(frames.size());
     long bytes = 0;

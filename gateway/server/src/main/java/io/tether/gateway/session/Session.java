@@ -410,6 +410,8 @@ public final class Session {
     enqueue(port.codec().template(response), stream).onFailure(e -> port.respondElsewhere(id, response));
   }
 
+  /** True if {@code frames} more frames of {@code bytes} fit the client's buffer bound now. */
+  boolean roomFor(int frames, long bytes) { return out.fits(frames, bytes, port.options()); }
   /** A topic changed: send the client the new value if it follows the topic and does not have it yet. */
   public void onTopicChange(String topic, long version, String body) {
     if (state.attached()) {
@@ -424,9 +426,7 @@ public final class Session {
   public int openServerRequests() { return streams == null ? 0 : streams.serverRequests(); }
 
   /** Counts one more server-initiated request as open, unless {@code max} are open already (then false). */
-  public boolean openServerRequest(int max) {
-    return streams().openServerRequest(max);
-  }
+  public boolean openServerRequest(int max) { return streams().openServerRequest(max); }
 
   public void serverRequestClosed() { streams.serverRequestClosed(); }
 

@@ -7,14 +7,21 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.Set;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The client WebSocket endpoint ({@code /ws}, docs/PROTOCOL.md §1). One instance per event loop, all sharing the
  * port. Each instance owns the connections it accepted and drives their deadlines (handshake timeout, heartbeats)
  * from a single periodic sweep instead of one timer per session.
+ *
+ * <p>A handshake is admitted in this order, each refusal answered before any WebSocket or session work and followed
+ * by closing the connection (docs/PROTOCOL.md §1): path (404), upgrade (400), draining (503), handshake rate of the
+ * remote address (429), browser Origin (403), sockets of the remote address (429), sessions on this node (503),
+ * sockets on this node (503).
  */
 public final class ClientEndpointVerticle extends VerticleBase {
 
@@ -23,13 +30,22 @@ public final class ClientEndpointVerticle extends VerticleBase {
   private final GatewayServices mgr;
   private final int port;
   private final ConnectionLimit limit;
-  private final Set<Connection> connections = new HashSet<>();
+  private final AddressLimits addressLimits;
+  private final OriginPolicy origins;
+  /** Each open connection, with the remote address its per-address place was taken for. */
+  private final Map<Connection, String> connections = new HashMap<>();
   private HttpServer server;
 
-  public ClientEndpointVerticle(GatewayServices mgr, int port, ConnectionLimit limit) {
+  /**
+   * @param limit the node's socket limit and {@code addressLimits} its per-address limits: both shared by all
+   *     instances
+   */
+  public ClientEndpointVerticle(GatewayServices mgr, int port, ConnectionLimit limit, AddressLimits addressLimits) {
     this.mgr = mgr;
     this.port = port;
     this.limit = limit;
+    this.addressLimits = addressLimits;
+    this.origins = new OriginPolicy(mgr.options().getAllowedOrigins());
   }
 
   @Override
@@ -44,6 +60,11 @@ public final class ClientEndpointVerticle extends VerticleBase {
         // Connection answers with a too_large error frame first.
         .setMaxWebSocketFrameSize(maxFrame * 4)
         .setMaxWebSocketMessageSize(maxFrame * 4);
+    if (mgr.options().getTlsCert() != null) {
+      // wss:// served by the node itself (docs/OPERATIONS.md "TLS"); the files are read when the server starts.
+      options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+          .setCertPath(mgr.options().getTlsCert()).setKeyPath(mgr.options().getTlsKey()));
+    }
     // A request handler rather than a handshake handler: a refusal must close its connection, or a client that holds
     // refused connections open would use up the descriptors the limit is there to keep.
     server = vertx.createHttpServer(options).requestHandler(this::onRequest);
@@ -61,20 +82,53 @@ public final class ClientEndpointVerticle extends VerticleBase {
     } else if (mgr.draining()) {
       // The node is shutting down: a load balancer retries this elsewhere (haproxy retry-on 503).
       refuse(req, 503, "draining");
+    } else {
+      String address = remoteAddress(req);
+      if (!addressLimits.tryStartHandshake(address, System.nanoTime())) {
+        refuse(req, 429, "handshake_rate");
+      } else if (!origins.allows(req.getHeader(HttpHeaders.ORIGIN), req.getHeader(HttpHeaders.HOST))) {
+        // A page from a foreign site: a browser would otherwise open the socket with the user's cookies.
+        refuse(req, 403, "origin");
+      } else if (!addressLimits.tryAcquire(address)) {
+        refuse(req, 429, "per_ip");
+      } else {
+        admit(req, address);
+      }
+    }
+  }
+
+  /** The per-address checks passed and hold a place for {@code address}: the node's own limits, then the upgrade. */
+  private void admit(HttpServerRequest req, String address) {
+    int maxSessions = mgr.options().getMaxSessions();
+    if (maxSessions > 0 && mgr.localSessionCount() >= maxSessions) {
+      // This node has all the sessions it may hold: the load balancer tries another node (haproxy retry-on 503).
+      addressLimits.release(address);
+      refuse(req, 503, "sessions");
     } else if (!limit.tryAcquire()) {
       // Full: refused before the process runs out of descriptors; the load balancer tries another node.
+      addressLimits.release(address);
       refuse(req, 503, "full");
     } else {
       req.toWebSocket().onComplete(ar -> {
         if (ar.failed()) {
           limit.release();
+          addressLimits.release(address);
           return;
         }
         Connection c = new Connection(ar.result(), mgr, context, this);
-        connections.add(c);
+        connections.put(c, address);
         c.start();
       });
     }
+  }
+
+  /** The client's IP address: the peer of the TCP connection (behind a proxy, the proxy's). */
+  private static String remoteAddress(HttpServerRequest req) {
+    SocketAddress a = req.remoteAddress();
+    if (a == null) {
+      return "";
+    }
+    return a.hostAddress() != null ? a.hostAddress() : String.valueOf(a.host());
   }
 
   /** Answers {@code status} before any WebSocket or session work, and closes the connection. */
@@ -82,20 +136,26 @@ public final class ClientEndpointVerticle extends VerticleBase {
     if (metricReason != null) {
       mgr.metrics().connectionRefused(metricReason);
     }
+    if (status == 429) {
+      req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+    }
     req.response().setStatusCode(status).putHeader(HttpHeaders.CONNECTION, "close").end()
         .onComplete(v -> req.connection().close());
   }
 
   private void sweep() {
     long now = System.currentTimeMillis();
-    for (Connection c : new ArrayList<>(connections)) {
+    for (Connection c : new ArrayList<>(connections.keySet())) {
       c.tick(now);
     }
+    addressLimits.sweep(System.nanoTime());
   }
 
   void removed(Connection c) {
-    if (connections.remove(c)) {
+    String address = connections.remove(c);
+    if (address != null) {
       limit.release();
+      addressLimits.release(address);
     }
   }
 

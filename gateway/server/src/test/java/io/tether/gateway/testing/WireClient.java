@@ -93,12 +93,24 @@ public final class WireClient {
     return connect(vertx, "127.0.0.1", port);
   }
 
-  /** Connects to {@code ws://host:port/ws}. */
+  /** Connects to {@code ws://host:port/ws}, without an {@code Origin} header: as a non-browser client. */
   public static Future<WireClient> connect(Vertx vertx, String host, int port) {
+    // The Vert.x client would send "Origin: http://host:port" by default; SDKs and servers send none.
+    return connect(vertx, new WebSocketConnectOptions().setHost(host).setPort(port).setURI(PATH)
+        .setAllowOriginHeader(false));
+  }
+
+  /** Connects to {@code ws://127.0.0.1:port/ws} as a browser page of {@code origin} would (its Origin header). */
+  public static Future<WireClient> connectFromOrigin(Vertx vertx, int port, String origin) {
+    return connect(vertx, new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(PATH)
+        .setAllowOriginHeader(true).addHeader("Origin", origin));
+  }
+
+  /** Connects with the given options (host, port, URI, headers, TLS). */
+  public static Future<WireClient> connect(Vertx vertx, WebSocketConnectOptions options) {
     Context current = Vertx.currentContext();
     Context context = current != null && current.owner() == vertx ? current : vertx.getOrCreateContext();
     WireClient wc = new WireClient(vertx, context);
-    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost(host).setPort(port).setURI(PATH);
     return wc.onContext(() -> wc.ws.connect(options)
         .map(w -> wc)
         .onFailure(t -> wc.client.close()));
