@@ -261,7 +261,7 @@ public final class ClientSession {
       } else if (frame instanceof Frame.Ack a) {
         channel.onAck(a.ack());
       } else if (frame instanceof Frame.Error e) {
-        if (!topics.refused(e)) {
+        if (!topics.refused(e) && !requests.refused(e)) {
           events.problem(new TetherException(e.code(), e.message(), e.reason(), true, null));
         }
       } else {

@@ -303,6 +303,23 @@ public final class RequestTable {
   }
 
   /**
+   * A non-fatal error that names one of the sent requests by {@code refSeq}: the server refused it without a response
+   * on its stream (a wrong stream, or the client's buffer was full: docs/PROTOCOL.md §7). True if it was one.
+   */
+  public boolean refused(Frame.Error e) {
+    if (e.refSeq() <= 0) {
+      return false;
+    }
+    for (Pending p : requests.values()) {
+      if (!p.queued && p.frame != null && p.frame.frame() instanceof Frame.Request r && r.seq() == e.refSeq()) {
+        onResponse(new Frame.Response(0, r.stream(), false, null, new Frame.ErrorInfo(e.code(), e.message()), true));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * A new session replaced a lost one (the channel's numbering restarted). Requests already written may or may not
    * have been acted on: they fail with {@code session_lost}. Sent requests never written are numbered again, in
    * their order, from {@code old} (the lost session's unacked frames); queued ones go after, as usual.
