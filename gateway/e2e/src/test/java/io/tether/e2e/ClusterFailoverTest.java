@@ -89,6 +89,8 @@ class ClusterFailoverTest {
       await(w.stop(), 90, "every request to be answered");
       Figures f = w.figures(moves, p -> true);
       System.out.println(f.summary("killingTheBusiestNodeLosesNothing"));
+      FaultRow.of(f, "kill -9 of the busiest gateway node", CLIENTS + " SDK clients via HAProxy, push+echo+ask",
+          "1 kill -9 (" + victims.size() + " sessions on it)").record();
       printFailures(w);
       ctx.verify(() -> {
         assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
@@ -127,6 +129,8 @@ class ClusterFailoverTest {
       await(w.stop(), 90, "every request to be answered");
       Figures f = w.figures(moves, p -> true);
       System.out.println(f.summary("workInFlightAtAKillIsAnsweredWithinTenSeconds"));
+      FaultRow.of(f, "kill -9 with work in flight", "60 SDK clients, demo.push of 300 each",
+          "1 kill -9, " + f.inFlightMs.size() + " requests in flight").record();
       printFailures(w);
       ctx.verify(() -> {
         assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
@@ -214,6 +218,8 @@ class ClusterFailoverTest {
           .sorted(Comparator.comparingLong(Resume::sinceTriggerNanos)).toList();
       Figures f = w.figures(fromReconnect, p -> true);
       System.out.println(f.summary("rollingRestartLosesNothing"));
+      FaultRow.of(f, "rolling restart (drain, SIGTERM, start)", CLIENTS + " SDK clients via HAProxy, push+echo+ask",
+          "every node restarted once").record();
       printFailures(w);
       int expected = expectedMoves;
       ctx.verify(() -> {
