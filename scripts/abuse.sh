@@ -87,7 +87,8 @@ if ((OWN_NODE)); then
       -Dhazelcast.wait.seconds.before.join=0 -jar "$RUN/tether-gateway.jar" --demo --node-id abuse-1 \
       --host 127.0.0.1 --port "$PORT" --management-host 127.0.0.1 --management-port "$MGMT" \
       --cluster-host 127.0.0.1 --cluster-port "$CLUSTER" --members "127.0.0.1:$CLUSTER" \
-      --auth jwt --jwt-public-key "$RUN/rsa-public.pem" --allowed-origins "$ORIGIN" "${LIMITS[@]}"
+      --auth jwt --jwt-public-key "$RUN/rsa-public.pem" --allowed-origins "$ORIGIN" "${LIMITS[@]}" \
+      --rate-limit-close-after-ms 2000
   ) >"$RUN/node.log" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 180); do

@@ -56,7 +56,7 @@ final class LimitAttacks extends Attacks {
     return count(tries, tries, i -> Probe.open(target, src(), "https://evil-" + i + ".example").map(p -> {
       p.close();
       return p.status == 403;
-    })).map(refused -> Outcome.pending(tries, refused, null));
+    })).map(refused -> Outcome.of(tries, refused, null));
   }
 
   /** One address (127.0.0.200 on a loopback target) opens limit + {@link #BEYOND} sockets and holds them. */
@@ -66,12 +66,15 @@ final class LimitAttacks extends Attacks {
     }
     String ip = target.loopback() ? "127.0.0.200" : null;
     List<Probe> held = new ArrayList<>();
-    // Slowly enough (10 at a time) for a handshake-rate limit not to be what refuses them.
-    return fill(held, config.maxConnectionsPerIp, 10, ip, () -> Probe.open(target, ip, config.origin), 429)
+    // Slowly enough for a handshake-rate limit (also 429) not to be what refuses them: half its rate per second.
+    int rate = config.maxHandshakesPerIpPerSecond;
+    int batch = rate > 0 ? Math.max(1, Math.min(10, rate / 2)) : 10;
+    return fill(held, config.maxConnectionsPerIp, batch, rate > 0 ? 1000 : 0, ip,
+        () -> Probe.open(target, ip, config.origin), 429)
         .compose(opened -> count(BEYOND, BEYOND, i -> Probe.open(target, ip, config.origin).map(p -> {
           held.add(p);
           return p.status == 429;
-        })).map(refused -> Outcome.pending(BEYOND, refused, "sockets from one IP: " + opened)))
+        })).map(refused -> Outcome.of(BEYOND, refused, "sockets from one IP: " + opened)))
         .eventually(() -> within(closeAll(held), ANSWER_MS, "close").otherwiseEmpty());
   }
 
@@ -103,7 +106,7 @@ final class LimitAttacks extends Attacks {
         }
       }
       int tried = Math.max(0, attempts - allowance);
-      return Future.succeededFuture(Outcome.pending(tried, Math.min(refused, tried), String.format(
+      return Future.succeededFuture(Outcome.of(tried, Math.min(refused, tried), String.format(
           "%d handshakes in %.2f s, allowance %d, %d answered 429", attempts, seconds, allowance, refused)));
     });
   }
@@ -119,7 +122,7 @@ final class LimitAttacks extends Attacks {
         .compose(opened -> count(BEYOND, BEYOND, i -> sessionOrStatus("mallory-sess-" + n[0]++).map(p -> {
           held.add(p);
           return p.status == 503;
-        })).map(refused -> Outcome.pending(BEYOND, refused, "attacker sessions: " + opened)))
+        })).map(refused -> Outcome.of(BEYOND, refused, "attacker sessions: " + opened)))
         .eventually(() -> within(byeAll(held), ANSWER_MS, "bye").otherwiseEmpty());
   }
 
@@ -141,6 +144,12 @@ final class LimitAttacks extends Attacks {
    */
   private Future<String> fill(List<Probe> held, int max, int parallel, String ip,
       java.util.function.Supplier<Future<Probe>> open, int status) {
+    return fill(held, max, parallel, 0, ip, open, status);
+  }
+
+  /** {@code pauseMs} between batches: paced under a handshake-rate limit, which also answers 429. */
+  private Future<String> fill(List<Probe> held, int max, int parallel, long pauseMs, String ip,
+      java.util.function.Supplier<Future<Probe>> open, int status) {
     List<Future<Probe>> batch = new ArrayList<>();
     for (int i = 0; i < parallel; i++) {
       batch.add(open.get());
@@ -157,8 +166,11 @@ final class LimitAttacks extends Attacks {
       if (refused) {
         return Future.succeededFuture(opened + " open at the first " + status);
       }
-      return opened >= max ? Future.succeededFuture("no " + status + " with " + opened + " open")
-          : fill(held, max, parallel, ip, open, status);
+      if (opened >= max) {
+        return Future.succeededFuture("no " + status + " with " + opened + " open");
+      }
+      return pauseMs == 0 ? fill(held, max, parallel, 0, ip, open, status)
+          : target.vertx.timer(pauseMs).compose(t -> fill(held, max, parallel, pauseMs, ip, open, status));
     });
   }
 
