@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
+import io.tether.gateway.testing.LogCapture;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
@@ -18,19 +19,8 @@ import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Handler;
-import java.util.logging.Level;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,57 +38,12 @@ class SecretsNotLoggedTest {
 
   private static final String API_KEY = "secret-api-key-5f2c9a7e1b3d";
   private static final String HELLO_TOKEN = "secret-hello-token-8d41e0c6a9";
-  /** Loggers the test configuration sets apart (src/test/resources/logging.properties): opened to ALL too. */
-  private static final List<String> LOGGERS = List.of("", "io.tether", "io.vertx", "io.netty", "com.hazelcast",
-      "io.micrometer");
-
-  /** Every record published during the test, formatted with its parameters and stack trace. */
-  private final Queue<String> logged = new ConcurrentLinkedQueue<>();
-  private final Handler capture = new Handler() {
-    private final SimpleFormatter formatter = new SimpleFormatter();
-
-    @Override
-    public void publish(LogRecord r) {
-      StringBuilder text = new StringBuilder(r.getLoggerName() + " " + formatter.format(r));
-      text.append(' ').append(r.getMessage());
-      if (r.getParameters() != null) {
-        for (Object p : r.getParameters()) {
-          text.append(' ').append(p);
-        }
-      }
-      logged.add(text.toString());
-    }
-
-    @Override
-    public void flush() {
-    }
-
-    @Override
-    public void close() {
-    }
-  };
-  /** Loggers whose level the test changed (strong references keep the change) and their levels before. */
-  private final Map<Logger, Level> levels = new LinkedHashMap<>();
-  private final Map<Handler, Level> consoleLevels = new HashMap<>();
+  private final LogCapture capture = new LogCapture();
   private GatewayNode node;
 
   @BeforeEach
   void captureEverything() {
-    Logger root = Logger.getLogger("");
-    for (String name : LOGGERS) {
-      Logger logger = Logger.getLogger(name);
-      levels.put(logger, logger.getLevel());
-      logger.setLevel(Level.ALL);
-    }
-    // The console keeps printing what it printed before; only the capture sees the rest.
-    for (Handler h : root.getHandlers()) {
-      if (h instanceof ConsoleHandler) {
-        consoleLevels.put(h, h.getLevel());
-        h.setLevel(Level.INFO);
-      }
-    }
-    capture.setLevel(Level.ALL);
-    root.addHandler(capture);
+    capture.start();
   }
 
   @AfterEach
@@ -106,9 +51,7 @@ class SecretsNotLoggedTest {
     if (node != null) {
       node.stop().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
-    Logger.getLogger("").removeHandler(capture);
-    levels.forEach(Logger::setLevel);
-    consoleLevels.forEach(Handler::setLevel);
+    capture.stop();
   }
 
   private static Future<String> http(Vertx vertx, HttpMethod method, int port, String path, JsonObject body) {
@@ -173,6 +116,7 @@ class SecretsNotLoggedTest {
           return stopping.stop();
         })
         .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          List<String> logged = capture.lines();
           assertTrue(answers.get(0).contains("bad_token"), "the spent token is refused: " + answers.get(0));
           assertTrue(answers.get(1).startsWith("200 "), "admin answered with the key: " + answers.get(1));
           assertTrue(answers.get(2).startsWith("200 "), "api answered with the key: " + answers.get(2));
