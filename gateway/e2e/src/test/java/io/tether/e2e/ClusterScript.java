@@ -27,11 +27,19 @@ final class ClusterScript {
   private final Path jar;
   private final Path clusterDir;
   private final int portOffset;
+  /** Appended to {@link #NODE_ARGS} for this cluster's nodes (a later option wins), e.g. a shorter heartbeat. */
+  private final String extraNodeArgs;
   private int nodes;
   /** Set while a cluster may be running: a JVM that exits early (killed by a timeout) still stops it. */
   private Thread cleanup;
 
   ClusterScript() {
+    this("");
+  }
+
+  /** A cluster whose gateway nodes also get {@code extraNodeArgs} (after {@link #NODE_ARGS}). */
+  ClusterScript(String extraNodeArgs) {
+    this.extraNodeArgs = extraNodeArgs == null ? "" : extraNodeArgs.trim();
     root = Path.of(property("tether.e2e.root", "../..")).toAbsolutePath().normalize();
     script = root.resolve("scripts/cluster.sh");
     jar = Path.of(property("tether.e2e.jar", root.resolve("gateway/server/target/tether-gateway.jar").toString()))
@@ -43,6 +51,38 @@ final class ClusterScript {
   private static String property(String name, String fallback) {
     String v = System.getProperty(name);
     return v == null || v.isBlank() ? fallback : v;
+  }
+
+  int portOffset() {
+    return portOffset;
+  }
+
+  /** Client port of node-K (HAProxy is {@link #url()}). */
+  int nodePort(int k) {
+    return 8080 + portOffset + k;
+  }
+
+  /** Management port of node-K (9 is the backend member). */
+  int managementPort(int k) {
+    return 9090 + portOffset + k;
+  }
+
+  /** The cluster's API key (cluster.sh writes it to the run folder). */
+  String apiKey() {
+    try {
+      return Files.readString(clusterDir.resolve("api-key")).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("no api-key in " + clusterDir, e);
+    }
+  }
+
+  /** The pid of a process cluster.sh started (node-K or backend). */
+  long pid(String name) {
+    try {
+      return Long.parseLong(Files.readString(clusterDir.resolve(name + ".pid")).trim());
+    } catch (IOException e) {
+      throw new IllegalStateException("no pid file for " + name + " in " + clusterDir, e);
+    }
   }
 
   /** Clients' URL: HAProxy. */
@@ -83,6 +123,19 @@ final class ClusterScript {
     } catch (RuntimeException e) {
       System.err.println("cluster.sh down failed: " + e.getMessage());
     }
+  }
+
+  /**
+   * Ends a cluster whose tests are done and whose state nobody needs: kill -9 of every member, then {@code down}
+   * (HAProxy, pid files). A graceful {@code down} of all members at once can wait for {@code STOP_TIMEOUT_S} on a
+   * member that hangs leaving an emptying cluster; fault cases that do not test shutdown skip that wait.
+   */
+  void downQuickly() {
+    for (int k = 1; k <= nodes; k++) {
+      exec(30, "kill", "node-" + k);
+    }
+    exec(30, "kill", "backend");
+    down();
   }
 
   void kill(String node) {
@@ -140,7 +193,9 @@ final class ClusterScript {
     Map<String, String> env = pb.environment();
     env.put("CLUSTER_DIR", clusterDir.toString());
     env.put("TETHER_JAR", jar.toString());
-    env.put("NODE_ARGS", NODE_ARGS);
+    env.put("NODE_ARGS", extraNodeArgs.isEmpty() ? NODE_ARGS : NODE_ARGS + " " + extraNodeArgs);
+    // The backend member keeps the defaults (NODE_ARGS): the extra options are the gateway nodes' case settings.
+    env.put("BACKEND_ARGS", NODE_ARGS);
     env.put("NODE_HEAP", "256m");
     // Five JVMs share the test machine's cores: C1 alone makes a node start (and rejoin) much faster.
     env.put("NODE_JVM_ARGS", "-XX:TieredStopAtLevel=1");
