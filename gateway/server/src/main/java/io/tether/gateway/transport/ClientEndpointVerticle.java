@@ -4,6 +4,7 @@ import io.tether.gateway.services.GatewayServices;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -11,6 +12,8 @@ import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -34,6 +37,13 @@ public final class ClientEndpointVerticle extends VerticleBase {
   private final OriginPolicy origins;
   /** Each open connection, with the remote address its per-address place was taken for. */
   private final Map<Connection, String> connections = new HashMap<>();
+  /**
+   * TCP connections accepted whose upgrade request has not been read yet, oldest first, with their deadline
+   * (System.nanoTime). A connection that does not complete its request within {@code handshakeTimeoutMs} of being
+   * accepted is closed by the sweep: a client dribbling its request a byte at a time (slowloris) would otherwise hold
+   * its socket for ever, since an idle timeout never fires while bytes trickle in (docs/OPERATIONS.md "Timeouts").
+   */
+  private final LinkedHashMap<HttpConnection, Long> unrequested = new LinkedHashMap<>();
   private HttpServer server;
 
   /**
@@ -54,6 +64,10 @@ public final class ClientEndpointVerticle extends VerticleBase {
     HttpServerOptions options = new HttpServerOptions()
         .setHost(mgr.options().getHost())
         .setPort(port)
+        // No h2c: a cleartext connection would otherwise wait for enough bytes to tell an HTTP/2 preface from HTTP/1,
+        // before the server sees it as a connection at all, which a client sending a byte at a time stretches for
+        // as long as it likes (slowloris): the request deadline below starts only once the connection exists.
+        .setHttp2ClearTextEnabled(false)
         .setPerMessageWebSocketCompressionSupported(false)
         .setPerFrameWebSocketCompressionSupported(false)
         // Netty drops anything above this on its own (close 1009, no error frame); between maxFrameBytes and this,
@@ -67,14 +81,20 @@ public final class ClientEndpointVerticle extends VerticleBase {
     }
     // A request handler rather than a handshake handler: a refusal must close its connection, or a client that holds
     // refused connections open would use up the descriptors the limit is there to keep.
-    server = vertx.createHttpServer(options).requestHandler(this::onRequest);
+    server = vertx.createHttpServer(options).connectionHandler(this::onConnection).requestHandler(this::onRequest);
     long hb = mgr.options().getHeartbeatMs();
     long tick = Math.max(10, Math.min(1000, Math.min(hb / 10, mgr.options().getHandshakeTimeoutMs() / 4)));
     vertx.setPeriodic(tick, id -> sweep());
     return server.listen();
   }
 
+  private void onConnection(HttpConnection conn) {
+    unrequested.put(conn, System.nanoTime() + mgr.options().getHandshakeTimeoutMs() * 1_000_000L);
+    conn.closeHandler(v -> unrequested.remove(conn));
+  }
+
   private void onRequest(HttpServerRequest req) {
+    unrequested.remove(req.connection());
     if (!PATH.equals(req.path())) {
       refuse(req, 404, null);
     } else if (!req.canUpgradeToWebSocket()) {
@@ -144,11 +164,30 @@ public final class ClientEndpointVerticle extends VerticleBase {
   }
 
   private void sweep() {
+    long nanos = System.nanoTime();
+    for (Iterator<Map.Entry<HttpConnection, Long>> it = unrequested.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<HttpConnection, Long> e = it.next();
+      if (e.getValue() - nanos > 0) {
+        break; // the rest were accepted later
+      }
+      it.remove();
+      mgr.metrics().connectionRefused("request_timeout");
+      closeNow(e.getKey());
+    }
     long now = System.currentTimeMillis();
     for (Connection c : new ArrayList<>(connections.keySet())) {
       c.tick(now);
     }
     addressLimits.sweep(System.nanoTime());
+  }
+
+  /**
+   * Closes the TCP connection at once: {@link HttpConnection#close()} is a graceful shutdown, which for an HTTP/1.x
+   * connection with a request still being read waits for that request (a slowloris one never comes); a shutdown with
+   * no grace period does not wait.
+   */
+  private static void closeNow(HttpConnection conn) {
+    conn.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   void removed(Connection c) {
