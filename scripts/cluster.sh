@@ -505,6 +505,7 @@ cmd_up() {
     [[ -f "$jar" ]] || die "the build did not produce $jar"
   fi
 
+  [[ -n "$MEMBER_ADDRESSES" ]] && add_member_addresses
   mkdir -p "$CLUSTER_DIR"
   rm -f "$CLUSTER_DIR"/*.pid
   # A copy: rebuilding the jar must not pull classes from under running nodes (STACK.md trap 11).
@@ -536,7 +537,9 @@ wait_healthy_alone() {
   pid="$(read_pid "$name")"
   port="$(mgmt_port_of "$name")"
   deadline=$((SECONDS + START_TIMEOUT_S))
-  until [[ "$(health_code "$port")" == 200 ]]; do
+  # With a split-brain quorum (--split-brain-quorum) a member alone answers 503 NO_QUORUM until enough others join:
+  # it is up and waiting for them, which is all this wait is for.
+  until [[ "$(health_code "$port")" == 200 || "$(json_field "$(health_json "$port")" status)" == NO_QUORUM ]]; do
     alive "$pid" || fail_with_log "$name" "$name (pid $pid) exited during start"
     ((SECONDS < deadline)) || fail_with_log "$name" "$name is not healthy after ${START_TIMEOUT_S}s"
     sleep 0.25
@@ -592,6 +595,7 @@ cmd_down() {
   for name in "${pids[@]}"; do
     stop_process "$name" || true
   done
+  [[ -n "${MEMBER_ADDRESSES:-}" ]] && remove_member_addresses
   rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE" "$API_KEY_FILE"
   echo "stopped (logs kept in $CLUSTER_DIR)"
   return 0
@@ -667,6 +671,24 @@ cmd_restart() {
 # Network faults between members (MEMBER_ADDRESSES): see "Cuts" at the top.
 
 cut_chain() { echo "TETHER-$HZ_PORT_BASE"; }
+
+# Linux routes all of 127/8 to lo, but Hazelcast binds only to an address an interface carries: each member's
+# address goes on lo as a /32 for the cluster's lifetime (root only).
+add_member_addresses() {
+  [[ "$(id -u)" == 0 ]] || die "MEMBER_ADDRESSES needs root (ip addr add ... dev lo, iptables)"
+  local name
+  for name in $(all_names); do
+    ip addr replace "$(member_host "$name")/32" dev lo || die "could not add $(member_host "$name") to lo"
+  done
+}
+
+remove_member_addresses() {
+  [[ "$(id -u)" == 0 ]] || return 0
+  local name
+  for name in $(all_names); do
+    ip addr del "$(member_host "$name")/32" dev lo 2>/dev/null || true
+  done
+}
 
 ensure_iptables() {
   [[ "$(id -u)" == 0 ]] || die "cutting links needs root (iptables)"
