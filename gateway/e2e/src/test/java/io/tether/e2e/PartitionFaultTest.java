@@ -155,6 +155,11 @@ class PartitionFaultTest {
           CLIENTS + " SDK clients via HAProxy, push+echo+ask",
           ROUNDS + "x iptables cut of the busiest node from all members for " + SPLIT_HOLD_MS / 1000
               + " s after detection (" + affected.size() + " sessions on it)").record();
+      List<String> samples = w.failureSamples();
+      if (samples.stream().anyMatch(x -> !x.contains(" --- "))) {
+        System.out.println("first failed requests (timeline):");
+        samples.forEach(x -> System.out.println("  " + x));
+      }
       ctx.verify(() -> {
         assertEquals(0, f.gaps, "silent gaps");
         assertEquals(0, f.duplicates, "duplicate seqs on the wire");

@@ -297,7 +297,10 @@ final class Workload {
      * {@code SILENT GAP} (a seq was skipped on the wire: what must never happen).
      */
     synchronized String outcome() {
-      String streams = gaps > 0 ? "SILENT GAP (" + gaps + " seqs skipped)" : "contiguous";
+      String streams = (gaps > 0 ? "SILENT GAP (" + gaps + " seqs skipped)" : "contiguous")
+          + (unanswered > 0 ? "; " + unanswered + " requests failed " + unansweredCodes : "")
+          + (duplicatePushes > 0 ? "; " + duplicatePushes + " pushes twice" : "")
+          + (missingPushes > 0 ? "; " + missingPushes + " pushes missing" : "");
       if (resyncs > 0) {
         return "failed with reason " + String.join(",", resyncReasons) + " (new session, " + streams + ")";
       }

@@ -26,6 +26,8 @@ public final class HazelcastSetup {
   private static final String VERTX_NODE_ATTRIBUTE = "__vertx.nodeId";
   /** The split-brain protection of the session, presence and topic maps (splitBrainQuorum option). */
   public static final String QUORUM = "tether-quorum";
+  /** A member counts towards the quorum while its last heartbeat is at most this old (heartbeats come every 1 s). */
+  static final int QUORUM_TOLERANCE_MS = 3_000;
 
   private HazelcastSetup() {
   }
@@ -76,11 +78,22 @@ public final class HazelcastSetup {
     // the frame. Failing it instead (IndeterminateOperationStateException) keeps the frame off the socket; the session
     // closes its socket and resumes on a node that can store (docs/RELIABILITY.md "Split brain").
     setIfAbsent(config, "hazelcast.operation.fail.on.indeterminate.state", "true");
+    // Hazelcast's default, pinned: the split-brain protection's bound below depends on it.
+    setIfAbsent(config, "hazelcast.operation.backup.timeout.millis", "5000");
     if (options.getSplitBrainQuorum() > 0 && !config.getSplitBrainProtectionConfigs().containsKey(QUORUM)) {
       // The side of a split with fewer members refuses reads and writes of the tether maps: it cannot accept work
       // that the merge would throw away (docs/RELIABILITY.md "Split brain").
-      config.addSplitBrainProtectionConfig(new SplitBrainProtectionConfig(QUORUM, true,
-          options.getSplitBrainQuorum()).setProtectOn(SplitBrainProtectionOn.READ_WRITE));
+      // "Recently active": a member counts only while its heartbeats arrive (within QUORUM_TOLERANCE_MS), so an
+      // isolated member loses its quorum 3 s after the cut, long before Hazelcast removes the others (10 s without
+      // heartbeats). Counting plain membership left a window of ~10 s in which it still had its quorum, and at the
+      // moment it removed the others some of its writes completed with no backup: a resume there rotated the token
+      // in a copy the merge then threw away (PartitionFaultTest, bad_token). The bound that matters: tolerance (3 s)
+      // + backup timeout (5 s) < heartbeat timeout (10 s), so every write the isolated side started while it still
+      // counted the others fails (no backup ack) before it could complete without them.
+      SplitBrainProtectionConfig quorum = SplitBrainProtectionConfig.newRecentlyActiveSplitBrainProtectionConfigBuilder(
+          QUORUM, options.getSplitBrainQuorum(), QUORUM_TOLERANCE_MS).build();
+      quorum.setEnabled(true).setProtectOn(SplitBrainProtectionOn.READ_WRITE);
+      config.addSplitBrainProtectionConfig(quorum);
     }
     config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, instance);
     // vertx-hazelcast, given a ready instance, reads its own node id from this attribute.

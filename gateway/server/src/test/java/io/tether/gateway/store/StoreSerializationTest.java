@@ -108,6 +108,7 @@ class StoreSerializationTest {
     expected.writeLong(3);
     expected.writeString(null);                  // grant (auth none)
     expected.writeLong(0);                       // credentialExpiresAt
+    expected.writeString(null);                  // unconfirmed previous token (none; last: added later)
 
     BufferObjectDataOutput actual = SS.createObjectDataOutput();
     fullRecord().writeData(actual);
