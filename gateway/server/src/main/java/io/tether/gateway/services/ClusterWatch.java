@@ -66,7 +66,7 @@ final class ClusterWatch {
     if (core.store().isOldestMember()) {
       core.store().orphan(dead, System.currentTimeMillis()).onSuccess(orphans -> {
         core.metrics().orphaned(orphans.size());
-        orphans.forEach(presence::orphaned);
+        orphans.forEach((sessionId, clientId) -> presence.orphaned(sessionId, clientId, dead));
       }).onFailure(e -> LOG.log(Level.WARNING, "could not detach the sessions of " + dead, e));
     }
     for (Session s : core.local().all()) {

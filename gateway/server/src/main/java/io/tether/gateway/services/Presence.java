@@ -48,6 +48,19 @@ final class Presence {
         });
   }
 
+  /** A session resumed here: ONLINE on this node, its presence record restored if it was lost. */
+  Future<Void> resumed(String clientId, String sessionId) {
+    core.metrics().transition(SessionState.ONLINE.name());
+    return core.store().presence(clientId, PresenceOp.resumed(sessionId, core.nodeId(), System.currentTimeMillis()))
+        .transform(ar -> {
+          if (ar.failed()) {
+            LOG.log(Level.WARNING, "presence update failed for " + clientId, ar.cause());
+          }
+          publish(clientId, sessionId, SessionState.ONLINE, core.nodeId());
+          return Future.<Void>succeededFuture();
+        });
+  }
+
   /** A new session announced ONLINE (its record was written by {@link #claim}). */
   void online(String clientId, String sessionId) {
     core.metrics().transition(SessionState.ONLINE.name());
@@ -59,10 +72,11 @@ final class Presence {
   }
 
   /** The session's node left without detaching it; the store now says DETACHED, and so does presence. */
-  void orphaned(String sessionId, String clientId) {
+  void orphaned(String sessionId, String clientId, String deadInstance) {
     core.metrics().transition(SessionState.DETACHED.name());
-    core.store().presence(clientId, PresenceOp.update(sessionId, SessionState.DETACHED.name(), null, null,
-        System.currentTimeMillis()));
+    int cut = deadInstance.indexOf('~');
+    String deadNode = cut < 0 ? deadInstance : deadInstance.substring(0, cut);
+    core.store().presence(clientId, PresenceOp.orphaned(sessionId, deadNode, System.currentTimeMillis()));
     publish(clientId, sessionId, SessionState.DETACHED, null);
   }
 

@@ -77,7 +77,12 @@ public final class HazelcastSetup {
     // network split that is a write only the isolated side holds, later discarded at the merge, after the client saw
     // the frame. Failing it instead (IndeterminateOperationStateException) keeps the frame off the socket; the session
     // closes its socket and resumes on a node that can store (docs/RELIABILITY.md "Split brain").
-    setIfAbsent(config, "hazelcast.operation.fail.on.indeterminate.state", "true");
+    // Only with the split-brain protection on: the property is member-wide, so it also fails Vert.x's own event-bus
+    // registrations whose backup is slow (> 5 s, a machine overloaded; CrossNodeRoutingTest saw it at load 12 on 2
+    // cores), which without it would succeed with one copy. A deployment that asks for split-brain safety gets both.
+    if (options.getSplitBrainQuorum() > 0) {
+      setIfAbsent(config, "hazelcast.operation.fail.on.indeterminate.state", "true");
+    }
     // Hazelcast's default, pinned: the split-brain protection's bound below depends on it.
     setIfAbsent(config, "hazelcast.operation.backup.timeout.millis", "5000");
     if (options.getSplitBrainQuorum() > 0 && !config.getSplitBrainProtectionConfigs().containsKey(QUORUM)) {
