@@ -84,6 +84,38 @@ final class BackendDispatch {
     dispatch(s, r);
   }
 
+  /**
+   * After a store write with these requests failed as indeterminate (Hazelcast: the member holding the primary or the
+   * backup left, or the backup did not answer): the write may have been applied, and then the store records this
+   * node as their dispatcher, so no resume elsewhere dispatches them while it lives, and the client, told the store
+   * has them, does not send them again. Those the store has as this node's are dispatched now (same request id; the
+   * reply goes to wherever the session is); the rest were not stored and the client resends them. Found by
+   * PartitionFaultTest and DoubleCrashFaultTest: such requests were never answered. Retried a few times, 1 s apart,
+   * while the store cannot answer.
+   */
+  void writeUnsure(Session s, List<Frame.Request> requests, int attempts) {
+    core.store().pendingOf(s.id(), core.instance()).onComplete(ar -> {
+      if (ar.failed()) {
+        if (attempts > 1) {
+          core.vertx().setTimer(1000, id -> writeUnsure(s, requests, attempts - 1));
+        } else {
+          LOG.log(Level.WARNING, "could not learn whether " + requests.size() + " requests of session "
+              + Tokens.redact(s.id()) + " were stored", ar.cause());
+        }
+        return;
+      }
+      java.util.Set<Long> mine = new java.util.HashSet<>();
+      for (long seq : ar.result()) {
+        mine.add(seq);
+      }
+      for (Frame.Request r : requests) {
+        if (mine.contains(r.seq())) {
+          redispatch(s, r);
+        }
+      }
+    });
+  }
+
   /** Delivers a response to its session wherever it is now (it completes the request's stream). */
   void respond(String sessionId, Frame.Response response) {
     core.router().deliver(sessionId, List.of(core.codec().template(response)), response.stream(), 0, null)

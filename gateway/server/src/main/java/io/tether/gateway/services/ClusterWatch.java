@@ -72,6 +72,10 @@ final class ClusterWatch {
     for (Session s : core.local().all()) {
       s.run(() -> {
         s.redispatchUnless(node -> !node.equals(dead));
+        if (s.attached()) {
+          // Its presence record may have died with the member (both copies gone when two die at once).
+          presence.restoreIfLost(s);
+        }
         return Future.succeededFuture();
       });
     }

@@ -297,6 +297,13 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   }
 
   @Override
+  public void writeUnsure(Session session, List<Frame.Request> requests) {
+    if (!requests.isEmpty()) {
+      backends.writeUnsure(session, requests, 3);
+    }
+  }
+
+  @Override
   public void answered(Session session, Frame.Response response) {
     serverRequests.answered(session, response);
   }

@@ -48,6 +48,12 @@ final class Presence {
         });
   }
 
+  /** After members died: the presence of a session held here, restored if it was lost with its partition. */
+  void restoreIfLost(Session s) {
+    core.store().presence(s.clientId(), PresenceOp.ifMissing(s.id(), s.state().name(), core.nodeId(),
+        System.currentTimeMillis())).onFailure(e -> LOG.log(Level.FINE, "presence restore failed", e));
+  }
+
   /** A session resumed here: ONLINE on this node, its presence record restored if it was lost. */
   Future<Void> resumed(String clientId, String sessionId) {
     core.metrics().transition(SessionState.ONLINE.name());

@@ -120,6 +120,11 @@ public final class ClusterStore {
     return bridge(sessions.submitToKey(sessionId, new EndOp(reason, false, now)));
   }
 
+  /** Seqs of the session's pending requests recorded as dispatched by {@code node} (see {@link PendingOp}). */
+  public Future<long[]> pendingOf(String sessionId, String node) {
+    return bridge(sessions.submitToKey(sessionId, new PendingOp(node)));
+  }
+
   /** The node the session is attached to, or null when it is detached, ended or unknown. */
   public Future<String> owner(String sessionId) {
     return bridge(sessions.submitToKey(sessionId, new OwnerOp()));

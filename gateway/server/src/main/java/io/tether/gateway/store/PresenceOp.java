@@ -31,6 +31,8 @@ public final class PresenceOp
   String ifNode;
   /** Create the record if it is missing (lost with its partition when two members died at once). */
   boolean restore;
+  /** With {@link #restore}: only create a missing record, never change an existing one. */
+  boolean onlyIfMissing;
 
   public PresenceOp() {
   }
@@ -78,6 +80,17 @@ public final class PresenceOp
     return op;
   }
 
+  /**
+   * A live session's presence, written only if the record is missing: after members died, each node restores the
+   * records of its sessions that were lost with their partitions (else backends get no_session for them).
+   */
+  public static PresenceOp ifMissing(String sessionId, String state, String node, long now) {
+    PresenceOp op = update(sessionId, state, node, null, now);
+    op.restore = true;
+    op.onlyIfMissing = true;
+    return op;
+  }
+
   @Override
   public PresenceRecord process(Map.Entry<String, PresenceRecord> entry) {
     PresenceRecord r = entry.getValue();
@@ -90,6 +103,9 @@ public final class PresenceOp
       PresenceRecord restored = new PresenceRecord(entry.getKey(), sessionId, state, node, now, null);
       entry.setValue(restored);
       return restored.copy();
+    }
+    if (onlyIfMissing) {
+      return null;
     }
     if (r == null || !sessionId.equals(r.sessionId) || (ifNode != null && !ifNode.equals(r.node))) {
       return null;
@@ -132,6 +148,7 @@ public final class PresenceOp
     out.writeLong(now);
     out.writeString(ifNode);
     out.writeBoolean(restore);
+    out.writeBoolean(onlyIfMissing);
   }
 
   @Override
@@ -145,6 +162,7 @@ public final class PresenceOp
     try {
       ifNode = in.readString();
       restore = in.readBoolean();
+      onlyIfMissing = in.readBoolean();
     } catch (java.io.EOFException olderNode) {
       ifNode = null;
       restore = false;

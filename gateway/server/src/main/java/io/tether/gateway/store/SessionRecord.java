@@ -278,6 +278,12 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     return moved;
   }
 
+  /** Seqs of the pending requests {@code node} is recorded as dispatching. */
+  long[] pendingSeqsOf(String node) {
+    return pending == null ? new long[0] : pending.values().stream().filter(p -> node.equals(p.node()))
+        .mapToLong(PendingRequest::seq).toArray();
+  }
+
   /** The seq a send with this idempotency key was given, or null. */
   Long sentWithId(String id) {
     return sendIds == null || id == null ? null : sendIds.get(id);

@@ -59,6 +59,18 @@ class PresenceOpTest {
   }
 
   @Test
+  void aRestoreIfMissingCreatesOnlyAMissingRecord() {
+    FakeEntry<String, PresenceRecord> missing = FakeEntry.absent(CLIENT);
+    PresenceOp.ifMissing("s-1", "SUSPECT", "node-b", 300).process(missing);
+    assertEquals("SUSPECT", missing.getValue().state());
+
+    FakeEntry<String, PresenceRecord> present = claimedBy("s-2");
+    assertNull(PresenceOp.ifMissing("s-1", "ONLINE", "node-b", 300).process(present));
+    assertEquals("s-2", present.getValue().sessionId(), "an existing record is left alone");
+    assertEquals("node-a", present.getValue().node());
+  }
+
+  @Test
   void aPlainUpdateDoesNotCreateAMissingRecord() {
     FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
 
