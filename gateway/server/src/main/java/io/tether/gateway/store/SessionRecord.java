@@ -252,6 +252,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     pending.put(request.stream(), request);
   }
 
+  boolean isPending(long stream) {
+    return pending != null && pending.containsKey(stream);
+  }
+
   void removePending(long stream) {
     if (pending != null && pending.remove(stream) != null && pending.isEmpty()) {
       pending = null;
