@@ -262,6 +262,7 @@ public final class Session {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------------------
   // Client frames
 
   /** Handles one decoded frame from the attached socket. */
@@ -320,6 +321,7 @@ public final class Session {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------------------
   // Server frames
 
   /** The seq the next reliable frame will get (a server request's stream id is derived from it). */
@@ -351,12 +353,9 @@ public final class Session {
       return Future.failedFuture(BackendFailure.STREAM_CLOSED.refuse("stream " + requireOpenStream
           + " is not an open request stream: related resources must be pushed before the request is answered"));
     }
-    // Answers may exceed the bound by the open-request limit (none is left without its response, §3); an answer to a
-    // stream already answered (a late reply of a second dispatch, e.g. across a split) is dropped: one per request.
+    // Answers to accepted requests may go past the bound by the number of requests a session may have open, so an
+    // accepted request is never left without its response (§3).
     boolean answer = completesStream > 0 && isOpen(completesStream);
-    if (completesStream > 0 && !answer) {
-      return Future.succeededFuture(0L);
-    }
     int allowance = answer ? port.options().getMaxPendingRequests() : 0;
     Future<Long> stored = out.offer(frames, sendId, port.options().getBufferMaxFrames() + allowance,
         port.options().getBufferMaxBytes() + (long) allowance * port.options().getMaxFrameBytes());
@@ -420,6 +419,7 @@ public final class Session {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------------------
   // Server-initiated requests and re-dispatch
 
   /** Server-initiated requests sent to this client and not answered yet. */
