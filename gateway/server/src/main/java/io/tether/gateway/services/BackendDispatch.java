@@ -119,13 +119,32 @@ final class BackendDispatch {
 
   /** Delivers a response to its session wherever it is now (it completes the request's stream). */
   void respond(String sessionId, Frame.Response response) {
-    // Only while the request is open: a second dispatch's late reply (its first dispatcher was cut off by a split and
-    // the request re-dispatched; PartitionFaultTest saw 7 requests answered twice) is dropped, one response each.
+    respond(sessionId, response, RESPOND_ATTEMPTS);
+  }
+
+  /** Attempts at delivering an answer while its session cannot store it (500 ms apart: the session moves meanwhile). */
+  private static final int RESPOND_ATTEMPTS = 40;
+
+  /**
+   * Delivered only while the request is open: a second dispatch's late reply (its first dispatcher was cut off by a
+   * split and the request re-dispatched; PartitionFaultTest saw 7 requests answered twice) is dropped, one response
+   * each. An answer the session could not store (its write failed: the store lost a member, the session is moving)
+   * is tried again until it lands wherever the session went, or the session is gone: this node is the request's
+   * dispatcher, nobody else will answer it (PartitionFaultTest and DoubleCrashFaultTest saw such answers dropped).
+   */
+  private void respond(String sessionId, Frame.Response response, int attempts) {
     core.router().deliver(sessionId, List.of(core.codec().template(response)), response.stream(), response.stream(),
             null)
-        .onFailure(e -> LOG.log(BackendFailure.of(e) == BackendFailure.STREAM_CLOSED ? Level.FINE : Level.WARNING,
-            "response on stream " + response.stream() + " for session " + Tokens.redact(sessionId)
-                + " could not be buffered: " + e.getMessage()));
+        .onFailure(e -> {
+          BackendFailure f = BackendFailure.of(e);
+          boolean giveUp = f == BackendFailure.STREAM_CLOSED || f == BackendFailure.NO_SESSION || attempts <= 1;
+          LOG.log(f == BackendFailure.STREAM_CLOSED ? Level.INFO : Level.WARNING, "response on stream "
+              + response.stream() + " for session " + Tokens.redact(sessionId) + " could not be buffered: "
+              + e.getMessage() + (giveUp ? "" : "; trying again"));
+          if (!giveUp) {
+            core.vertx().setTimer(500, id -> respond(sessionId, response, attempts - 1));
+          }
+        });
   }
 
   private static Frame.Response error(long stream, ErrorCode code, String message) {
