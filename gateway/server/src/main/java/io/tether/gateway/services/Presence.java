@@ -57,13 +57,24 @@ final class Presence {
   /** A session resumed here: ONLINE on this node, its presence record restored if it was lost. */
   Future<Void> resumed(String clientId, String sessionId) {
     core.metrics().transition(SessionState.ONLINE.name());
+    return writeResumed(clientId, sessionId, 10)
+        .onComplete(v -> publish(clientId, sessionId, SessionState.ONLINE, core.nodeId()));
+  }
+
+  /**
+   * Tried again (500 ms apart) while the store fails: resumes come right after members were lost, when writes can
+   * fail, and a lost write left presence ONLINE on the dead node for good (DoubleCrashFaultTest; the orphaning had
+   * nothing to detach, the session having resumed first). The write only applies while presence names the session.
+   */
+  private Future<Void> writeResumed(String clientId, String sessionId, int attempts) {
     return core.store().presence(clientId, PresenceOp.resumed(sessionId, core.nodeId(), System.currentTimeMillis()))
-        .transform(ar -> {
-          if (ar.failed()) {
-            LOG.log(Level.WARNING, "presence update failed for " + clientId, ar.cause());
+        .<Void>mapEmpty()
+        .recover(e -> {
+          if (attempts <= 1) {
+            LOG.log(Level.WARNING, "presence update failed for " + clientId, e);
+            return Future.succeededFuture();
           }
-          publish(clientId, sessionId, SessionState.ONLINE, core.nodeId());
-          return Future.<Void>succeededFuture();
+          return core.vertx().timer(500).compose(t -> writeResumed(clientId, sessionId, attempts - 1));
         });
   }
 
