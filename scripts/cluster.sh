@@ -6,6 +6,9 @@
 #   scripts/cluster.sh status                every process: pid, alive, /health; HAProxy's view (exit 1 if unhealthy)
 #   scripts/cluster.sh kill NODE             kill -9 one process (NODE: node-K, K, or backend)
 #   scripts/cluster.sh restart NODE          SIGTERM (graceful drain), wait for exit, start again, wait healthy
+#   scripts/cluster.sh cut NODE [NODE2]      (MEMBER_ADDRESSES only) drop all member traffic between NODE and NODE2,
+#                                            or between NODE and every other member: a network partition (iptables)
+#   scripts/cluster.sh heal                  remove every cut of this cluster
 #
 # node-K: clients ws://127.0.0.1:$((PORT_BASE+K))/ws, management http://127.0.0.1:$((MGMT_PORT_BASE+K)),
 #         Hazelcast 127.0.0.1:$((HZ_PORT_BASE+K)).
@@ -27,6 +30,19 @@
 #   PORT_BASE        client port base (8080);  MGMT_PORT_BASE management base (9090);  HZ_PORT_BASE Hazelcast base (5700)
 #   START_TIMEOUT_S  how long to wait for a process to become healthy (60)
 #   STOP_TIMEOUT_S   how long to wait for a process to exit after SIGTERM before kill -9 (45: drain timeout 30 s + margin)
+#   MEMBER_ADDRESSES opt-in, for network faults between members (needs root and iptables): a base address such as
+#                    127.0.0.10; node-K then binds Hazelcast and the event bus on base+K (127.0.0.11, .12, ...; Linux
+#                    routes all of 127/8 to lo), the backend on base+9, and every member runs with its own group id
+#                    (MEMBER_GID_BASE+K, backend +9; default 40000+HZ_PORT_BASE) so that `cut` can tell its packets
+#                    apart. Unset (the default): every member on 127.0.0.1, as before. Clients, HAProxy and the
+#                    management ports stay on 127.0.0.1 either way: a cut separates members, never clients.
+#
+# Cuts (docs/RELIABILITY.md "Split brain"): one iptables chain per cluster (TETHER-<HZ_PORT_BASE>, jumped to from
+# OUTPUT: on loopback every packet is locally generated). For a cut between members X and Y it drops every packet a
+# socket of X sends to Y's address and every packet a socket of Y sends to X's address: Hazelcast (whose outgoing
+# sockets bind to the member's own address) and the event bus (whose client sockets come from 127.0.0.1, hence the
+# owner match) both stop, in both directions, while HAProxy and clients still reach every node. `heal` and `down`
+# remove the chain.
 #
 # Every process is started in the background with its output in <run folder>/<name>.log and its pid in
 # <name>.pid, and stopped by that pid only (after checking that the pid still runs something from this run folder).
@@ -47,7 +63,7 @@ warn() {
 }
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -66,6 +82,13 @@ load_settings_from_env() {
   HZ_PORT_BASE="${HZ_PORT_BASE:-5700}"
   START_TIMEOUT_S="${START_TIMEOUT_S:-60}"
   STOP_TIMEOUT_S="${STOP_TIMEOUT_S:-45}"
+  MEMBER_ADDRESSES="${MEMBER_ADDRESSES:-}"
+  MEMBER_GID_BASE="${MEMBER_GID_BASE:-$((40000 + ${HZ_PORT_BASE}))}"
+  if [[ -n "$MEMBER_ADDRESSES" ]]; then
+    [[ "$MEMBER_ADDRESSES" =~ ^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$ ]] && ((BASH_REMATCH[3] <= 245)) ||
+      die "MEMBER_ADDRESSES must be a loopback base address 127.a.b.c with c <= 245 (got '$MEMBER_ADDRESSES')"
+    command -v setpriv >/dev/null || die "MEMBER_ADDRESSES needs setpriv (util-linux) to give each member its group id"
+  fi
   for v in LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || die "$v must be a number (got '${!v}')"
   done
@@ -74,7 +97,7 @@ load_settings_from_env() {
 save_settings() {
   {
     for v in NODES BACKEND NODE_HEAP NODE_JVM_ARGS NODE_ARGS BACKEND_ARGS LB_PORT LB_STATS_PORT PORT_BASE MGMT_PORT_BASE \
-        HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S; do
+        HZ_PORT_BASE START_TIMEOUT_S STOP_TIMEOUT_S MEMBER_ADDRESSES MEMBER_GID_BASE; do
       printf '%s=%q\n' "$v" "${!v}"
     done
   } >"$STATE_FILE"
@@ -138,12 +161,30 @@ node_name() {
   echo "node-$arg"
 }
 
+# The member index of a process: K for node-K, 9 for the backend.
+member_index() {
+  [[ "$1" == backend ]] && echo 9 || echo "${1#node-}"
+}
+
+# The address a member binds Hazelcast and the event bus to: 127.0.0.1, or its own with MEMBER_ADDRESSES.
+member_host() {
+  if [[ -z "${MEMBER_ADDRESSES:-}" ]]; then
+    echo 127.0.0.1
+    return
+  fi
+  local base="${MEMBER_ADDRESSES%.*}" last="${MEMBER_ADDRESSES##*.}"
+  echo "$base.$((last + $(member_index "$1")))"
+}
+
+member_gid() {
+  echo $((MEMBER_GID_BASE + $(member_index "$1")))
+}
+
 members() {
-  local list="" k
-  for ((k = 1; k <= NODES; k++)); do
-    list+="${list:+,}127.0.0.1:$((HZ_PORT_BASE + k))"
+  local list="" name
+  for name in $(all_names); do
+    list+="${list:+,}$(member_host "$name"):$((HZ_PORT_BASE + $(member_index "$name")))"
   done
-  [[ "$BACKEND" == "1" ]] && list+=",127.0.0.1:$((HZ_PORT_BASE + 9))"
   echo "$list"
 }
 
@@ -151,12 +192,14 @@ members() {
 java_command() {
   local name="$1"
   # java -jar: the jar's manifest carries the Add-Opens/Add-Exports Hazelcast needs on Java 17 (STACK.md trap 6).
+  # With MEMBER_ADDRESSES the member runs with its own group id (still root): `cut` matches its packets by it.
+  [[ -n "${MEMBER_ADDRESSES:-}" ]] && printf '%s\n' setpriv --regid "$(member_gid "$name")" --clear-groups --
   printf '%s\n' java "-Xmx$NODE_HEAP" -Djava.util.concurrent.ForkJoinPool.common.parallelism=4 \
     -Dhazelcast.phone.home.enabled=false
   # shellcheck disable=SC2086
   [[ -n "$NODE_JVM_ARGS" ]] && printf '%s\n' $NODE_JVM_ARGS
   printf '%s\n' -jar "$CLUSTER_DIR/tether-gateway.jar" \
-    --node-id "$name" --cluster-host 127.0.0.1 --members "$(members)" --management-host 127.0.0.1
+    --node-id "$name" --cluster-host "$(member_host "$name")" --members "$(members)" --management-host 127.0.0.1
   if [[ "$name" == backend ]]; then
     printf '%s\n' --backend-only --demo --management-port $((MGMT_PORT_BASE + 9)) \
       --cluster-port $((HZ_PORT_BASE + 9))
@@ -462,6 +505,7 @@ cmd_up() {
     [[ -f "$jar" ]] || die "the build did not produce $jar"
   fi
 
+  [[ -n "$MEMBER_ADDRESSES" ]] && add_member_addresses
   mkdir -p "$CLUSTER_DIR"
   rm -f "$CLUSTER_DIR"/*.pid
   # A copy: rebuilding the jar must not pull classes from under running nodes (STACK.md trap 11).
@@ -493,7 +537,9 @@ wait_healthy_alone() {
   pid="$(read_pid "$name")"
   port="$(mgmt_port_of "$name")"
   deadline=$((SECONDS + START_TIMEOUT_S))
-  until [[ "$(health_code "$port")" == 200 ]]; do
+  # With a split-brain quorum (--split-brain-quorum) a member alone answers 503 NO_QUORUM until enough others join:
+  # it is up and waiting for them, which is all this wait is for.
+  until [[ "$(health_code "$port")" == 200 || "$(json_field "$(health_json "$port")" status)" == NO_QUORUM ]]; do
     alive "$pid" || fail_with_log "$name" "$name (pid $pid) exited during start"
     ((SECONDS < deadline)) || fail_with_log "$name" "$name is not healthy after ${START_TIMEOUT_S}s"
     sleep 0.25
@@ -505,12 +551,12 @@ summary() {
   echo "Tether cluster in $CLUSTER_DIR"
   for ((k = 1; k <= NODES; k++)); do
     printf '  %-8s pid %-7s ws://127.0.0.1:%s/ws  management http://127.0.0.1:%s  hazelcast %s  log %s\n' \
-      "node-$k" "$(read_pid "node-$k")" $((PORT_BASE + k)) $((MGMT_PORT_BASE + k)) $((HZ_PORT_BASE + k)) \
+      "node-$k" "$(read_pid "node-$k")" $((PORT_BASE + k)) $((MGMT_PORT_BASE + k)) "$(member_host "node-$k"):$((HZ_PORT_BASE + k))" \
       "$(log_file "node-$k")"
   done
   if [[ "$BACKEND" == 1 ]]; then
     printf '  %-8s pid %-7s (backend only, demo)        management http://127.0.0.1:%s  hazelcast %s  log %s\n' \
-      backend "$(read_pid backend)" $((MGMT_PORT_BASE + 9)) $((HZ_PORT_BASE + 9)) "$(log_file backend)"
+      backend "$(read_pid backend)" $((MGMT_PORT_BASE + 9)) "$(member_host backend):$((HZ_PORT_BASE + 9))" "$(log_file backend)"
   fi
   printf '  %-8s pid %-7s ws://127.0.0.1:%s/ws  stats http://127.0.0.1:%s/  log %s\n' \
     haproxy "$(read_pid haproxy)" "$LB_PORT" "$LB_STATS_PORT" "$(log_file haproxy)"
@@ -532,6 +578,7 @@ cmd_down() {
   fi
   load_saved_settings
   local name pid
+  [[ -n "${MEMBER_ADDRESSES:-}" ]] && remove_cuts
   # HAProxy first: no new connections. Then every member at once (SIGTERM: each gateway node drains). The backend
   # is not kept for last: a backend-only member told to stop right after the last other member left can hang in
   # its shutdown (then it is killed after STOP_TIMEOUT_S).
@@ -548,6 +595,7 @@ cmd_down() {
   for name in "${pids[@]}"; do
     stop_process "$name" || true
   done
+  [[ -n "${MEMBER_ADDRESSES:-}" ]] && remove_member_addresses
   rm -f "$CLUSTER_DIR"/*.pid "$STATE_FILE" "$API_KEY_FILE"
   echo "stopped (logs kept in $CLUSTER_DIR)"
   return 0
@@ -619,6 +667,92 @@ cmd_restart() {
   echo "restarted $name (pid $(read_pid "$name")): stopped in $((t1 - t0)) s, healthy $((t2 - t1)) s after start, UP in haproxy after $((SECONDS - t2)) s more"
 }
 
+# ---------------------------------------------------------------------------------------------------------------
+# Network faults between members (MEMBER_ADDRESSES): see "Cuts" at the top.
+
+cut_chain() { echo "TETHER-$HZ_PORT_BASE"; }
+
+# Linux routes all of 127/8 to lo, but Hazelcast binds only to an address an interface carries: each member's
+# address goes on lo as a /32 for the cluster's lifetime (root only).
+add_member_addresses() {
+  [[ "$(id -u)" == 0 ]] || die "MEMBER_ADDRESSES needs root (ip addr add ... dev lo, iptables)"
+  local name
+  for name in $(all_names); do
+    ip addr replace "$(member_host "$name")/32" dev lo || die "could not add $(member_host "$name") to lo"
+  done
+}
+
+remove_member_addresses() {
+  [[ "$(id -u)" == 0 ]] || return 0
+  local name
+  for name in $(all_names); do
+    ip addr del "$(member_host "$name")/32" dev lo 2>/dev/null || true
+  done
+}
+
+ensure_iptables() {
+  [[ "$(id -u)" == 0 ]] || die "cutting links needs root (iptables)"
+  command -v iptables >/dev/null && return 0
+  echo "installing iptables ..." >&2
+  { apt-get install -y -qq iptables >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq iptables >/dev/null; }; } ||
+    die "could not install iptables with apt-get"
+}
+
+ensure_cut_chain() {
+  local chain
+  chain="$(cut_chain)"
+  iptables -n -L "$chain" >/dev/null 2>&1 || iptables -N "$chain"
+  iptables -C OUTPUT -j "$chain" 2>/dev/null || iptables -I OUTPUT 1 -j "$chain"
+}
+
+# Drops what the sockets of member $1 send to the address of member $2 (one direction; call it both ways).
+drop_from_to() {
+  local rule=(-d "$(member_host "$2")/32" -p tcp -m owner --gid-owner "$(member_gid "$1")" -m comment --comment "tether $1->$2" -j DROP)
+  iptables -C "$(cut_chain)" "${rule[@]}" 2>/dev/null || iptables -A "$(cut_chain)" "${rule[@]}"
+}
+
+cmd_cut() {
+  load_saved_settings
+  [[ -n "${MEMBER_ADDRESSES:-}" ]] || die "cut needs a cluster started with MEMBER_ADDRESSES (each member on its own address)"
+  local a b others=() other
+  a="$(node_name "${1:-}")"
+  if [[ -n "${2:-}" ]]; then
+    b="$(node_name "$2")"
+    [[ "$a" != "$b" ]] || die "cut: name two different members"
+    others=("$b")
+  else
+    for other in $(all_names); do
+      [[ "$other" != "$a" ]] && others+=("$other")
+    done
+  fi
+  ensure_iptables
+  ensure_cut_chain
+  for other in "${others[@]}"; do
+    drop_from_to "$a" "$other"
+    drop_from_to "$other" "$a"
+  done
+  echo "cut $a from ${others[*]} (chain $(cut_chain): $(iptables -S "$(cut_chain)" | grep -c -- '-j DROP') rules)"
+}
+
+# Removes every cut of this cluster (no error if there is none).
+remove_cuts() {
+  command -v iptables >/dev/null || return 0
+  [[ "$(id -u)" == 0 ]] || return 0
+  local chain
+  chain="$(cut_chain)"
+  iptables -n -L "$chain" >/dev/null 2>&1 || return 0
+  while iptables -D OUTPUT -j "$chain" 2>/dev/null; do :; done
+  iptables -F "$chain"
+  iptables -X "$chain"
+  echo "healed: removed chain $chain"
+}
+
+cmd_heal() {
+  load_saved_settings
+  remove_cuts
+  return 0
+}
+
 [[ $# -ge 1 ]] || usage
 command="$1"
 shift
@@ -628,6 +762,8 @@ case "$command" in
   status) cmd_status ;;
   kill) cmd_kill "$@" ;;
   restart) cmd_restart "$@" ;;
+  cut) cmd_cut "$@" ;;
+  heal) cmd_heal ;;
   -h | --help | help) usage ;;
   *) echo "cluster.sh: unknown command '$command'" >&2; usage ;;
 esac

@@ -27,18 +27,29 @@ final class ClusterScript {
   private final Path jar;
   private final Path clusterDir;
   private final int portOffset;
-  /** Appended to {@link #NODE_ARGS} for this cluster's nodes (a later option wins), e.g. a shorter heartbeat. */
+  /** Extra gateway (and backend) options after {@link #NODE_ARGS}, e.g. "--backup-count 2". */
   private final String extraNodeArgs;
+  /** MEMBER_ADDRESSES for cluster.sh (each member on its own loopback address), or null for all on 127.0.0.1. */
+  private final String memberAddresses;
   private int nodes;
   /** Set while a cluster may be running: a JVM that exits early (killed by a timeout) still stops it. */
   private Thread cleanup;
 
   ClusterScript() {
-    this("");
+    this("", false);
   }
 
-  /** A cluster whose gateway nodes also get {@code extraNodeArgs} (after {@link #NODE_ARGS}). */
+  /** A cluster whose members also get {@code extraNodeArgs} (after {@link #NODE_ARGS}), all on 127.0.0.1. */
   ClusterScript(String extraNodeArgs) {
+    this(extraNodeArgs, false);
+  }
+
+  /**
+   * A cluster with extra node options and, if {@code ownAddresses}, each member on its own loopback address
+   * (127.0.X.11, .12, ..., X from the port offset so that clusters of different offsets never share one), which
+   * {@link #cut} needs.
+   */
+  ClusterScript(String extraNodeArgs, boolean ownAddresses) {
     this.extraNodeArgs = extraNodeArgs == null ? "" : extraNodeArgs.trim();
     root = Path.of(property("tether.e2e.root", "../..")).toAbsolutePath().normalize();
     script = root.resolve("scripts/cluster.sh");
@@ -46,6 +57,7 @@ final class ClusterScript {
         .toAbsolutePath().normalize();
     clusterDir = Path.of(property("tether.e2e.clusterDir", "target/cluster")).toAbsolutePath().normalize();
     portOffset = Integer.parseInt(property("tether.e2e.portOffset", "0"));
+    memberAddresses = ownAddresses ? "127.0." + (portOffset / 1000 % 250 + 1) + ".10" : null;
   }
 
   private static String property(String name, String fallback) {
@@ -142,6 +154,54 @@ final class ClusterScript {
     run(30, "kill", node);
   }
 
+  /** kill -9 of several processes at the same moment (one signal each, sent back to back, then waits for all). */
+  void killTogether(String... names) {
+    Path dir = clusterDir;
+    List<Long> pids = new ArrayList<>();
+    for (String name : names) {
+      try {
+        pids.add(Long.parseLong(Files.readString(dir.resolve(name + ".pid")).trim()));
+      } catch (IOException e) {
+        throw new IllegalStateException("no pid file for " + name, e);
+      }
+    }
+    List<ProcessHandle> handles = pids.stream().map(p -> ProcessHandle.of(p).orElseThrow(
+        () -> new IllegalStateException("process " + p + " is not running"))).toList();
+    handles.forEach(ProcessHandle::destroyForcibly); // SIGKILL on Linux
+    for (ProcessHandle h : handles) {
+      try {
+        h.onExit().get(10, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new IllegalStateException("process " + h.pid() + " still there 10 s after kill -9", e);
+      }
+    }
+    System.out.println("killed " + String.join(" and ", names) + " (pids " + pids + ") at the same moment");
+  }
+
+  /** Drops all member traffic between {@code node} and every other member (iptables, both directions). */
+  void cut(String node) {
+    run(30, "cut", node);
+  }
+
+  /** Removes every cut. */
+  void heal() {
+    run(30, "heal");
+  }
+
+  /** The management port of a node (node-K) or of the backend. */
+  int managementPort(String name) {
+    return 9090 + portOffset + ("backend".equals(name) ? 9 : Integer.parseInt(name.substring("node-".length())));
+  }
+
+  /** The cluster's API key (cluster.sh writes it to the run folder), for /admin and /api. */
+  String apiKey() {
+    try {
+      return Files.readString(clusterDir.resolve("api-key")).trim();
+    } catch (IOException e) {
+      throw new IllegalStateException("no API key in " + clusterDir, e);
+    }
+  }
+
   /** SIGTERM (graceful drain), wait for the exit, start again, wait until healthy and UP in HAProxy. */
   void restart(String node) {
     run(180, "restart", node);
@@ -193,9 +253,13 @@ final class ClusterScript {
     Map<String, String> env = pb.environment();
     env.put("CLUSTER_DIR", clusterDir.toString());
     env.put("TETHER_JAR", jar.toString());
-    env.put("NODE_ARGS", extraNodeArgs.isEmpty() ? NODE_ARGS : NODE_ARGS + " " + extraNodeArgs);
-    // The backend member keeps the defaults (NODE_ARGS): the extra options are the gateway nodes' case settings.
-    env.put("BACKEND_ARGS", NODE_ARGS);
+    // The backend member gets the extra options too (cluster.sh: BACKEND_ARGS defaults to NODE_ARGS): cluster-wide
+    // ones such as --backup-count and --split-brain-quorum must be the same on every member; the gateway-only ones
+    // are harmless on a member without clients.
+    env.put("NODE_ARGS", (NODE_ARGS + " " + extraNodeArgs).trim());
+    if (memberAddresses != null) {
+      env.put("MEMBER_ADDRESSES", memberAddresses);
+    }
     env.put("NODE_HEAP", "256m");
     // Five JVMs share the test machine's cores: C1 alone makes a node start (and rejoin) much faster.
     env.put("NODE_JVM_ARGS", "-XX:TieredStopAtLevel=1");

@@ -171,6 +171,7 @@ final class Workload {
     private String firstSessionId;
     private long resumes;
     private long resyncs;
+    private final List<String> resyncReasons = new ArrayList<>();
     private long ended;
     private final List<String> exceptions = new ArrayList<>();
     private Promise<Resume> nextResume;
@@ -271,6 +272,7 @@ final class Workload {
           }
           case RESYNCED -> {
             resyncs++;
+            resyncReasons.add(String.valueOf(e.reason()));
             waiting = nextResume;
             nextResume = null;
           }
@@ -286,6 +288,39 @@ final class Workload {
               + ")"));
         }
       }
+    }
+
+    /**
+     * What the client saw of its session, for the per-session report of a fault case: {@code resumed contiguous}
+     * (it resumed at least once and every stream stayed 1..n), {@code untouched} (never had to resume), {@code failed
+     * with reason R} (the server refused the resume with {@code resume_failed} R and a new session started), or
+     * {@code SILENT GAP} (a seq was skipped on the wire: what must never happen).
+     */
+    synchronized String outcome() {
+      String streams = (gaps > 0 ? "SILENT GAP (" + gaps + " seqs skipped)" : "contiguous")
+          + (unanswered > 0 ? "; " + unanswered + " requests failed " + unansweredCodes : "")
+          + (duplicatePushes > 0 ? "; " + duplicatePushes + " pushes twice" : "")
+          + (missingPushes > 0 ? "; " + missingPushes + " pushes missing" : "");
+      if (resyncs > 0) {
+        return "failed with reason " + String.join(",", resyncReasons) + " (new session, " + streams + ")";
+      }
+      return (resumes > 0 ? "resumed " : "untouched, ") + streams;
+    }
+
+    synchronized long gaps() {
+      return gaps;
+    }
+
+    synchronized long resyncs() {
+      return resyncs;
+    }
+
+    synchronized List<String> resyncReasons() {
+      return new ArrayList<>(resyncReasons);
+    }
+
+    synchronized long resumes() {
+      return resumes;
     }
 
     /**

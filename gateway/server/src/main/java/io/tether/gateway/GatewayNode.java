@@ -202,10 +202,16 @@ public final class GatewayNode {
     });
   }
 
-  /** What /health reports: UP while serving, DRAINING during a graceful stop, DOWN otherwise. */
+  /**
+   * What /health reports: UP while serving, DRAINING during a graceful stop, NO_QUORUM on the minority side of a
+   * network split (the load balancer takes the node out until the split heals), DOWN otherwise.
+   */
   private String status() {
     if (services.draining()) {
       return "DRAINING";
+    }
+    if (serving && services.quorumLost()) {
+      return "NO_QUORUM";
     }
     return serving ? "UP" : "DOWN";
   }

@@ -56,6 +56,8 @@ public class GatewayOptions {
   private List<String> members = new ArrayList<>();
   private String clusterConfig;
   private int backupCount = DEFAULT_BACKUP_COUNT;
+  /** Split-brain protection: members a side of a split needs to read or write sessions (0: off). */
+  private int splitBrainQuorum;
   private String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
   private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
   private long resumeWindowMs = DEFAULT_RESUME_WINDOW_MS;
@@ -138,6 +140,7 @@ public class GatewayOptions {
         .put("clusterHost", clusterHost).put("clusterPort", clusterPort)
         .put("members", new JsonArray(new ArrayList<>(members)))
         .put("clusterConfig", clusterConfig).put("backupCount", backupCount)
+        .put("splitBrainQuorum", splitBrainQuorum)
         .put("nodeId", nodeId)
         .put("heartbeatMs", heartbeatMs).put("resumeWindowMs", resumeWindowMs)
         .put("handshakeTimeoutMs", handshakeTimeoutMs).put("maxFrameBytes", maxFrameBytes)
@@ -179,6 +182,7 @@ public class GatewayOptions {
     require(maxPendingRequests >= 1, "maxPendingRequests must be at least 1");
     require(requestTimeoutMs >= 100, "requestTimeoutMs must be at least 100");
     require(backupCount >= 0 && backupCount <= 6, "backupCount must be between 0 and 6");
+    require(splitBrainQuorum >= 0 && splitBrainQuorum <= 1000, "splitBrainQuorum must be between 0 (off) and 1000");
     require(maxTopics >= 1, "maxTopics must be at least 1");
     require(topicTtlMs >= 0, "topicTtlMs must be 0 (keep forever) or more");
     require(apiKey == null || apiKey.length() >= 16, "apiKey must be at least 16 characters");
@@ -255,6 +259,8 @@ public class GatewayOptions {
   public GatewayOptions setClusterConfig(String clusterConfig) { this.clusterConfig = clusterConfig; return this; }
   public int getBackupCount() { return backupCount; }
   public GatewayOptions setBackupCount(int backupCount) { this.backupCount = backupCount; return this; }
+  public int getSplitBrainQuorum() { return splitBrainQuorum; }
+  public GatewayOptions setSplitBrainQuorum(int quorum) { this.splitBrainQuorum = quorum; return this; }
   public String getNodeId() { return nodeId; }
   public GatewayOptions setNodeId(String nodeId) { this.nodeId = nodeId; return this; }
   public long getHeartbeatMs() { return heartbeatMs; }

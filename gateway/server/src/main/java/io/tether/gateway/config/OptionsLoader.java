@@ -82,6 +82,9 @@ public final class OptionsLoader {
       spec("cluster-config", "Hazelcast XML file replacing the built-in network settings", GatewayOptions::setClusterConfig),
       spec("backup-count", "synchronous backups of session state (default 1)",
           (o, v) -> o.setBackupCount(Integer.parseInt(v))),
+      spec("split-brain-quorum", "members a side of a network split needs to serve sessions; a majority of the "
+          + "cluster, e.g. 3 of 4 (default 0: off; docs/RELIABILITY.md \"Split brain\")",
+          (o, v) -> o.setSplitBrainQuorum(Integer.parseInt(v))),
       spec("node-id", "this node's name in presence records and logs (default node-<random>)", GatewayOptions::setNodeId),
       spec("heartbeat-ms", "heartbeat interval told to clients (default 25000)",
           (o, v) -> o.setHeartbeatMs(Long.parseLong(v))),

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.BiConsumer;
 
 /**
  * Where a session is, and getting an operation there (docs/ARCHITECTURE.md "Routing"): attached here (served
@@ -64,7 +63,12 @@ public final class Router {
   /** Operations forwarded to another node and not answered yet, by that node's instance. */
   private final Map<String, Set<Promise<Object>>> forwardsTo = new ConcurrentHashMap<>();
   /** Told (sessionId, clientId) when this node detached a session in the store because its node had left. */
-  private volatile BiConsumer<String, String> orphanListener = (s, c) -> { };
+  private volatile OrphanListener orphanListener = (s, c, d) -> { };
+
+  /** Told when this node detached a session in the store because its node (instance {@code dead}) had left. */
+  public interface OrphanListener {
+    void orphaned(String sessionId, String clientId, String dead);
+  }
 
   public Router(Vertx vertx, String instance, LocalSessions local, ClusterStore store) {
     this.vertx = vertx;
@@ -78,7 +82,7 @@ public final class Router {
   }
 
   /** Called when this node detaches a session whose node left the cluster (presence then says DETACHED). */
-  public void onOrphaned(BiConsumer<String, String> listener) {
+  public void onOrphaned(OrphanListener listener) {
     this.orphanListener = listener;
   }
 
@@ -211,7 +215,7 @@ public final class Router {
   private Future<Object> ownerLeft(String sessionId, String owner) {
     return store.orphan(sessionId, owner, System.currentTimeMillis()).compose(clientId -> {
       if (clientId != null) {
-        orphanListener.accept(sessionId, clientId);
+        orphanListener.orphaned(sessionId, clientId, owner);
       }
       return Future.failedFuture(BackendFailure.UNAVAILABLE.refuse("the session's node " + owner
           + " left the cluster; try again"));

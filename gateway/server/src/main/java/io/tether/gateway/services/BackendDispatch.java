@@ -1,5 +1,6 @@
 package io.tether.gateway.services;
 
+import io.tether.gateway.api.BackendFailure;
 import io.tether.gateway.api.GatewayApi;
 import io.tether.gateway.session.Session;
 import io.tether.gateway.session.Tokens;
@@ -84,11 +85,66 @@ final class BackendDispatch {
     dispatch(s, r);
   }
 
+  /**
+   * After a store write with these requests failed as indeterminate (Hazelcast: the member holding the primary or the
+   * backup left, or the backup did not answer): the write may have been applied, and then the store records this
+   * node as their dispatcher, so no resume elsewhere dispatches them while it lives, and the client, told the store
+   * has them, does not send them again. Those the store has as this node's are dispatched now (same request id; the
+   * reply goes to wherever the session is); the rest were not stored and the client resends them. Found by
+   * PartitionFaultTest and DoubleCrashFaultTest: such requests were never answered. Retried a few times, 1 s apart,
+   * while the store cannot answer.
+   */
+  void writeUnsure(Session s, List<Frame.Request> requests, int attempts) {
+    core.store().pendingOf(s.id(), core.instance()).onComplete(ar -> {
+      if (ar.failed()) {
+        if (attempts > 1) {
+          core.vertx().setTimer(1000, id -> writeUnsure(s, requests, attempts - 1));
+        } else {
+          LOG.log(Level.WARNING, "could not learn whether " + requests.size() + " requests of session "
+              + Tokens.redact(s.id()) + " were stored", ar.cause());
+        }
+        return;
+      }
+      java.util.Set<Long> mine = new java.util.HashSet<>();
+      for (long seq : ar.result()) {
+        mine.add(seq);
+      }
+      for (Frame.Request r : requests) {
+        if (mine.contains(r.seq())) {
+          redispatch(s, r);
+        }
+      }
+    });
+  }
+
   /** Delivers a response to its session wherever it is now (it completes the request's stream). */
   void respond(String sessionId, Frame.Response response) {
-    core.router().deliver(sessionId, List.of(core.codec().template(response)), response.stream(), 0, null)
-        .onFailure(e -> LOG.log(Level.WARNING, "response on stream " + response.stream() + " for session "
-            + Tokens.redact(sessionId) + " could not be buffered: " + e.getMessage()));
+    respond(sessionId, response, RESPOND_ATTEMPTS);
+  }
+
+  /** Attempts at delivering an answer while its session cannot store it (500 ms apart: the session moves meanwhile). */
+  private static final int RESPOND_ATTEMPTS = 40;
+
+  /**
+   * Delivered only while the request is open: a second dispatch's late reply (its first dispatcher was cut off by a
+   * split and the request re-dispatched; PartitionFaultTest saw 7 requests answered twice) is dropped, one response
+   * each. An answer the session could not store (its write failed: the store lost a member, the session is moving)
+   * is tried again until it lands wherever the session went, or the session is gone: this node is the request's
+   * dispatcher, nobody else will answer it (PartitionFaultTest and DoubleCrashFaultTest saw such answers dropped).
+   */
+  private void respond(String sessionId, Frame.Response response, int attempts) {
+    core.router().deliver(sessionId, List.of(core.codec().template(response)), response.stream(), response.stream(),
+            null)
+        .onFailure(e -> {
+          BackendFailure f = BackendFailure.of(e);
+          boolean giveUp = f == BackendFailure.STREAM_CLOSED || f == BackendFailure.NO_SESSION || attempts <= 1;
+          LOG.log(f == BackendFailure.STREAM_CLOSED ? Level.INFO : Level.WARNING, "response on stream "
+              + response.stream() + " for session " + Tokens.redact(sessionId) + " could not be buffered: "
+              + e.getMessage() + (giveUp ? "" : "; trying again"));
+          if (!giveUp) {
+            core.vertx().setTimer(500, id -> respond(sessionId, response, attempts - 1));
+          }
+        });
   }
 
   private static Frame.Response error(long stream, ErrorCode code, String message) {

@@ -131,6 +131,11 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
     return drain.draining();
   }
 
+  /** True while this node is on the minority side of a split (split-brain protection): it cannot store sessions. */
+  public boolean quorumLost() {
+    return !core.store().hasQuorum();
+  }
+
   /** Runs {@code hook} when the node starts draining (the bridge withdraws the public gateway.* API). */
   public void onDrain(Runnable hook) {
     drain.onDrain(hook);
@@ -289,6 +294,13 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   @Override
   public void redispatch(Session session, Frame.Request request) {
     backends.redispatch(session, request);
+  }
+
+  @Override
+  public void writeUnsure(Session session, List<Frame.Request> requests) {
+    if (!requests.isEmpty()) {
+      backends.writeUnsure(session, requests, 3);
+    }
   }
 
   @Override

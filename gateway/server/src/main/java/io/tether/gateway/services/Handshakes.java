@@ -176,7 +176,7 @@ public final class Handshakes {
         s.send(new Frame.Reconnect("shutdown"));
       }
       core.metrics().resumed();
-      presence.changed(outcome.clientId(), sessionId, SessionState.ONLINE);
+      presence.resumed(outcome.clientId(), sessionId);
       for (String topic : outcome.subscriptions().keySet()) {
         topics.follow(s, topic);
       }

@@ -57,6 +57,17 @@ final class Inbox {
   }
 
   /** The frames a store write now under way makes durable. */
+  /** The accepted requests among {@code accepted} (those not refused). */
+  static List<Frame.Request> requests(List<Accepted> accepted) {
+    List<Frame.Request> list = new java.util.ArrayList<>(accepted.size());
+    for (Accepted a : accepted) {
+      if (a.refusal() == null && a.frame() instanceof Frame.Request r) {
+        list.add(r);
+      }
+    }
+    return list;
+  }
+
   List<Accepted> takeUndispatched() {
     List<Accepted> taken = undispatched == null ? List.of() : undispatched;
     undispatched = null;

@@ -467,6 +467,7 @@ public final class Session {
       port.metrics().flushed(System.nanoTime() - started, batch.frames().size());
       if (ar.failed() || ar.result() != FlushOp.OK) {
         lose(ar.failed() ? null : ar.result(), ar.cause(), batch.promises());
+        port.writeUnsure(this, ar.failed() ? Inbox.requests(inbound) : List.of()); // it may be stored after all
         return;
       }
       in.durable(inSeq);

@@ -7,6 +7,7 @@ import io.tether.gateway.store.FlushOp;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
 import io.vertx.core.Future;
+import java.util.List;
 
 /**
  * Everything a {@link Session} needs from the node, and all it tells the node: the one way out of this package.
@@ -42,6 +43,13 @@ public interface SessionPort {
 
   /** An accepted request whose dispatcher left the cluster: dispatch it again from here (same request id). */
   void redispatch(Session session, Frame.Request request);
+
+  /**
+   * A store write carrying these accepted requests failed without a verdict (it may have been applied): dispatch
+   * those the store did record as this node's, or nobody will (docs/RELIABILITY.md "Split brain").
+   */
+  default void writeUnsure(Session session, List<Frame.Request> requests) {
+  }
 
   /** The client answered a server-initiated request. */
   void answered(Session session, Frame.Response response);

@@ -49,6 +49,11 @@ public final class AppendOp extends SessionOp<AppendOutcome> {
     if (already != null) {
       return AppendOutcome.appended(already);
     }
+    if (completesStream > 0 && !r.isPending(completesStream)) {
+      // The request was answered already (a second dispatch's late reply, e.g. from a node cut off by a split whose
+      // requests were re-dispatched): one response per request, so this one is dropped.
+      return AppendOutcome.appended(r.outSeq);
+    }
     long seq = r.outSeq;
     for (int i = 0; i < prefixes.size(); i++) {
       seq++;

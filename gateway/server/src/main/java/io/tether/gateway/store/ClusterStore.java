@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.splitbrainprotection.SplitBrainProtection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -37,6 +38,8 @@ public final class ClusterStore {
   private final IMap<String, TopicRecord> topics;
   private volatile Set<String> liveNodes;
   private final List<Consumer<String>> nodeLeftHandlers = new CopyOnWriteArrayList<>();
+  /** The maps' split-brain protection, or null when none is configured (splitBrainQuorum 0). */
+  private final SplitBrainProtection quorum;
 
   public ClusterStore(Vertx vertx, HazelcastInstance hz) {
     this.vertx = vertx;
@@ -63,6 +66,16 @@ public final class ClusterStore {
       }
     });
     this.liveNodes = nodeIds(hz.getCluster().getMembers());
+    this.quorum = !hz.getConfig().getSplitBrainProtectionConfigs().containsKey(HazelcastSetup.QUORUM) ? null
+        : hz.getSplitBrainProtectionService().getSplitBrainProtection(HazelcastSetup.QUORUM);
+  }
+
+  /**
+   * False while this member is on the side of a split that has fewer members than the split-brain protection asks
+   * for: the tether maps then refuse every operation. A field read, cheap enough for every handshake.
+   */
+  public boolean hasQuorum() {
+    return quorum == null || quorum.hasMinimumSize();
   }
 
   /**
@@ -105,6 +118,11 @@ public final class ClusterStore {
   /** Ends a session for good; completes with its clientId, or null if it was unknown or already ended. */
   public Future<String> end(String sessionId, String reason, long now) {
     return bridge(sessions.submitToKey(sessionId, new EndOp(reason, false, now)));
+  }
+
+  /** Seqs of the session's pending requests recorded as dispatched by {@code node} (see {@link PendingOp}). */
+  public Future<long[]> pendingOf(String sessionId, String node) {
+    return bridge(sessions.submitToKey(sessionId, new PendingOp(node)));
   }
 
   /** The node the session is attached to, or null when it is detached, ended or unknown. */

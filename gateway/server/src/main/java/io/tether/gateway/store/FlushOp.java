@@ -96,6 +96,10 @@ public final class FlushOp extends SessionOp<Integer> {
         r.append(f);
       }
     }
+    if (acked > r.acked || inSeq > r.inSeq) {
+      // Only the client's own acks and frames prove it holds the token its last resume was given.
+      r.tokenConfirmed();
+    }
     r.trimTo(acked);
     if (inSeq > r.inSeq) {
       r.inSeq = inSeq;

@@ -6,6 +6,10 @@ import com.hazelcast.config.FileSystemXmlConfig;
 import com.hazelcast.config.InMemoryFormat;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
+import com.hazelcast.config.MergePolicyConfig;
+import com.hazelcast.config.SplitBrainProtectionConfig;
+import com.hazelcast.splitbrainprotection.SplitBrainProtectionOn;
+import com.hazelcast.spi.merge.PutIfAbsentMergePolicy;
 import io.tether.gateway.config.GatewayOptions;
 import java.io.FileNotFoundException;
 import java.util.List;
@@ -20,6 +24,10 @@ public final class HazelcastSetup {
   /** Member attribute carrying the node's instance id (node id + start suffix): a member leaving tells who died. */
   public static final String NODE_ATTRIBUTE = "tether.node";
   private static final String VERTX_NODE_ATTRIBUTE = "__vertx.nodeId";
+  /** The split-brain protection of the session, presence and topic maps (splitBrainQuorum option). */
+  public static final String QUORUM = "tether-quorum";
+  /** A member counts towards the quorum while its last heartbeat is at most this old (heartbeats come every 1 s). */
+  static final int QUORUM_TOLERANCE_MS = 3_000;
 
   private HazelcastSetup() {
   }
@@ -49,6 +57,14 @@ public final class HazelcastSetup {
       setIfAbsent(config, "hazelcast.wait.seconds.before.join", "0");
       setIfAbsent(config, "hazelcast.heartbeat.interval.seconds", "1");
       setIfAbsent(config, "hazelcast.max.no.heartbeat.seconds", "10");
+      // Outgoing member connections leave from the member's own address, not the wildcard: a firewall rule (and
+      // scripts/cluster.sh cut) can then tell members apart by address even when they share a host.
+      setIfAbsent(config, "hazelcast.socket.client.bind.any", "false");
+      // After a network split heals, the members look for the other side every 10 s (Hazelcast: 300 s after the
+      // start, then every 120 s). Until the merge the minority side serves nobody (split-brain protection), so a
+      // quick merge gives its capacity back; the cost is a connection attempt to the member list every 10 s.
+      setIfAbsent(config, "hazelcast.merge.first.run.delay.seconds", "10");
+      setIfAbsent(config, "hazelcast.merge.next.run.delay.seconds", "10");
     }
     config.setInstanceName("tether-" + options.getNodeId());
     setIfAbsent(config, "hazelcast.phone.home.enabled", "false");
@@ -56,6 +72,34 @@ public final class HazelcastSetup {
     // have nowhere to go, and Hazelcast's default wait is 10 minutes. The drain already bounds the node's stop.
     setIfAbsent(config, "hazelcast.graceful.shutdown.max.wait", "20");
     setIfAbsent(config, "hazelcast.logging.type", "jdk");
+    // The durable point (docs/ARCHITECTURE.md) is "primary AND backup have it". By default Hazelcast answers a write
+    // whose backup did not acknowledge within hazelcast.operation.backup.timeout.millis (5 s) as a success: across a
+    // network split that is a write only the isolated side holds, later discarded at the merge, after the client saw
+    // the frame. Failing it instead (IndeterminateOperationStateException) keeps the frame off the socket; the session
+    // closes its socket and resumes on a node that can store (docs/RELIABILITY.md "Split brain").
+    // Only with the split-brain protection on: the property is member-wide, so it also fails Vert.x's own event-bus
+    // registrations whose backup is slow (> 5 s, a machine overloaded; CrossNodeRoutingTest saw it at load 12 on 2
+    // cores), which without it would succeed with one copy. A deployment that asks for split-brain safety gets both.
+    if (options.getSplitBrainQuorum() > 0) {
+      setIfAbsent(config, "hazelcast.operation.fail.on.indeterminate.state", "true");
+    }
+    // Hazelcast's default, pinned: the split-brain protection's bound below depends on it.
+    setIfAbsent(config, "hazelcast.operation.backup.timeout.millis", "5000");
+    if (options.getSplitBrainQuorum() > 0 && !config.getSplitBrainProtectionConfigs().containsKey(QUORUM)) {
+      // The side of a split with fewer members refuses reads and writes of the tether maps: it cannot accept work
+      // that the merge would throw away (docs/RELIABILITY.md "Split brain").
+      // "Recently active": a member counts only while its heartbeats arrive (within QUORUM_TOLERANCE_MS), so an
+      // isolated member loses its quorum 3 s after the cut, long before Hazelcast removes the others (10 s without
+      // heartbeats). Counting plain membership left a window of ~10 s in which it still had its quorum, and at the
+      // moment it removed the others some of its writes completed with no backup: a resume there rotated the token
+      // in a copy the merge then threw away (PartitionFaultTest, bad_token). The bound that matters: tolerance (3 s)
+      // + backup timeout (5 s) < heartbeat timeout (10 s), so every write the isolated side started while it still
+      // counted the others fails (no backup ack) before it could complete without them.
+      SplitBrainProtectionConfig quorum = SplitBrainProtectionConfig.newRecentlyActiveSplitBrainProtectionConfigBuilder(
+          QUORUM, options.getSplitBrainQuorum(), QUORUM_TOLERANCE_MS).build();
+      quorum.setEnabled(true).setProtectOn(SplitBrainProtectionOn.READ_WRITE);
+      config.addSplitBrainProtectionConfig(quorum);
+    }
     config.getMemberAttributeConfig().setAttribute(NODE_ATTRIBUTE, instance);
     // vertx-hazelcast, given a ready instance, reads its own node id from this attribute.
     config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ATTRIBUTE, UUID.randomUUID().toString());
@@ -70,6 +114,11 @@ public final class HazelcastSetup {
             .setInMemoryFormat(InMemoryFormat.OBJECT)
             .setBackupCount(options.getBackupCount())
             .setAsyncBackupCount(0)
+            // After a split heals, the larger side's entry wins; an entry only the merging side has is kept (it may
+            // be the one copy left of a partition the larger side lost). See docs/RELIABILITY.md "Split brain".
+            .setMergePolicyConfig(new MergePolicyConfig(PutIfAbsentMergePolicy.class.getName(),
+                MergePolicyConfig.DEFAULT_BATCH_SIZE))
+            .setSplitBrainProtectionName(options.getSplitBrainQuorum() > 0 ? QUORUM : null)
             .setStatisticsEnabled(false));
       }
     }

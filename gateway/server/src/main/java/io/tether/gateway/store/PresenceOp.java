@@ -27,6 +27,12 @@ public final class PresenceOp
   String node;
   String attrs;
   long now;
+  /** Apply only while the record names this node (null: any); an orphaning must not undo a later resume's ONLINE. */
+  String ifNode;
+  /** Create the record if it is missing (lost with its partition when two members died at once). */
+  boolean restore;
+  /** With {@link #restore}: only create a missing record, never change an existing one. */
+  boolean onlyIfMissing;
 
   public PresenceOp() {
   }
@@ -52,6 +58,39 @@ public final class PresenceOp
     return op;
   }
 
+  /**
+   * The session's node {@code deadNode} (a node id) left: DETACHED, but only while presence still names that node.
+   * The orphaning runs over all sessions before presence hears of it, so a client may have resumed elsewhere (and set
+   * ONLINE there) in between: without the guard its presence went back to DETACHED for good (DoubleCrashFaultTest).
+   */
+  public static PresenceOp orphaned(String sessionId, String deadNode, long now) {
+    PresenceOp op = update(sessionId, "DETACHED", null, null, now);
+    op.ifNode = deadNode;
+    return op;
+  }
+
+  /**
+   * The session resumed on {@code node}: ONLINE there; a missing record is restored, since the session lives on
+   * although its presence was lost (both copies on members that died at once): without it, backends addressing the
+   * client by clientId got no_session for a session that was alive (DoubleCrashFaultTest).
+   */
+  public static PresenceOp resumed(String sessionId, String node, long now) {
+    PresenceOp op = update(sessionId, "ONLINE", node, null, now);
+    op.restore = true;
+    return op;
+  }
+
+  /**
+   * A live session's presence, written only if the record is missing: after members died, each node restores the
+   * records of its sessions that were lost with their partitions (else backends get no_session for them).
+   */
+  public static PresenceOp ifMissing(String sessionId, String state, String node, long now) {
+    PresenceOp op = update(sessionId, state, node, null, now);
+    op.restore = true;
+    op.onlyIfMissing = true;
+    return op;
+  }
+
   @Override
   public PresenceRecord process(Map.Entry<String, PresenceRecord> entry) {
     PresenceRecord r = entry.getValue();
@@ -60,7 +99,15 @@ public final class PresenceOp
       entry.setValue(new PresenceRecord(entry.getKey(), sessionId, state, node, now, attrs));
       return previous;
     }
-    if (r == null || !sessionId.equals(r.sessionId)) {
+    if (r == null && restore) {
+      PresenceRecord restored = new PresenceRecord(entry.getKey(), sessionId, state, node, now, null);
+      entry.setValue(restored);
+      return restored.copy();
+    }
+    if (onlyIfMissing) {
+      return null;
+    }
+    if (r == null || !sessionId.equals(r.sessionId) || (ifNode != null && !ifNode.equals(r.node))) {
       return null;
     }
     if (state != null) {
@@ -99,6 +146,9 @@ public final class PresenceOp
     out.writeString(node);
     out.writeString(attrs);
     out.writeLong(now);
+    out.writeString(ifNode);
+    out.writeBoolean(restore);
+    out.writeBoolean(onlyIfMissing);
   }
 
   @Override
@@ -109,5 +159,13 @@ public final class PresenceOp
     node = in.readString();
     attrs = in.readString();
     now = in.readLong();
+    try {
+      ifNode = in.readString();
+      restore = in.readBoolean();
+      onlyIfMissing = in.readBoolean();
+    } catch (java.io.EOFException olderNode) {
+      ifNode = null;
+      restore = false;
+    }
   }
 }

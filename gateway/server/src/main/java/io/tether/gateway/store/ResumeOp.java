@@ -87,7 +87,7 @@ public final class ResumeOp extends SessionOp<ResumeOutcome> {
     }
     List<PendingRequest> orphaned = r.reassignPending(liveNodes, node);
     r.trimTo(Math.min(lastSeq, r.outSeq));
-    String previousOwner = r.takeOver(node, newTokenHash);
+    String previousOwner = r.takeOver(node, tokenHash, newTokenHash);
     keepForever(entry, r);
     return ResumeOutcome.snapshot(r, lastSeq, previousOwner, orphaned);
   }

@@ -27,6 +27,12 @@ public final class SessionRecord implements IdentifiedDataSerializable {
   // takeOver, orphan, expire, close) so they stay consistent: an owner only while ATTACHED, the detach time set
   // by every detach, a new epoch and token on every takeover.
   private String tokenHash;
+  /**
+   * The token the last resume was made with, while the client has not shown that it got the new one (null then):
+   * the {@code resumed} answer carrying it may never have arrived (the client gave up waiting on a stalled store and
+   * retried), and a retry with the token the client does hold must not fail with bad_token.
+   */
+  private String unconfirmedPreviousHash;
   private long epoch;
   private String owner;
   private Status status = Status.ATTACHED;
@@ -149,7 +155,12 @@ public final class SessionRecord implements IdentifiedDataSerializable {
 
   /** Whether {@code hash} is the hash of the session's current resume token. */
   boolean hasToken(String hash) {
-    return tokenHash.equals(hash);
+    return tokenHash.equals(hash) || (unconfirmedPreviousHash != null && unconfirmedPreviousHash.equals(hash));
+  }
+
+  /** The client used the session it resumed (acked a new frame or sent one): it has the new token. */
+  void tokenConfirmed() {
+    unconfirmedPreviousHash = null;
   }
 
   /** The node the session is attached to, or null when it is detached or ended. */
@@ -170,8 +181,9 @@ public final class SessionRecord implements IdentifiedDataSerializable {
    * A resume on {@code node}: the session is attached there under a new epoch (fencing any previous owner) and a new
    * token. Returns the node it was taken from, or null if it was detached.
    */
-  String takeOver(String node, String newTokenHash) {
+  String takeOver(String node, String presentedHash, String newTokenHash) {
     String previous = attachedOwner();
+    unconfirmedPreviousHash = presentedHash;
     tokenHash = newTokenHash;
     epoch++;
     owner = node;
@@ -240,6 +252,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     pending.put(request.stream(), request);
   }
 
+  boolean isPending(long stream) {
+    return pending != null && pending.containsKey(stream);
+  }
+
   void removePending(long stream) {
     if (pending != null && pending.remove(stream) != null && pending.isEmpty()) {
       pending = null;
@@ -264,6 +280,12 @@ public final class SessionRecord implements IdentifiedDataSerializable {
       }
     }
     return moved;
+  }
+
+  /** Seqs of the pending requests {@code node} is recorded as dispatching. */
+  long[] pendingSeqsOf(String node) {
+    return pending == null ? new long[0] : pending.values().stream().filter(p -> node.equals(p.node()))
+        .mapToLong(PendingRequest::seq).toArray();
   }
 
   /** The seq a send with this idempotency key was given, or null. */
@@ -353,6 +375,8 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     Wire.writeVersions(out, sendIds);
     out.writeString(grant);
     out.writeLong(credentialExpiresAt);
+    // Last, so that a node of the previous version reads the record (and ignores this), and this one reads theirs.
+    out.writeString(unconfirmedPreviousHash);
   }
 
   @Override
@@ -385,5 +409,10 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     sendIds = Wire.readVersions(in);
     grant = in.readString();
     credentialExpiresAt = in.readLong();
+    try {
+      unconfirmedPreviousHash = in.readString();
+    } catch (java.io.EOFException olderNode) {
+      unconfirmedPreviousHash = null;
+    }
   }
 }

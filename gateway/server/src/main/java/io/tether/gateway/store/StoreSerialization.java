@@ -21,6 +21,7 @@ public final class StoreSerialization implements DataSerializableFactory {
   static final int PUBLISH_OP = 11;
   static final int OWNER_OP = 12;
   static final int ORPHAN_OP = 13;
+  static final int PENDING_OP = 14;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -38,6 +39,7 @@ public final class StoreSerialization implements DataSerializableFactory {
       case PUBLISH_OP: return new PublishOp();
       case OWNER_OP: return new OwnerOp();
       case ORPHAN_OP: return new OrphanOp();
+      case PENDING_OP: return new PendingOp();
       default: return null;
     }
   }

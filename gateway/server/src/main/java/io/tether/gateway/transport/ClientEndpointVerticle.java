@@ -22,7 +22,7 @@ import java.util.Map;
  * from a single periodic sweep instead of one timer per session.
  *
  * <p>A handshake is admitted in this order, each refusal answered before any WebSocket or session work and followed
- * by closing the connection (docs/PROTOCOL.md §1): path (404), upgrade (400), draining (503), handshake rate of the
+ * by closing the connection (docs/PROTOCOL.md §1): path (404), upgrade (400), draining (503), no split-brain quorum (503), handshake rate of the
  * remote address (429), browser Origin (403), sockets of the remote address (429), sessions on this node (503),
  * sockets on this node (503).
  */
@@ -102,6 +102,10 @@ public final class ClientEndpointVerticle extends VerticleBase {
     } else if (mgr.draining()) {
       // The node is shutting down: a load balancer retries this elsewhere (haproxy retry-on 503).
       refuse(req, 503, "draining");
+    } else if (mgr.quorumLost()) {
+      // The minority side of a network split: its store refuses every session write, so a session started or
+      // resumed here could not be kept. The load balancer retries a node on the majority side.
+      refuse(req, 503, "no_quorum");
     } else {
       String address = remoteAddress(req);
       if (!addressLimits.tryStartHandshake(address, System.nanoTime())) {

@@ -87,9 +87,12 @@ class SecretsNotLoggedTest {
         .compose(second -> second.resume(first).compose(resumed -> {
           ctx.verify(() -> assertEquals("resumed", resumed.getString("type"), resumed.encode()));
           secrets.add(resumed.getString("resumeToken"));
-          // The spent token again, on a socket of its own: the refusal path must not log it either.
+          // A wrong token, on a socket of its own: the refusal path must not log it either. (Not the spent one: it
+          // stays valid until the client uses the new one, docs/PROTOCOL.md §2, and would take the session over.)
+          String wrong = first.resumeToken() + "-wrong";
+          secrets.add(wrong);
           return WireClient.connect(vertx, node.port())
-              .compose(third -> third.resume(first.sessionId(), first.resumeToken(), 0))
+              .compose(third -> third.resume(first.sessionId(), wrong, 0))
               .map(refused -> {
                 answers.add(refused.encode());
                 return second;
@@ -125,7 +128,7 @@ class SecretsNotLoggedTest {
           assertTrue(logged.stream().anyMatch(l -> l.contains("serving ws://")),
               "the capture saw the node's own start line (" + logged.size() + " records)");
           assertTrue(logged.stream().anyMatch(l -> l.contains("FINE")), "records below INFO were captured too");
-          assertEquals(4, secrets.size(), "hello token, API key, two resume tokens: " + secrets);
+          assertEquals(5, secrets.size(), "hello token, API key, two resume tokens, a wrong one: " + secrets);
           for (String secret : secrets) {
             assertFalse(metrics[0].contains(secret), "a secret in /metrics: " + secret);
             for (String line : logged) {

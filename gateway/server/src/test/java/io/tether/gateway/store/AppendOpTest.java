@@ -170,4 +170,20 @@ class AppendOpTest {
     assertEquals(SessionRecord.Status.DETACHED, e.getValue().status());
     assertEquals(List.of(), List.copyOf(e.getValue().pendingRequests()));
   }
+
+  /**
+   * Found by PartitionFaultTest: a request dispatched twice (its first dispatcher was cut off by a split and the
+   * request re-dispatched by the majority) got two responses. An answer to a request no longer pending is dropped.
+   */
+  @Test
+  void anAnswerToARequestNoLongerPendingIsDropped() {
+    FakeEntry<String, SessionRecord> e = Sessions.detachedAt(T0, 0);
+    e.getValue().addPending(new PendingRequest(1, 1, "demo.echo", "{}", NODE_A));
+    AppendOp answer = new AppendOp(List.of("{\"type\":\"response\",\"stream\":1,\"seq\":"), List.of("}"), 1, null);
+
+    answer.process(e);
+    assertEquals(List.of(1L), storedSeqs(e.getValue()), "the first answer is stored");
+    answer.process(e);
+    assertEquals(List.of(1L), storedSeqs(e.getValue()), "the second is dropped");
+  }
 }

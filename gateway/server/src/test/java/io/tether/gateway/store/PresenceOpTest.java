@@ -19,6 +19,65 @@ class PresenceOpTest {
     return e.resetWrites();
   }
 
+  /**
+   * Found by DoubleCrashFaultTest: the oldest member detaches the dead node's sessions in one sweep and only then
+   * updates their presence; a client that resumed on a survivor meanwhile was left DETACHED in presence for good.
+   */
+  @Test
+  void anOrphaningDoesNotUndoTheOnlineOfAResumeOnAnotherNode() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1"); // on node-a, which dies
+    PresenceOp.resumed("s-1", "node-b", 200).process(e);
+
+    assertNull(PresenceOp.orphaned("s-1", "node-a", 150).process(e), "the late orphaning does not apply");
+    assertEquals("ONLINE", e.getValue().state());
+    assertEquals("node-b", e.getValue().node());
+  }
+
+  @Test
+  void anOrphaningDetachesWhilePresenceStillNamesTheDeadNode() {
+    FakeEntry<String, PresenceRecord> e = claimedBy("s-1");
+
+    PresenceOp.orphaned("s-1", "node-a", 150).process(e);
+
+    assertEquals("DETACHED", e.getValue().state());
+  }
+
+  /**
+   * Found by DoubleCrashFaultTest: with backup-count 1 and two members dead, a presence record can be lost while
+   * its session survives (another partition); the resumed session had no presence, and backends addressing the
+   * client got no_session. A resume restores the record.
+   */
+  @Test
+  void aResumeRestoresALostRecord() {
+    FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
+
+    PresenceRecord r = PresenceOp.resumed("s-1", "node-b", 300).process(e);
+
+    assertEquals("s-1", r.sessionId());
+    assertEquals("ONLINE", e.getValue().state());
+    assertEquals("node-b", e.getValue().node());
+  }
+
+  @Test
+  void aRestoreIfMissingCreatesOnlyAMissingRecord() {
+    FakeEntry<String, PresenceRecord> missing = FakeEntry.absent(CLIENT);
+    PresenceOp.ifMissing("s-1", "SUSPECT", "node-b", 300).process(missing);
+    assertEquals("SUSPECT", missing.getValue().state());
+
+    FakeEntry<String, PresenceRecord> present = claimedBy("s-2");
+    assertNull(PresenceOp.ifMissing("s-1", "ONLINE", "node-b", 300).process(present));
+    assertEquals("s-2", present.getValue().sessionId(), "an existing record is left alone");
+    assertEquals("node-a", present.getValue().node());
+  }
+
+  @Test
+  void aPlainUpdateDoesNotCreateAMissingRecord() {
+    FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);
+
+    assertNull(PresenceOp.update("s-1", "ONLINE", "node-b", null, 300).process(e));
+    assertNull(e.getValue());
+  }
+
   @Test
   void aFirstClaimCreatesAnOnlineRecordAndReplacesNothing() {
     FakeEntry<String, PresenceRecord> e = FakeEntry.absent(CLIENT);

@@ -53,12 +53,46 @@ class ResumeOpTest {
   }
 
   @Test
-  void theOldTokenFailsWithBadTokenAfterASuccessfulResume() {
+  void theOldTokenFailsWithBadTokenOnceTheClientUsedTheResumedSession() {
     FakeEntry<String, SessionRecord> e = Sessions.detachedAt(T0, 2);
     resume(NODE_B, "t2", 2, T0 + 1, NODE_B).process(e);
+    // The client acks a new frame on the resumed session: it got the resumed frame, and the new token with it.
+    Flush.epoch(2).frames(3, 3).op().process(e);
+    Flush.epoch(2).ack(3).op().process(e);
 
-    assertEquals(ResumeFailReason.BAD_TOKEN, resume(NODE_B, "t3", 2, T0 + 2, NODE_B).process(e).failure());
+    assertEquals(ResumeFailReason.BAD_TOKEN, resume(NODE_B, "t3", 3, T0 + 2, NODE_B).process(e).failure());
     assertEquals(2, e.getValue().epoch(), "the refused resume did not take the session over");
+  }
+
+  @Test
+  void theOldTokenFailsWithBadTokenAfterAResumeWithTheNewOne() {
+    FakeEntry<String, SessionRecord> e = Sessions.detachedAt(T0, 2);
+    resume(NODE_B, "t2", 2, T0 + 1, NODE_B).process(e);
+    new ResumeOp("t2", "t3", NODE_A, 2, T0 + 2, Set.of(NODE_A, NODE_B)).process(e);
+
+    assertEquals(ResumeFailReason.BAD_TOKEN, resume(NODE_B, "t4", 2, T0 + 3, NODE_B).process(e).failure());
+    assertEquals(3, e.getValue().epoch());
+  }
+
+  /**
+   * Found by PartitionFaultTest: a resume stalled on a partition whose owner had just been cut off (10 s until
+   * Hazelcast removed it), the client gave up waiting for {@code resumed} (connect timeout 10 s) and retried; the
+   * stalled resume then completed and rotated the token the client never received, so the retry failed with
+   * bad_token and a healthy session was lost. The token the client holds stays valid until it uses the new one.
+   */
+  @Test
+  void aRetryWithTheSameTokenSucceedsWhenTheFirstResumedAnswerNeverArrived() {
+    FakeEntry<String, SessionRecord> e = Sessions.detachedAt(T0, 2);
+    assertNull(resume(NODE_B, "t2", 2, T0 + 1, NODE_A, NODE_B).process(e).failure());
+    // Its socket was gone: the node detaches it (a detach flush carries no ack or frame from the client).
+    Flush.epoch(2).ack(2).detach(T0 + 1).op().process(e);
+
+    ResumeOutcome retry = resume(NODE_A, "t3", 2, T0 + 2, NODE_A, NODE_B).process(e);
+
+    assertNull(retry.failure(), "the retry with the token the client holds resumes the session");
+    assertEquals(3, retry.epoch());
+    assertNull(new ResumeOp("t3", "t4", NODE_B, 2, T0 + 3, Set.of(NODE_A, NODE_B)).process(e).failure(),
+        "and the token of the answer that did arrive works as usual");
   }
 
   @Test

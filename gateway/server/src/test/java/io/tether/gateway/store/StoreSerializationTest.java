@@ -108,6 +108,7 @@ class StoreSerializationTest {
     expected.writeLong(3);
     expected.writeString(null);                  // grant (auth none)
     expected.writeLong(0);                       // credentialExpiresAt
+    expected.writeString(null);                  // unconfirmed previous token (none; last: added later)
 
     BufferObjectDataOutput actual = SS.createObjectDataOutput();
     fullRecord().writeData(actual);
@@ -315,11 +316,11 @@ class StoreSerializationTest {
   @Test
   void everyClassIdOfTheFactoryNamesItsOwnClass() {
     StoreSerialization factory = new StoreSerialization();
-    for (int id = 1; id <= 13; id++) {
+    for (int id = 1; id <= 14; id++) {
       IdentifiedDataSerializable o = factory.create(id);
       assertEquals(id, o.getClassId(), o.getClass().getSimpleName());
       assertEquals(StoreSerialization.FACTORY_ID, o.getFactoryId());
     }
-    assertNull(factory.create(14));
+    assertNull(factory.create(15));
   }
 }
