@@ -128,6 +128,16 @@ class ChurnFaultTest {
     return Math.abs(value - baseline) <= Math.max(slack, baseline * 5 / 100);
   }
 
+  /**
+   * Full mode, after the tombstones' TTL: 5 % of the baseline, but at least 4 MB. The baseline is small (~21 MB), and
+   * after a peak of 200 000 entries the maps' hash tables keep their grown capacity (measured: +1.8 MB, 8.5 %, with
+   * every entry gone; docs/RELIABILITY.md). The warm-up's own tombstones expire meanwhile too, so the sessions map
+   * ends at most at its baseline.
+   */
+  private static long heapSlack(long baseline) {
+    return Math.max(baseline * 5 / 100, 4L * 1024 * 1024);
+  }
+
   /** Fast mode: 5 % of the baseline plus what the tombstones added since may hold. */
   private static long heapBound(long baseline, long tombstonesAdded) {
     return baseline * 5 / 100 + tombstonesAdded * TOMBSTONE_BYTES;
@@ -175,11 +185,11 @@ class ChurnFaultTest {
       do {
         TimeUnit.SECONDS.sleep(5); // the interval of a poll of the TTL expiry, not a stand-in for it
         expired = StoreCensus.of(node);
-      } while (!near(expired.sessionEntries, base.sessionEntries, 5) && System.currentTimeMillis() < deadline);
+      } while (expired.sessionEntries > base.sessionEntries * 105 / 100 && System.currentTimeMillis() < deadline);
       heapExpired = usedHeapAfterGc();
       System.out.printf("ChurnFaultTest: after the tombstones' TTL: heap after GC %.1f MB (baseline %.1f), %s%n",
           heapExpired / 1e6, heapBefore / 1e6, expired);
-      ok &= near(expired.sessionEntries, base.sessionEntries, 5) && near(heapExpired, heapBefore, 0);
+      ok &= expired.sessionEntries <= base.sessionEntries * 105 / 100 && heapExpired <= heapBefore + heapSlack(heapBefore);
     }
     long sessions = 2L * CYCLES;
     FaultTable.record(FaultTable.tsv("churn", CYCLES + " connect/hello/bye + " + CYCLES + " connect/hello/kill, "
@@ -195,8 +205,9 @@ class ChurnFaultTest {
     assertTrue(heapAfter - heapBefore <= heapBound(heapBefore, tombstonesAdded),
         "heap after GC grew " + (heapAfter - heapBefore) / 1e6 + " MB for " + tombstonesAdded + " tombstones");
     if (FULL) {
-      assertTrue(near(expired.sessionEntries, base.sessionEntries, 5), "tombstones expired: " + expired);
-      assertTrue(near(heapExpired, heapBefore, 0), "heap back within 5 %: " + heapExpired + " vs " + heapBefore);
+      assertTrue(expired.sessionEntries <= base.sessionEntries * 105 / 100, "tombstones expired: " + expired);
+      assertTrue(heapExpired <= heapBefore + heapSlack(heapBefore), "heap back to baseline: " + heapExpired + " vs "
+          + heapBefore);
     }
   }
 }
