@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The fault suite (issue 10, docs/RELIABILITY.md): every fault case of gateway/e2e at its full length, then one
+# The fault suite (issue 10, docs/RELIABILITY.md): every fault case of gateway/e2e (and the *FaultTest cases of
+# gateway/server, built with -am: malformed input, churn) at its full length, then one
 # table of what each case injected and what came out (lost, duplicated, failed with a reason, silent gaps, recovery).
 # The same cases run in `mvn -B verify` (CI) at their fast length.
 #
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --fast) MODE=fast ;;
     --only) ONLY="$2"; shift ;;
     --port-offset) OFFSET="$2"; shift ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift

@@ -193,15 +193,6 @@ final class ClusterScript {
     return 9090 + portOffset + ("backend".equals(name) ? 9 : Integer.parseInt(name.substring("node-".length())));
   }
 
-  /** The cluster's API key (cluster.sh writes it to the run folder), for /admin and /api. */
-  String apiKey() {
-    try {
-      return Files.readString(clusterDir.resolve("api-key")).trim();
-    } catch (IOException e) {
-      throw new IllegalStateException("no API key in " + clusterDir, e);
-    }
-  }
-
   /** SIGTERM (graceful drain), wait for the exit, start again, wait until healthy and UP in HAProxy. */
   void restart(String node) {
     run(180, "restart", node);

@@ -1,16 +1,12 @@
 package io.tether.e2e;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import io.tether.gateway.testing.FaultTable;
 
 /**
  * One row of the fault suite's table (docs/RELIABILITY.md, {@code scripts/faults.sh}): what was done, to how many
  * sessions, how many frames were checked at the wire, and what came out. Each fault case records one row; the script
- * prints them all as one table at the end of its run.
+ * prints them all as one table at the end of its run. The format and the file are {@link FaultTable}'s (shared with
+ * the server module's fault tests).
  *
  * @param name the case, e.g. {@code kill -9 of the busiest node}
  * @param load the client load during the fault, e.g. {@code 200 SDK clients, push+echo+ask}
@@ -28,7 +24,7 @@ record FaultRow(String name, String load, String faults, int sessions, long fram
     long failedWithReason, long silentGaps, long p50Ms, long p99Ms) {
 
   /** Where rows go: {@code -Dtether.e2e.faultRows=FILE} (faults.sh sets it); unset, rows are only printed. */
-  static final String FILE_PROPERTY = "tether.e2e.faultRows";
+  static final String FILE_PROPERTY = FaultTable.FILE_PROPERTY;
 
   /** Nothing lost, nothing duplicated, no silent gap: every failure was survived or reported. */
   boolean passed() {
@@ -36,27 +32,13 @@ record FaultRow(String name, String load, String faults, int sessions, long fram
   }
 
   String tsv() {
-    return String.join("\t", name, load, faults, Integer.toString(sessions), Long.toString(frames),
-        Long.toString(lost), Long.toString(duplicated), Long.toString(failedWithReason), Long.toString(silentGaps),
-        ms(p50Ms), ms(p99Ms), passed() ? "PASS" : "FAIL");
-  }
-
-  private static String ms(long v) {
-    return v < 0 ? "-" : Long.toString(v);
+    return FaultTable.tsv(name, load, faults, sessions, frames, lost, duplicated, failedWithReason, silentGaps, p50Ms,
+        p99Ms);
   }
 
   /** Prints the row and, when the suite collects rows, appends it to their file. Returns the row. */
   FaultRow record() {
-    System.out.println("FAULT " + tsv().replace('\t', '|'));
-    String file = System.getProperty(FILE_PROPERTY);
-    if (file != null && !file.isBlank()) {
-      try {
-        Files.writeString(Path.of(file), tsv() + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-            StandardOpenOption.APPEND);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    FaultTable.record(tsv());
     return this;
   }
 
@@ -72,6 +54,5 @@ record FaultRow(String name, String load, String faults, int sessions, long fram
   }
 
   /** The header of the table, matching {@link #tsv()}. */
-  static final String HEADER = String.join("\t", "case", "load", "faults injected", "sessions", "frames checked",
-      "lost", "duplicated", "failed with reason", "silent gaps", "recovery p50 ms", "recovery p99 ms", "verdict");
+  static final String HEADER = FaultTable.HEADER;
 }

@@ -38,6 +38,12 @@ public final class ClientSession {
   private final ServerRequests serverRequests;
   /** Set once the client closes (or the server ended the session): completes when everything is released. */
   private Future<Void> closing;
+  /**
+   * From {@code resumed} to the server's next ack: subscribes covered by {@code resumed.lastSeq} are not taken as
+   * accepted yet, because the server repeats its latest refusals first (docs/PROTOCOL.md §7); and a repeated refusal
+   * of a frame settled long ago is not reported. Confined to the client's context.
+   */
+  private boolean resuming;
 
   public ClientSession(Vertx vertx, Context ctx, TetherClientOptions options, ClientEvents events) {
     this.events = events;
@@ -181,7 +187,9 @@ public final class ClientSession {
   /** The server acked own frames up to {@code ack}. */
   private void onAcked(long ack) {
     connector.progress();
-    topics.acked(ack); // a refusal would have come before this ack
+    if (!resuming) {
+      topics.acked(ack); // a refusal would have come before this ack
+    }
     requests.drain(); // room was made
   }
 
@@ -222,6 +230,7 @@ public final class ClientSession {
 
     @Override
     public int welcomed(Link link, boolean resync) {
+      resuming = false;
       int lost = 0;
       serverRequests.newSession();
       if (resync) {
@@ -247,6 +256,7 @@ public final class ClientSession {
 
     @Override
     public void resumed(Link link, long serverLastSeq) {
+      resuming = true; // until the ack that follows the repeated refusals
       channel.resumed(serverLastSeq);
       channel.attach(link); // every own frame the server has not stored, in order, with its original seq
       requests.drain(); // then what waited in the queue, with the next seqs
@@ -259,9 +269,14 @@ public final class ClientSession {
       } else if (frame instanceof Frame.Reliable r) {
         onReliable(link, r);
       } else if (frame instanceof Frame.Ack a) {
+        boolean settle = resuming;
+        resuming = false;
         channel.onAck(a.ack());
+        if (settle) {
+          topics.acked(a.ack()); // the refusals repeated after resumed came before this ack
+        }
       } else if (frame instanceof Frame.Error e) {
-        if (!topics.refused(e) && !requests.refused(e)) {
+        if (!topics.refused(e) && !requests.refused(e) && !(resuming && e.refSeq() > 0)) {
           events.problem(new TetherException(e.code(), e.message(), e.reason(), true, null));
         }
       } else {

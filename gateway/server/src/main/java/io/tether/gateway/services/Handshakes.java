@@ -14,6 +14,7 @@ import io.tether.gateway.session.Transport;
 import io.tether.gateway.store.PendingRequest;
 import io.tether.gateway.store.ResumeOp;
 import io.tether.gateway.store.SessionRecord;
+import io.tether.protocol.DecodeResult;
 import io.tether.protocol.Frame;
 import io.tether.protocol.ResumeFailReason;
 import io.vertx.core.Context;
@@ -163,6 +164,14 @@ public final class Handshakes {
         core.router().forward(previousOwner, new NodeOp.Fence(sessionId, outcome.epoch(), 1));
       }
       s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), core.nodeId()));
+      // The session's latest refusals again, then the ack of resumed.lastSeq: a refusal the client lost in the break
+      // comes before that ack, as the rule of docs/PROTOCOL.md §7 says, and is not taken for an acceptance.
+      for (String refusal : outcome.refusals()) {
+        if (core.codec().decode(refusal) instanceof DecodeResult.Ok ok) {
+          s.send(ok.frame());
+        }
+      }
+      s.send(new Frame.Ack(outcome.inSeq()));
       s.replay(outcome.missed());
       // Requests acknowledged by a node that has since left the cluster: nobody waits for their replies any more.
       for (PendingRequest p : outcome.redispatch()) {

@@ -83,6 +83,22 @@ final class ClientFrames {
    * the position that includes the frame, so a crash cannot separate them. Returns the refusal, if any.
    */
   static Frame.ErrorInfo accept(Session session, Frame.Reliable f) {
+    Frame.ErrorInfo problem = decide(session, f);
+    if (problem != null && !(f instanceof Frame.Request && !ErrorCode.BAD_FRAME.wire().equals(problem.code()))) {
+      // Answered by an error frame, not on a stream of its own (durable below): the store keeps the refusal with the
+      // position, and a resume repeats it, so a client that lost it in a break does not take the frame as accepted.
+      session.writer().refused(session.port().codec().encode(refusal(f, problem)));
+    }
+    return problem;
+  }
+
+  /** The error frame that refuses {@code f}: it names the frame's seq (and topic, for a subscribe). */
+  private static Frame.Error refusal(Frame.Reliable f, Frame.ErrorInfo problem) {
+    return Frame.Error.refusing(ErrorCode.fromWire(problem.code()), problem.message(), f.seq(),
+        f instanceof Frame.Subscribe s ? s.topic() : null);
+  }
+
+  private static Frame.ErrorInfo decide(Session session, Frame.Reliable f) {
     if (f instanceof Frame.Request r) {
       Frame.ErrorInfo problem = checkStream(session, r);
       if (problem == null) {
@@ -177,8 +193,7 @@ final class ClientFrames {
         }
       }
       if (answer == null) {
-        session.sendError(Frame.Error.refusing(ErrorCode.fromWire(a.refusal().code()), a.refusal().message(), f.seq(),
-            f instanceof Frame.Subscribe s ? s.topic() : null));
+        session.sendError(refusal(f, a.refusal()));
       }
       if (onStreams == null) {
         onStreams = new ArrayList<>(frames.size());

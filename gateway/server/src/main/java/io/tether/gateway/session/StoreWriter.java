@@ -26,6 +26,7 @@ final class StoreWriter {
   private List<PendingRequest> pendingPut;
   private List<Long> pendingRemove;
   private Grant renewed;
+  private List<String> refusals;
   private boolean trimDue;
   private boolean trimTimerSet;
   private boolean inFlight;
@@ -62,6 +63,14 @@ final class StoreWriter {
     pendingRemove.add(stream);
   }
 
+  /** A client frame was refused with an error frame ({@code text}): the store keeps it to repeat after a resume. */
+  void refused(String text) {
+    if (refusals == null) {
+      refusals = new ArrayList<>(2);
+    }
+    refusals.add(text);
+  }
+
   /** The client renewed its credential in the session: the store keeps the new grant for a resume elsewhere. */
   void credentialRenewed(Grant grant) {
     renewed = grant;
@@ -78,7 +87,8 @@ final class StoreWriter {
 
   /** True if changes other than a trim wait for a write. */
   boolean hasChanges() {
-    return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null || renewed != null;
+    return subsPut != null || subsRemove != null || pendingPut != null || pendingRemove != null || renewed != null
+        || refusals != null;
   }
 
   boolean trimTimerSet() {
@@ -126,6 +136,10 @@ final class StoreWriter {
     if (renewed != null) {
       op.withCredential(renewed.toJson(), renewed.expiresAt());
       renewed = null;
+    }
+    if (refusals != null) {
+      op.withRefusals(refusals);
+      refusals = null;
     }
     subsPut = null;
     subsRemove = null;

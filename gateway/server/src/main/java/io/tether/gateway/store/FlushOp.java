@@ -34,6 +34,8 @@ public final class FlushOp extends SessionOp<Integer> {
   /** A credential renewed in the session ({@code auth} frame): the new grant and expiry; null = unchanged. */
   String grant;
   long credentialExpiresAt;
+  /** Refusals of client frames decided with this write's position (encoded error frames); null = none. */
+  List<String> refusals;
 
   public FlushOp() {
   }
@@ -59,6 +61,12 @@ public final class FlushOp extends SessionOp<Integer> {
   public FlushOp withCredential(String grant, long expiresAt) {
     this.grant = grant;
     this.credentialExpiresAt = expiresAt;
+    return this;
+  }
+
+  /** Also records refusals of client frames, to be repeated after a resume (docs/PROTOCOL.md §7). */
+  public FlushOp withRefusals(List<String> texts) {
+    this.refusals = texts;
     return this;
   }
 
@@ -125,6 +133,9 @@ public final class FlushOp extends SessionOp<Integer> {
     if (grant != null) {
       r.renewCredential(grant, credentialExpiresAt);
     }
+    if (refusals != null) {
+      r.rememberRefusals(refusals);
+    }
     if (detach) {
       r.detach(now);
       keepFor(entry, r, r.windowMs + DETACHED_GRACE_MS);
@@ -155,6 +166,7 @@ public final class FlushOp extends SessionOp<Integer> {
     Wire.writeVersions(out, sendIds);
     out.writeString(grant);
     out.writeLong(credentialExpiresAt);
+    Wire.writeStrings(out, refusals);
   }
 
   @Override
@@ -173,5 +185,6 @@ public final class FlushOp extends SessionOp<Integer> {
     sendIds = Wire.readVersions(in);
     grant = in.readString();
     credentialExpiresAt = in.readLong();
+    refusals = Wire.readStrings(in);
   }
 }

@@ -32,6 +32,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   String previousOwner;
   List<PendingRequest> redispatch = List.of();
   Map<String, Long> sendIds = Map.of();
+  List<String> refusals = List.of();
 
   public ResumeOutcome() {
   }
@@ -58,6 +59,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
   public long outSeq() { return outSeq; }
   public long inSeq() { return inSeq; }
   public List<StoredFrame> missed() { return missed; }
+  /** The session's latest refusals of client frames (encoded error frames), to repeat after {@code resumed}. */
+  public List<String> refusals() { return refusals; }
   public Map<String, Long> subscriptions() { return subscriptions; }
   public List<PendingRequest> pending() { return pending; }
   public String attrs() { return attrs; }
@@ -101,6 +104,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     Wire.writeVersions(out, sendIds);
     out.writeString(grant);
     out.writeLong(credentialExpiresAt);
+    Wire.writeStrings(out, refusals);
   }
 
   @Override
@@ -131,6 +135,8 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     sendIds = ids == null ? Map.of() : ids;
     grant = in.readString();
     credentialExpiresAt = in.readLong();
+    List<String> refused = Wire.readStrings(in);
+    refusals = refused == null ? List.of() : refused;
   }
 
   static ResumeOutcome snapshot(SessionRecord r, long lastSeq, String previousOwner, List<PendingRequest> redispatch) {
@@ -154,6 +160,7 @@ public final class ResumeOutcome implements IdentifiedDataSerializable {
     o.sendIds = new java.util.LinkedHashMap<>(r.sendIds());
     o.grant = r.grant;
     o.credentialExpiresAt = r.credentialExpiresAt;
+    o.refusals = new ArrayList<>(r.refusals());
     return o;
   }
 }

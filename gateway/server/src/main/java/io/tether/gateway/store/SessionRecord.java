@@ -64,6 +64,12 @@ public final class SessionRecord implements IdentifiedDataSerializable {
 
   /** Send ids remembered per session, oldest forgotten first. */
   public static final int MAX_SEND_IDS = 64;
+  /**
+   * The latest refusals of client frames sent as error frames (their encoded text), repeated after every resume: a
+   * refusal the client lost in a break is not taken for an acceptance (docs/PROTOCOL.md §7). Oldest dropped first.
+   */
+  public static final int MAX_REFUSALS = 16;
+  List<String> refusals;
 
   public SessionRecord() {
   }
@@ -223,6 +229,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     pending = null;
     subscriptions = null;
     sendIds = null;
+    refusals = null;
   }
 
   // -- buffers, subscriptions, requests ----------------------------------------------------------------------
@@ -308,6 +315,21 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     }
   }
 
+  void rememberRefusals(List<String> texts) {
+    if (refusals == null) {
+      refusals = new ArrayList<>(texts.size());
+    }
+    refusals.addAll(texts);
+    if (refusals.size() > MAX_REFUSALS) {
+      refusals = new ArrayList<>(refusals.subList(refusals.size() - MAX_REFUSALS, refusals.size()));
+    }
+  }
+
+  /** The refusals to repeat after a resume, oldest first (encoded error frames). */
+  public List<String> refusals() {
+    return refusals == null ? List.of() : refusals;
+  }
+
   Map<String, Long> sendIds() {
     return sendIds == null ? Map.of() : sendIds;
   }
@@ -375,6 +397,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     Wire.writeVersions(out, sendIds);
     out.writeString(grant);
     out.writeLong(credentialExpiresAt);
+    Wire.writeStrings(out, refusals);
     // Last, so that a node of the previous version reads the record (and ignores this), and this one reads theirs.
     out.writeString(unconfirmedPreviousHash);
   }
@@ -409,6 +432,7 @@ public final class SessionRecord implements IdentifiedDataSerializable {
     sendIds = Wire.readVersions(in);
     grant = in.readString();
     credentialExpiresAt = in.readLong();
+    refusals = Wire.readStrings(in);
     try {
       unconfirmedPreviousHash = in.readString();
     } catch (java.io.EOFException olderNode) {

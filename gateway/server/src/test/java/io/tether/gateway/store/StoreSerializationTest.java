@@ -60,12 +60,15 @@ class StoreSerializationTest {
     return (T) SS.toObject(SS.toData(o));
   }
 
-  /** A record with every part filled: frames, subscriptions, a pending request, send ids, attrs; detached. */
+  private static final String REFUSAL =
+      "{\"type\":\"error\",\"code\":\"not_allowed\",\"fatal\":false,\"refSeq\":4,\"topic\":\"x\"}";
+
+  /** A record with every part filled: frames, subscriptions, a pending request, send ids, attrs, a refusal; detached. */
   private static SessionRecord fullRecord() {
     FakeEntry<String, SessionRecord> e = Sessions.attachedTo(NODE_A);
     Flush.epoch(1).frames(1, 3).ack(1).inSeq(4).subscribe(Map.of("prices", 9L))
         .pending(new PendingRequest(4, 2, "demo.echo", "{\"x\":1}", NODE_A)).attrs("{\"app\":\"2\"}")
-        .sendIds(Map.of("send-1", 3L)).detach(T0).op().process(e);
+        .sendIds(Map.of("send-1", 3L)).detach(T0).op().withRefusals(List.of(REFUSAL)).process(e);
     return e.getValue();
   }
 
@@ -108,6 +111,8 @@ class StoreSerializationTest {
     expected.writeLong(3);
     expected.writeString(null);                  // grant (auth none)
     expected.writeLong(0);                       // credentialExpiresAt
+    expected.writeInt(1);                        // refusals to repeat after a resume
+    expected.writeString(REFUSAL);
     expected.writeString(null);                  // unconfirmed previous token (none; last: added later)
 
     BufferObjectDataOutput actual = SS.createObjectDataOutput();

@@ -25,6 +25,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       open, as when a path stops delivering without resetting (the case only heartbeats can detect). Discarding
  *       happens per TCP read, so a WebSocket frame that is only partly discarded corrupts that connection's
  *       stream: switch it while the connection is quiet.</li>
+ *   <li>{@link #dropWhenServerSends(String)}: once, the first time bytes from the node contain a marker, every
+ *       connection is dropped as by {@link #dropAll()} and those bytes are not forwarded: a frame the node sent is
+ *       lost in the break, as when a socket dies before the client read it.</li>
  * </ul>
  * The relay keeps accepting connections after a fault, so a client can reconnect through it. Thread-safe.
  */
@@ -38,6 +41,7 @@ public final class FaultyRelay {
   private final NetClient client;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
   private volatile boolean blackhole;
+  private volatile String dropMarker;
 
   private FaultyRelay(Vertx vertx, String targetHost, int targetPort) {
     this.targetHost = targetHost;
@@ -75,6 +79,15 @@ public final class FaultyRelay {
   /** While {@code on}, bytes in both directions are discarded; connections stay open. */
   public FaultyRelay blackhole(boolean on) {
     blackhole = on;
+    return this;
+  }
+
+  /**
+   * Arms a one-shot fault: the first chunk of bytes from the node that contains {@code marker} (as UTF-8 text) is not
+   * forwarded, and every connection is dropped at once ({@link #dropAll()}). Later bytes are relayed normally.
+   */
+  public FaultyRelay dropWhenServerSends(String marker) {
+    dropMarker = marker;
     return this;
   }
 
@@ -120,15 +133,21 @@ public final class FaultyRelay {
         return;
       }
       out.closeHandler(v -> link.close());
-      forward(link, in, out);
-      forward(link, out, in);
+      forward(link, in, out, false);
+      forward(link, out, in, true);
       in.resume();
     });
   }
 
-  private void forward(Link link, NetSocket from, NetSocket to) {
+  private void forward(Link link, NetSocket from, NetSocket to, boolean fromServer) {
     from.handler((Buffer data) -> {
       if (blackhole || link.isClosed()) {
+        return;
+      }
+      String marker = dropMarker;
+      if (fromServer && marker != null && data.toString(java.nio.charset.StandardCharsets.UTF_8).contains(marker)) {
+        dropMarker = null;
+        dropAll();
         return;
       }
       to.write(data);

@@ -9,6 +9,7 @@ import io.vertx.core.http.ClientWebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -132,6 +133,14 @@ public final class WireClient {
   /** Sends a binary frame (which the contract does not allow). */
   public Future<Void> sendBinary(Buffer data) {
     return onContext(() -> ws.writeBinaryMessage(data));
+  }
+
+  /**
+   * Sends one raw WebSocket frame as given: a non-final text frame, a continuation frame (with or without a first
+   * one), ... — for fragmentation abuse that {@link #sendText} cannot produce.
+   */
+  public Future<Void> sendFrame(WebSocketFrame frame) {
+    return onContext(() -> ws.writeFrame(frame));
   }
 
   /** Sends a cumulative {@code ack} (§3). */

@@ -1,0 +1,62 @@
+package io.tether.gateway.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes the rows of the fault suite's table (docs/RELIABILITY.md, {@code scripts/faults.sh}), for fault cases in
+ * any module: the e2e module's {@code FaultRow} and the server module's fault tests (malformed input, churn) both
+ * write through here, so the table has one format.
+ */
+public final class FaultTable {
+
+  /** Where rows go: {@code -Dtether.e2e.faultRows=FILE} (faults.sh sets it); unset, rows are only printed. */
+  public static final String FILE_PROPERTY = "tether.e2e.faultRows";
+
+  /** {@code fast} (mvn verify, CI) or {@code full} (scripts/faults.sh): {@code -Dtether.e2e.faults}. */
+  public static final String MODE_PROPERTY = "tether.e2e.faults";
+
+  /** The table's columns, in order. */
+  public static final String HEADER = String.join("\t", "case", "load", "faults injected", "sessions",
+      "frames checked", "lost", "duplicated", "failed with reason", "silent gaps", "recovery p50 ms",
+      "recovery p99 ms", "verdict");
+
+  private FaultTable() {
+  }
+
+  /** True when the suite runs its cases at full length ({@code -Dtether.e2e.faults=full}); default fast. */
+  public static boolean fullMode() {
+    return "full".equals(System.getProperty(MODE_PROPERTY, "fast"));
+  }
+
+  /** One row as tab-separated cells: the columns of {@link #HEADER}, verdict PASS when nothing lost or gapped. */
+  public static String tsv(String name, String load, String faults, int sessions, long frames, long lost,
+      long duplicated, long failedWithReason, long silentGaps, long p50Ms, long p99Ms) {
+    boolean passed = lost == 0 && duplicated == 0 && silentGaps == 0;
+    return String.join("\t", name, load, faults, Integer.toString(sessions), Long.toString(frames),
+        Long.toString(lost), Long.toString(duplicated), Long.toString(failedWithReason), Long.toString(silentGaps),
+        ms(p50Ms), ms(p99Ms), passed ? "PASS" : "FAIL");
+  }
+
+  private static String ms(long v) {
+    return v < 0 ? "-" : Long.toString(v);
+  }
+
+  /** Prints the row ({@code FAULT a|b|…}) and, when the suite collects rows, appends it to their file. */
+  public static void record(String tsv) {
+    System.out.println("FAULT " + tsv.replace('\t', '|'));
+    String file = System.getProperty(FILE_PROPERTY);
+    if (file != null && !file.isBlank()) {
+      try {
+        Files.writeString(Path.of(file), tsv + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
