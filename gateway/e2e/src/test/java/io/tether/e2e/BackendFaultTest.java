@@ -53,13 +53,7 @@ class BackendFaultTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript("--request-timeout-ms " + REQUEST_TIMEOUT_MS);
-    try {
-      cluster.up(1);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started("--request-timeout-ms " + REQUEST_TIMEOUT_MS, 1);
   }
 
   @AfterAll

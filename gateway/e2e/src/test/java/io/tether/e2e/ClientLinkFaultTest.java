@@ -41,13 +41,7 @@ class ClientLinkFaultTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript();
-    try {
-      cluster.up(2);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started(2);
   }
 
   @AfterAll

@@ -51,13 +51,7 @@ class ClusterFailoverTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript();
-    try {
-      cluster.up(NODES);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started(NODES);
   }
 
   @AfterAll

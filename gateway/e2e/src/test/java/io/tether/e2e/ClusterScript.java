@@ -39,6 +39,23 @@ final class ClusterScript {
     this("", false);
   }
 
+  /** A cluster of {@code nodes} gateway nodes, up and healthy; if it cannot come up, what did start is stopped. */
+  static ClusterScript started(int nodes) {
+    return started("", nodes);
+  }
+
+  /** {@link #started(int)} with {@code extraNodeArgs} for every member. */
+  static ClusterScript started(String extraNodeArgs, int nodes) {
+    ClusterScript cluster = new ClusterScript(extraNodeArgs);
+    try {
+      cluster.up(nodes);
+    } catch (RuntimeException e) {
+      cluster.down();
+      throw e;
+    }
+    return cluster;
+  }
+
   /** A cluster whose members also get {@code extraNodeArgs} (after {@link #NODE_ARGS}), all on 127.0.0.1. */
   ClusterScript(String extraNodeArgs) {
     this(extraNodeArgs, false);

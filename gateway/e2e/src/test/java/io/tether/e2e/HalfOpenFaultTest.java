@@ -41,13 +41,7 @@ class HalfOpenFaultTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript("--heartbeat-ms " + HEARTBEAT_MS);
-    try {
-      cluster.up(1);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started("--heartbeat-ms " + HEARTBEAT_MS, 1);
   }
 
   @AfterAll

@@ -51,13 +51,7 @@ class SlowConsumerFaultTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript("--heartbeat-ms " + HEARTBEAT_MS + " --buffer-max-bytes " + BUFFER_MAX_BYTES);
-    try {
-      cluster.up(1);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started("--heartbeat-ms " + HEARTBEAT_MS + " --buffer-max-bytes " + BUFFER_MAX_BYTES, 1);
   }
 
   @AfterAll

@@ -49,13 +49,7 @@ class SlowlorisFaultTest {
 
   @BeforeAll
   static void startCluster() {
-    cluster = new ClusterScript("--handshake-timeout-ms " + HANDSHAKE_TIMEOUT_MS);
-    try {
-      cluster.up(1);
-    } catch (RuntimeException e) {
-      cluster.down();
-      throw e;
-    }
+    cluster = ClusterScript.started("--handshake-timeout-ms " + HANDSHAKE_TIMEOUT_MS, 1);
   }
 
   @AfterAll
