@@ -116,7 +116,14 @@ public final class DemoBackend extends VerticleBase {
   private void push(Message<JsonObject> m) {
     JsonObject req = body(m);
     Integer count = req.getInteger("count");
-    String to = req.getString("to", m.headers().get(GatewayApi.HEADER_CLIENT_ID));
+    // Pushes for the caller go to the caller's session, not to its clientId: if that session is lost and the client
+    // starts a new one (re-sync), the old request's pushes must not land in the new session, whose requests they do
+    // not belong to (DoubleCrashFaultTest saw them as duplicates). "to" names another client, by clientId.
+    String to = req.getString("to");
+    String key = to != null ? "clientId" : "sessionId";
+    if (to == null) {
+      to = m.headers().get(GatewayApi.HEADER_SESSION_ID);
+    }
     int qos = req.getInteger("qos", 1);
     if (count == null || count < 1 || count > MAX_PUSH_COUNT) {
       m.fail(400, "count must be an integer from 1 to " + MAX_PUSH_COUNT);
@@ -129,11 +136,12 @@ public final class DemoBackend extends VerticleBase {
     // Each batch carries an idempotency key, so a batch sent again after a lost reply is not delivered twice.
     String run = m.headers().get(GatewayApi.HEADER_REQUEST_ID) != null
         ? m.headers().get(GatewayApi.HEADER_REQUEST_ID) : UUID.randomUUID().toString();
-    relay(m, once(m, () -> pushBatch(run, to, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
+    String target = to;
+    relay(m, once(m, () -> pushBatch(run, key, target, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
         .map(v -> new JsonObject().put("sent", count))));
   }
 
-  private Future<Void> pushBatch(String run, String to, int qos, int from, int count, long deadline) {
+  private Future<Void> pushBatch(String run, String key, String to, int qos, int from, int count, long deadline) {
     if (from > count) {
       return Future.succeededFuture();
     }
@@ -142,7 +150,7 @@ public final class DemoBackend extends VerticleBase {
     for (int n = from; n <= until; n++) {
       bodies.add(new JsonObject().put("n", n));
     }
-    JsonObject send = new JsonObject().put("clientId", to).put("qos", qos).put("bodies", bodies)
+    JsonObject send = new JsonObject().put(key, to).put("qos", qos).put("bodies", bodies)
         .put("id", run + "/" + from);
     // BUFFER_FULL: wait for the client's acks to make room. UNAVAILABLE: the session is between nodes (its node just
     // left the cluster, or it is moving). A timeout: the batch went to a node that just died. The batch's id makes a
@@ -150,7 +158,7 @@ public final class DemoBackend extends VerticleBase {
     return retryWithin(deadline, 20, re -> is(re, BackendFailure.BUFFER_FULL) || is(re, BackendFailure.UNAVAILABLE)
             || re.failureType() == ReplyFailure.TIMEOUT,
         () -> vertx.eventBus().request(GatewayApi.SEND, send, gateway))
-        .compose(reply -> pushBatch(run, to, qos, until + 1, count, deadline));
+        .compose(reply -> pushBatch(run, key, to, qos, until + 1, count, deadline));
   }
 
   private static boolean is(ReplyException e, BackendFailure failure) {
