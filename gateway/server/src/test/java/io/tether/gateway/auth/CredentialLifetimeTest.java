@@ -38,16 +38,11 @@ class CredentialLifetimeTest {
   }
 
   static Future<WireClient> connect(Vertx vertx, String clientId, String token) {
-    return WireClient.connect(vertx, NODE.node().port()).compose(c -> c.hello(new JsonObject().put("type", "hello")
-        .put("clientId", clientId).put("token", token)).map(w -> c));
+    return WireClient.connect(vertx, NODE.node().port()).compose(c -> c.hello(clientId, token).map(w -> c));
   }
 
   static Future<JsonObject> echo(WireClient c) {
-    long seq = c.nextSeq();
-    Future<JsonObject> response = c.next("response");
-    c.send(new JsonObject().put("type", "request").put("seq", seq).put("stream", 2 * seq - 1)
-        .put("address", "demo.echo").put("body", new JsonObject()));
-    return response;
+    return c.request("demo.echo", new JsonObject());
   }
 
   /** Completes once the wall clock is past {@code epochMs}: the deadline under test is the clock itself. */

@@ -55,8 +55,7 @@ class IdentityTest {
   }
 
   static Future<WireClient> connect(Vertx vertx, NodeExtension node, String clientId, String token) {
-    return WireClient.connect(vertx, node.node().port()).compose(c -> c.hello(new JsonObject().put("type", "hello")
-        .put("clientId", clientId).put("token", token)).map(w -> c));
+    return WireClient.connect(vertx, node.node().port()).compose(c -> c.hello(clientId, token).map(w -> c));
   }
 
   /** Sends {@code hello} and completes with the first answer, welcome or error. */
@@ -70,11 +69,7 @@ class IdentityTest {
   }
 
   static Future<JsonObject> request(WireClient c, String address) {
-    long seq = c.nextSeq();
-    Future<JsonObject> response = c.next("response");
-    c.send(new JsonObject().put("type", "request").put("seq", seq).put("stream", 2 * seq - 1)
-        .put("address", address).put("body", new JsonObject()));
-    return response;
+    return c.request(address, new JsonObject());
   }
 
   /** Fails if {@code victim} received a {@code bye} or an error: its session was not disturbed. */

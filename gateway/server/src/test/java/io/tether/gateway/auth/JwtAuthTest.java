@@ -50,16 +50,11 @@ class JwtAuthTest {
   }
 
   static Future<WireClient> connect(Vertx vertx, NodeExtension node, String clientId, String token) {
-    return WireClient.connect(vertx, node.node().port()).compose(c -> c.hello(new JsonObject().put("type", "hello")
-        .put("clientId", clientId).put("token", token)).map(w -> c));
+    return WireClient.connect(vertx, node.node().port()).compose(c -> c.hello(clientId, token).map(w -> c));
   }
 
   static Future<JsonObject> echo(WireClient c) {
-    long seq = c.nextSeq();
-    Future<JsonObject> response = c.next("response");
-    c.send(new JsonObject().put("type", "request").put("seq", seq).put("stream", 2 * seq - 1)
-        .put("address", "demo.echo").put("body", new JsonObject().put("n", seq)));
-    return response;
+    return c.request("demo.echo", new JsonObject());
   }
 
   /** Sends the hello and completes with [the error frame, the close code]. */

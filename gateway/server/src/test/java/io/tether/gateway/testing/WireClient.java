@@ -166,6 +166,25 @@ public final class WireClient {
             : Future.failedFuture(new IllegalStateException("hello refused: " + f.encode())));
   }
 
+  /** Sends {@code hello} for {@code clientId} with a credential and returns the {@code welcome}. */
+  public Future<JsonObject> hello(String clientId, String token) {
+    return hello(new JsonObject().put("type", "hello").put("clientId", clientId).put("token", token));
+  }
+
+  /**
+   * Sends a request to {@code address} on the next client stream (2 × seq − 1) and returns the {@code response} on
+   * that stream.
+   */
+  public Future<JsonObject> request(String address, JsonObject body) {
+    long seq = nextSeq();
+    long stream = 2 * seq - 1;
+    Future<JsonObject> response = nextMatching("the response on stream " + stream,
+        f -> "response".equals(f.getString("type")) && f.getLong("stream", 0L) == stream);
+    send(new JsonObject().put("type", "request").put("seq", seq).put("stream", stream).put("address", address)
+        .put("body", body));
+    return response;
+  }
+
   /**
    * Sends {@code resume} and returns the answer, {@code resumed} or {@code error}, whichever comes first. Sets
    * {@link #lastSeq()} to {@code lastSeq}: the client claims to have received everything up to it.

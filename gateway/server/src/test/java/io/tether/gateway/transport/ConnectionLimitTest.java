@@ -44,11 +44,7 @@ class ConnectionLimitTest {
   }
 
   private static Future<JsonObject> echo(WireClient c) {
-    long seq = c.nextSeq();
-    Future<JsonObject> response = c.next("response");
-    c.send(new JsonObject().put("type", "request").put("seq", seq).put("stream", 2 * seq - 1)
-        .put("address", "demo.echo").put("body", new JsonObject().put("still", "here")));
-    return response;
+    return c.request("demo.echo", new JsonObject().put("still", "here"));
   }
 
   /**
