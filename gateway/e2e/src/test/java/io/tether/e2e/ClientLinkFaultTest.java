@@ -78,7 +78,7 @@ class ClientLinkFaultTest {
       FaultRow.of(f, "lossy/slow/flapping client links (relay)", CLIENTS + " SDK clients via relay+HAProxy, 2 nodes, "
           + DURATION_MS / 1000 + " s, push+echo+ask", relay.injected() + "; " + resumes + " resumes, "
           + f.errors + " requests answered with an error " + f.errorCodes).record();
-      printFailures(w);
+      w.printFailures();
       String logs = " (seed " + seed + "; node logs: " + cluster.clusterDir() + "/*.log; client problems: "
           + f.exceptions + ")";
       assertTrue(relay.stalls.get() > 0 && relay.resets.get() > 0, "no faults were injected: " + relay.injected());
@@ -101,11 +101,4 @@ class ClientLinkFaultTest {
     }
   }
 
-  static void printFailures(Workload w) {
-    List<String> samples = w.failureSamples();
-    if (samples.stream().anyMatch(s -> !s.contains(" --- "))) {
-      System.out.println("first failed requests (timeline):");
-      samples.forEach(s -> System.out.println("  " + s));
-    }
-  }
 }

@@ -85,7 +85,7 @@ class ClusterFailoverTest {
       System.out.println(f.summary("killingTheBusiestNodeLosesNothing"));
       FaultRow.of(f, "kill -9 of the busiest gateway node", CLIENTS + " SDK clients via HAProxy, push+echo+ask",
           "1 kill -9 (" + victims.size() + " sessions on it)").record();
-      printFailures(w);
+      w.printFailures();
       ctx.verify(() -> {
         assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
         for (Resume r : moves) {
@@ -125,7 +125,7 @@ class ClusterFailoverTest {
       System.out.println(f.summary("workInFlightAtAKillIsAnsweredWithinTenSeconds"));
       FaultRow.of(f, "kill -9 with work in flight", "60 SDK clients, demo.push of 300 each",
           "1 kill -9, " + f.inFlightMs.size() + " requests in flight").record();
-      printFailures(w);
+      w.printFailures();
       ctx.verify(() -> {
         assertEquals(victims.size(), moves.size(), "every session of the killed node resumed on a survivor");
         assertInFlightWorkAnsweredInTime(f);
@@ -155,7 +155,7 @@ class ClusterFailoverTest {
     w.trigger("kill " + busiest);
     cluster.kill(busiest);
     w.mark("killed");
-    List<Resume> moves = settle(moving, 30, "the sessions of " + busiest + " to resume");
+    List<Resume> moves = Workload.settle(moving, 30, "the sessions of " + busiest + " to resume");
     System.out.println("sessions per node after the kill " + w.distribution());
     return new Kill(busiest, victims, moves);
   }
@@ -196,7 +196,7 @@ class ClusterFailoverTest {
         w.mark("restart " + node);
         cluster.restart(node);
         w.mark("restarted " + node);
-        List<Resume> moved = settle(moving, 30, "the sessions of " + node + " to resume");
+        List<Resume> moved = Workload.settle(moving, 30, "the sessions of " + node + " to resume");
         for (Resume r : moved) {
           assertNotEquals(node, r.node(), "resumed on the node that was draining?");
         }
@@ -214,7 +214,7 @@ class ClusterFailoverTest {
       System.out.println(f.summary("rollingRestartLosesNothing"));
       FaultRow.of(f, "rolling restart (drain, SIGTERM, start)", CLIENTS + " SDK clients via HAProxy, push+echo+ask",
           "every node restarted once").record();
-      printFailures(w);
+      w.printFailures();
       int expected = expectedMoves;
       ctx.verify(() -> {
         assertEquals(expected, moves.size(), "every session of each restarted node resumed elsewhere");
@@ -226,31 +226,7 @@ class ClusterFailoverTest {
     }
   }
 
-  private static void printFailures(Workload w) {
-    List<String> samples = w.failureSamples();
-    if (samples.stream().anyMatch(s -> !s.contains(" --- "))) {
-      System.out.println("first failed requests (timeline):");
-      samples.forEach(s -> System.out.println("  " + s));
-    }
-  }
 
-  /** Waits (bounded) for the moves; those that did not happen are simply missing from the result. */
-  private static List<Resume> settle(List<Future<Resume>> moving, long seconds, String what) {
-    try {
-      await(Future.join(moving), seconds, what);
-    } catch (AssertionError e) {
-      System.out.println("not all settled: " + e.getMessage());
-    }
-    List<Resume> done = new ArrayList<>();
-    for (Future<Resume> f : moving) {
-      if (f.succeeded()) {
-        done.add(f.result());
-      } else if (f.failed()) {
-        System.out.println(f.cause().getMessage());
-      }
-    }
-    return done;
-  }
 
   private static void assertNothingLost(Figures f) {
     String logs = " (node logs: " + cluster.clusterDir() + "/*.log; client problems: " + f.exceptions + ")";

@@ -129,11 +129,7 @@ class DoubleCrashFaultTest {
           failedSessions, f.gaps, f.percentile(0.5), f.percentile(0.99)).record();
       System.out.println("requests failed with session_lost (told, with their lost session): " + sessionLost
           + "; presence mismatches: " + presenceWrong.size() + " " + presenceWrong);
-      List<String> samples = w.failureSamples();
-      if (samples.stream().anyMatch(x -> !x.contains(" --- "))) {
-        System.out.println("first failed requests (timeline):");
-        samples.forEach(x -> System.out.println("  " + x));
-      }
+      w.printFailures();
       ctx.verify(() -> {
         assertEquals(0, f.gaps, "silent gaps");
         assertEquals(0, f.duplicates, "duplicate seqs on the wire");

@@ -96,7 +96,7 @@ class HalfOpenFaultTest {
       FaultRow.of(f, "half-open client sockets (no FIN)", CLIENTS + " SDK clients via relay+HAProxy, heartbeat "
           + HEARTBEAT_MS + " ms", relay.halfOpened.get() + " sockets silenced; DETACHED after p50 " + p50 + " / max "
           + max + " ms (bound " + DETECTION_BOUND_MS + ")").record();
-      ClientLinkFaultTest.printFailures(w);
+      w.printFailures();
       assertTrue(max <= DETECTION_BOUND_MS, "a half-open socket was noticed after " + max + " ms (bound "
           + DETECTION_BOUND_MS + ")");
       assertEquals(CLIENTS * ROUNDS, moves.size(), "every session resumed");

@@ -117,7 +117,7 @@ class PartitionFaultTest {
         detectMs.add(awaitHealth(majority, members(MEMBERS - 1), 40, "the majority to drop " + victim));
         awaitHealth(List.of(minority), status("NO_QUORUM"), 40, victim + " to lose its quorum");
         w.mark("split on both sides");
-        List<Resume> moved = settle(moving, 40, "the sessions of " + victim + " to resume on the majority side");
+        List<Resume> moved = Workload.settle(moving, 40, "the sessions of " + victim + " to resume on the majority side");
         for (Resume r : moved) {
           assertNotEquals(victim, r.node(), "resumed on the isolated node?");
         }
@@ -158,11 +158,7 @@ class PartitionFaultTest {
           CLIENTS + " SDK clients via HAProxy, push+echo+ask",
           ROUNDS + "x iptables cut of the busiest node from all members for " + SPLIT_HOLD_MS / 1000
               + " s after detection (" + affected.size() + " sessions on it)").record();
-      List<String> samples = w.failureSamples();
-      if (samples.stream().anyMatch(x -> !x.contains(" --- "))) {
-        System.out.println("first failed requests (timeline):");
-        samples.forEach(x -> System.out.println("  " + x));
-      }
+      w.printFailures();
       ctx.verify(() -> {
         assertEquals(0, f.gaps, "silent gaps");
         assertEquals(0, f.duplicates, "duplicate seqs on the wire");
@@ -211,20 +207,4 @@ class PartitionFaultTest {
     }
   }
 
-  private static List<Resume> settle(List<Future<Resume>> moving, long seconds, String what) {
-    try {
-      await(Future.join(moving), seconds, what);
-    } catch (AssertionError e) {
-      System.out.println("not all settled: " + e.getMessage());
-    }
-    List<Resume> done = new ArrayList<>();
-    for (Future<Resume> f : moving) {
-      if (f.succeeded()) {
-        done.add(f.result());
-      } else if (f.failed()) {
-        System.out.println(f.cause().getMessage());
-      }
-    }
-    return done;
-  }
 }

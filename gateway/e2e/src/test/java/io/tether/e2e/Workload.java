@@ -504,6 +504,33 @@ final class Workload {
     }
   }
 
+  /** Prints the failed requests on their timeline (fault moments marked), if any request failed. */
+  void printFailures() {
+    List<String> samples = failureSamples();
+    if (samples.stream().anyMatch(s -> !s.contains(" --- "))) {
+      System.out.println("first failed requests (timeline):");
+      samples.forEach(s -> System.out.println("  " + s));
+    }
+  }
+
+  /** Waits (bounded) for the moves; those that did not happen are simply missing from the result. */
+  static List<Resume> settle(List<Future<Resume>> moving, long seconds, String what) {
+    try {
+      await(Future.join(moving), seconds, what);
+    } catch (AssertionError e) {
+      System.out.println("not all settled: " + e.getMessage());
+    }
+    List<Resume> done = new ArrayList<>();
+    for (Future<Resume> f : moving) {
+      if (f.succeeded()) {
+        done.add(f.result());
+      } else if (f.failed()) {
+        System.out.println(f.cause().getMessage());
+      }
+    }
+    return done;
+  }
+
   /** Requests sent and not answered yet. */
   int outstanding() {
     return outstanding.get();
