@@ -11,6 +11,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -158,6 +159,15 @@ final class Workload {
     private long pushesReceived;
     /** Highest {@code n} of the current demo.push (its pushes carry n = 1..count, in order, before its response). */
     private long batchMaxN;
+    /** The tag of the current demo.push (its loop iteration): each of its pushes carries it. */
+    private long batchTag = -1;
+    /** Recent demo.push calls answered with an error (their tag → highest n seen): their pushes may still come. */
+    private final Map<Long, Long> failedBatches = new LinkedHashMap<>(16, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
+        return size() > 32;
+      }
+    };
     private long duplicatePushes;
     private long missingPushes;
     private boolean mismatchReported;
@@ -189,15 +199,34 @@ final class Workload {
             return;
           }
           pushesReceived++;
-          long n = push.bodyAsJsonObject().getLong("n", -1L);
-          if (n <= batchMaxN) {
+          JsonObject body = push.bodyAsJsonObject();
+          long n = body.getLong("n", -1L);
+          long tag = body.getLong("tag", -1L);
+          if (tag == batchTag) {
+            if (n <= batchMaxN) {
+              duplicatePushes++;
+              mismatch("push n=" + n + " again (this demo.push already delivered n=1.." + batchMaxN + ")");
+            } else if (n != batchMaxN + 1) {
+              missingPushes += n - batchMaxN - 1;
+              mismatch("push n=" + n + " where n=" + (batchMaxN + 1) + " was expected");
+            }
+            batchMaxN = Math.max(batchMaxN, n);
+          } else if (failedBatches.containsKey(tag)) {
+            // A demo.push answered with an error may still have delivered (some of) its pushes: the outcome of a
+            // failed call is unknown. They arrive late, but still once each and in order.
+            long max = failedBatches.get(tag);
+            if (n <= max) {
+              duplicatePushes++;
+              mismatch("push n=" + n + " of failed demo.push " + tag + " again (it delivered n=1.." + max + ")");
+            } else if (n != max + 1) {
+              missingPushes += n - max - 1;
+              mismatch("push n=" + n + " of failed demo.push " + tag + " where n=" + (max + 1) + " was expected");
+            }
+            failedBatches.put(tag, Math.max(max, n));
+          } else {
             duplicatePushes++;
-            mismatch("push n=" + n + " again (this demo.push already delivered n=1.." + batchMaxN + ")");
-          } else if (n != batchMaxN + 1) {
-            missingPushes += n - batchMaxN - 1;
-            mismatch("push n=" + n + " where n=" + (batchMaxN + 1) + " was expected");
+            mismatch("push n=" + n + " of demo.push " + tag + ", which was already answered with all its pushes");
           }
-          batchMaxN = Math.max(batchMaxN, n);
         }
       });
       client.requestHandler(req -> Future.succeededFuture(new JsonObject().put("answer", req.body())));
@@ -355,14 +384,22 @@ final class Workload {
       }
       int count = pushes > 0 ? pushes : 1 + (int) (iteration % 4);
       JsonObject tag = new JsonObject().put("client", index).put("k", iteration);
-      call("demo.push", new JsonObject().put("count", count)).onComplete(ar -> {
+      synchronized (this) {
+        batchTag = iteration;
+        batchMaxN = 0;
+      }
+      call("demo.push", new JsonObject().put("count", count).put("tag", iteration)).onComplete(ar -> {
         synchronized (this) {
           // The pushes precede their response on the wire: all of them must be in already. After an error
-          // response, how many were sent is unknown.
+          // response, how many were sent is unknown: the rest may still come, late.
           if (ar.succeeded() && batchMaxN < count) {
             missingPushes += count - batchMaxN;
             mismatch("demo.push answered " + ar.result() + " after only n=1.." + batchMaxN);
           }
+          if (ar.failed()) {
+            failedBatches.put(iteration, batchMaxN);
+          }
+          batchTag = -1;
           batchMaxN = 0;
         }
       }).transform(ar -> call("demo.echo", tag)).onComplete(ar -> {

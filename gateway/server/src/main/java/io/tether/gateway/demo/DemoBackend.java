@@ -112,7 +112,11 @@ public final class DemoBackend extends VerticleBase {
     });
   }
 
-  /** {@code {"count":n,"to"?:clientId,"qos"?:1}}: pushes {@code {"n":1..n}} in order; replies {@code {"sent":n}}. */
+  /**
+   * {@code {"count":n,"to"?:clientId,"qos"?:1,"tag"?:any}}: pushes {@code {"n":1..n}} in order (each with the
+   * request's {@code tag}, when it has one, so a client can tell the pushes of two requests apart); replies
+   * {@code {"sent":n}}.
+   */
   private void push(Message<JsonObject> m) {
     JsonObject req = body(m);
     Integer count = req.getInteger("count");
@@ -125,6 +129,7 @@ public final class DemoBackend extends VerticleBase {
       to = m.headers().get(GatewayApi.HEADER_SESSION_ID);
     }
     int qos = req.getInteger("qos", 1);
+    Object tag = req.getValue("tag");
     if (count == null || count < 1 || count > MAX_PUSH_COUNT) {
       m.fail(400, "count must be an integer from 1 to " + MAX_PUSH_COUNT);
       return;
@@ -137,32 +142,45 @@ public final class DemoBackend extends VerticleBase {
     String run = m.headers().get(GatewayApi.HEADER_REQUEST_ID) != null
         ? m.headers().get(GatewayApi.HEADER_REQUEST_ID) : UUID.randomUUID().toString();
     String target = to;
-    relay(m, once(m, () -> pushBatch(run, key, target, qos, 1, count, System.currentTimeMillis() + PUSH_PATIENCE_MS)
-        .map(v -> new JsonObject().put("sent", count))));
+    PushRun push = new PushRun(run, new JsonObject().put(key, to).put("qos", qos), tag, count,
+        System.currentTimeMillis() + PUSH_PATIENCE_MS);
+    relay(m, once(m, () -> pushBatch(push, 1).map(v -> new JsonObject().put("sent", count))));
   }
 
-  private Future<Void> pushBatch(String run, String key, String to, int qos, int from, int count, long deadline) {
-    if (from > count) {
+  /** One demo.push: its idempotency prefix, the target and qos of every batch, the pushes' tag, and its patience. */
+  private record PushRun(String run, JsonObject target, Object tag, int count, long deadline) {
+  }
+
+  private Future<Void> pushBatch(PushRun push, int from) {
+    if (from > push.count()) {
       return Future.succeededFuture();
     }
-    int until = Math.min(count, from + PUSH_BATCH - 1);
+    int until = Math.min(push.count(), from + PUSH_BATCH - 1);
     JsonArray bodies = new JsonArray();
     for (int n = from; n <= until; n++) {
-      bodies.add(new JsonObject().put("n", n));
+      JsonObject body = new JsonObject().put("n", n);
+      if (push.tag() != null) {
+        body.put("tag", push.tag());
+      }
+      bodies.add(body);
     }
-    JsonObject send = new JsonObject().put(key, to).put("qos", qos).put("bodies", bodies)
-        .put("id", run + "/" + from);
+    JsonObject send = push.target().copy().put("bodies", bodies).put("id", push.run() + "/" + from);
     // BUFFER_FULL: wait for the client's acks to make room. UNAVAILABLE: the session is between nodes (its node just
-    // left the cluster, or it is moving). A timeout: the batch went to a node that just died. The batch's id makes a
+    // left the cluster, or it is moving). INTERNAL: the session's store write failed, perhaps after it was applied
+    // (a split, a member leaving). A timeout: the batch went to a node that just died. The batch's id makes a
     // repeat harmless if the first attempt did land.
-    return retryWithin(deadline, 20, re -> is(re, BackendFailure.BUFFER_FULL) || is(re, BackendFailure.UNAVAILABLE)
-            || re.failureType() == ReplyFailure.TIMEOUT,
+    return retryWithin(push.deadline(), 20, DemoBackend::worthRetrying,
         () -> vertx.eventBus().request(GatewayApi.SEND, send, gateway))
-        .compose(reply -> pushBatch(run, key, to, qos, until + 1, count, deadline));
+        .compose(reply -> pushBatch(push, until + 1));
   }
 
-  private static boolean is(ReplyException e, BackendFailure failure) {
-    return BackendFailure.of(e) == failure;
+  /**
+   * The gateway's API says the same call may succeed if tried again ({@link BackendFailure#retryable()}), or the call
+   * got no answer in time (the node serving it died, or is cut off).
+   */
+  private static boolean worthRetrying(ReplyException e) {
+    BackendFailure failure = BackendFailure.of(e);
+    return failure != null ? failure.retryable() : e.failureType() == ReplyFailure.TIMEOUT;
   }
 
   /** Calls {@code call} until it succeeds, fails in a way {@code retry} refuses, or {@code deadline} passes. */
@@ -214,13 +232,13 @@ public final class DemoBackend extends VerticleBase {
   }
 
   /**
-   * UNAVAILABLE means the question was not delivered (the client was between connections) or the client moved
-   * before answering; a timeout, that the node serving the call died. Ask again within our patience: the client may
-   * then see the question twice; it answers both.
+   * Asks again, within our patience, after every retryable failure: UNAVAILABLE (the question was not delivered,
+   * the client was between connections, or the client moved before answering), a client timeout (its answer may
+   * have been lost with the node it went to), INTERNAL (the session's store failed), and a call that got no answer
+   * (the node serving it died). The client may then see the question twice; it answers both.
    */
   private Future<Object> askUntilAnswered(JsonObject question, long deadline) {
-    return retryWithin(deadline, 50,
-        re -> is(re, BackendFailure.UNAVAILABLE) || re.failureType() == ReplyFailure.TIMEOUT,
+    return retryWithin(deadline, 50, DemoBackend::worthRetrying,
         () -> vertx.eventBus().request(GatewayApi.REQUEST, question, askDelivery).map(r -> r.body()));
   }
 }
