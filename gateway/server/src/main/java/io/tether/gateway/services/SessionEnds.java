@@ -15,6 +15,12 @@ final class SessionEnds {
 
   private final NodeCore core;
   private final Presence presence;
+  /**
+   * The expiry sweep running now, or null. A sweep visits every entry of the sessions map (tombstones too) and can
+   * outlast its period on a loaded member; a sweep asked for meanwhile joins it instead of starting another, so
+   * sweeps never pile up on the worker pool.
+   */
+  private Future<Integer> sweeping;
 
   SessionEnds(NodeCore core, Presence presence) {
     this.core = core;
@@ -54,13 +60,25 @@ final class SessionEnds {
   }
 
   /** Expires sessions detached past their window (run by the oldest member) and reports them CLOSED. */
-  Future<Integer> expireDetached() {
+  synchronized Future<Integer> expireDetached() {
+    if (sweeping != null) {
+      return sweeping;
+    }
     if (!core.store().isOldestMember()) {
       return Future.succeededFuture(0);
     }
-    return core.store().expireDetached(System.currentTimeMillis()).map(ended -> {
+    Future<Integer> sweep = core.store().expireDetached(System.currentTimeMillis()).map(ended -> {
       ended.forEach((sessionId, clientId) -> presence.changed(clientId, sessionId, SessionState.CLOSED));
       return ended.size();
     });
+    sweeping = sweep;
+    sweep.onComplete(ar -> sweepDone(sweep));
+    return sweep;
+  }
+
+  private synchronized void sweepDone(Future<Integer> sweep) {
+    if (sweeping == sweep) {
+      sweeping = null;
+    }
   }
 }
