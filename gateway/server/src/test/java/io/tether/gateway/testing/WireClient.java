@@ -55,8 +55,10 @@ public final class WireClient {
   /** How many received frame types a failure message lists. */
   private static final int HISTORY_IN_FAILURES = 20;
 
+  /** Name of the local map that holds each Vert.x instance's one {@link WebSocketClient} for all WireClients. */
+  private static final String SHARED_CLIENT = WireClient.class.getName();
+
   private final Context context;
-  private final WebSocketClient client;
   private final ClientWebSocket ws;
 
   // Confined to the context.
@@ -76,17 +78,31 @@ public final class WireClient {
 
   private WireClient(Vertx vertx, Context context) {
     this.context = context;
-    this.client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setMaxFrameSize(MAX_SIZE)
-        .setMaxMessageSize(MAX_SIZE)
-        .setTryUsePerMessageCompression(false)
-        .setTryUsePerFrameCompression(false));
-    this.ws = client.webSocket();
+    this.ws = sharedClient(vertx).webSocket();
     // Handlers are set before connecting, so no frame can arrive before they are in place.
     ws.textMessageHandler(this::onText);
     ws.binaryMessageHandler(b -> onFrame(new JsonObject().put("type", BINARY).put("length", b.length())));
     ws.exceptionHandler(t -> lastError = t);
     ws.closeHandler(v -> onClose());
+  }
+
+  /**
+   * One WebSocket client per Vert.x instance, closed with it. Not one per socket: Vert.x 5.0 keeps every client it
+   * created in its close hooks even after {@code close()} (eclipse-vertx/vert.x#6268, #6311), so a client per socket
+   * grew the heap of the fuzz test by ~2 KB a socket and blurred the node's figure.
+   */
+  private static WebSocketClient sharedClient(Vertx vertx) {
+    return vertx.sharedData().<String, SharedClient>getLocalMap(SHARED_CLIENT).computeIfAbsent("client",
+        k -> new SharedClient(vertx.createWebSocketClient(new WebSocketClientOptions()
+            .setMaxFrameSize(MAX_SIZE)
+            .setMaxMessageSize(MAX_SIZE)
+            .setMaxConnections(100_000) // tests open hundreds of sockets to one endpoint at once; the default is 50
+            .setTryUsePerMessageCompression(false)
+            .setTryUsePerFrameCompression(false)))).client;
+  }
+
+  /** The shared client, as a local map value. */
+  private record SharedClient(WebSocketClient client) implements io.vertx.core.shareddata.Shareable {
   }
 
   /** Connects to {@code ws://127.0.0.1:port/ws}. */
@@ -113,8 +129,7 @@ public final class WireClient {
     Context context = current != null && current.owner() == vertx ? current : vertx.getOrCreateContext();
     WireClient wc = new WireClient(vertx, context);
     return wc.onContext(() -> wc.ws.connect(options)
-        .map(w -> wc)
-        .onFailure(t -> wc.client.close()));
+        .map(w -> wc));
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -383,7 +398,6 @@ public final class WireClient {
       w.promise.fail(closedWhileWaiting(w));
     }
     closed.tryComplete(ws.closeStatusCode());
-    client.close();
   }
 
   private IllegalStateException closedWhileWaiting(Waiter w) {

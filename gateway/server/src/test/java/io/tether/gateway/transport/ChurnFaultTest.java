@@ -6,11 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.testing.BlockingWsClient;
 import io.tether.gateway.testing.FaultTable;
+import io.tether.gateway.testing.HeapHistogram;
 import io.tether.gateway.testing.NodeExtension;
 import io.tether.gateway.testing.StoreCensus;
 import java.io.File;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -61,16 +60,6 @@ class ChurnFaultTest {
   private static int openFds() {
     String[] fds = new File("/proc/self/fd").list();
     return fds == null ? -1 : fds.length;
-  }
-
-  private static long usedHeapAfterGc() {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    long used = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-    }
-    return used;
   }
 
   /** Runs {@code n} cycles spread over the workers; each ends with a bye or, with {@code kill}, a reset. */
@@ -149,7 +138,8 @@ class ChurnFaultTest {
     cycles(WARMUP, false, welcomes);
     cycles(WARMUP, true, welcomes);
     StoreCensus base = awaitQuiet();
-    long heapBefore = usedHeapAfterGc();
+    long heapBefore = HeapHistogram.usedAfterGc();
+    HeapHistogram histogramBefore = HeapHistogram.take();
     int fdBefore = openFds();
     System.out.printf("ChurnFaultTest: baseline after %d warm-up cycles: %d fds, heap after GC %.1f MB, %s%n",
         2 * WARMUP, fdBefore, heapBefore / 1e6, base);
@@ -163,7 +153,8 @@ class ChurnFaultTest {
     long quietStart = System.nanoTime();
     StoreCensus end = awaitQuiet();
     long quietMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - quietStart);
-    long heapAfter = usedHeapAfterGc();
+    long heapAfter = HeapHistogram.usedAfterGc();
+    System.out.print("ChurnFaultTest: after the cycles, " + HeapHistogram.take().growthSince(histogramBefore, 12));
     int fdAfter = openFds();
     long tombstonesAdded = Math.max(0, end.tombstones() - base.tombstones());
     System.out.printf("ChurnFaultTest: %d hello/bye cycles in %d ms (%.0f/s), %d hello/kill cycles in %d ms (%.0f/s),"
@@ -186,7 +177,8 @@ class ChurnFaultTest {
         TimeUnit.SECONDS.sleep(5); // the interval of a poll of the TTL expiry, not a stand-in for it
         expired = StoreCensus.of(node);
       } while (expired.sessionEntries > base.sessionEntries * 105 / 100 && System.currentTimeMillis() < deadline);
-      heapExpired = usedHeapAfterGc();
+      heapExpired = HeapHistogram.usedAfterGc();
+      System.out.print("ChurnFaultTest: after the TTL, " + HeapHistogram.take().growthSince(histogramBefore, 15));
       System.out.printf("ChurnFaultTest: after the tombstones' TTL: heap after GC %.1f MB (baseline %.1f), %s%n",
           heapExpired / 1e6, heapBefore / 1e6, expired);
       ok &= expired.sessionEntries <= base.sessionEntries * 105 / 100 && heapExpired <= heapBefore + heapSlack(heapBefore);

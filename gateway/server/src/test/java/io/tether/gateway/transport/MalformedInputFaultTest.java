@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.testing.FaultTable;
+import io.tether.gateway.testing.HeapHistogram;
 import io.tether.gateway.testing.StoreCensus;
 import io.tether.gateway.testing.TestNodes;
 import io.tether.gateway.testing.WireClient;
@@ -17,8 +18,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonObject;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -349,16 +348,6 @@ class MalformedInputFaultTest {
     assertEquals(body, resp.getJsonObject("body"), resp.encode());
   }
 
-  private static long usedHeapAfterGc() {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    long used = Long.MAX_VALUE;
-    for (int i = 0; i < 3; i++) { // System.gc() is a full collection with G1 unless disabled; take the lowest
-      System.gc();
-      used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
-    }
-    return used;
-  }
-
   private static void runCases(Generators g, int from, int to, Random random, Totals totals) throws Exception {
     List<Case> cases = new ArrayList<>();
     for (int n = from; n < to; n++) {
@@ -419,7 +408,8 @@ class MalformedInputFaultTest {
     runCases(g, 0, warmup, random, totals); // the JIT, pools and buffers settle before the baseline
     echo(witness);
     StoreCensus baseline = awaitOnlyWitnessLeft();
-    long before = usedHeapAfterGc();
+    long before = HeapHistogram.usedAfterGc();
+    HeapHistogram histogramBefore = HeapHistogram.take();
     int batches = 10;
     int echoes = 2;
     long started = System.nanoTime();
@@ -432,7 +422,8 @@ class MalformedInputFaultTest {
     }
     long elapsedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     StoreCensus end = awaitOnlyWitnessLeft();
-    long after = usedHeapAfterGc();
+    long after = HeapHistogram.usedAfterGc();
+    System.out.print("MalformedInputFaultTest: " + HeapHistogram.take().growthSince(histogramBefore, 12));
 
     // the node still takes new sessions, and the witness saw nothing of the fuzzing
     WireClient late = await(WireClient.connect(vertx, node.port()));
