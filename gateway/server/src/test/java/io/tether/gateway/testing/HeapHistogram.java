@@ -58,6 +58,11 @@ public final class HeapHistogram {
     return new HeapHistogram(classes);
   }
 
+  /** Live bytes of {@code className} (as the histogram names it, e.g. {@code [Ljava.lang.Object;}) now minus before. */
+  public long bytesGrownSince(HeapHistogram before, String className) {
+    return classes.getOrDefault(className, new long[2])[1] - before.classes.getOrDefault(className, new long[2])[1];
+  }
+
   /** Bytes of all live objects in this histogram. */
   public long totalBytes() {
     long total = 0;
