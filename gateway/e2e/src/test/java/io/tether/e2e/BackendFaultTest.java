@@ -8,6 +8,7 @@ import io.tether.client.TetherClient;
 import io.tether.client.TetherClientOptions;
 import io.tether.client.TetherException;
 import io.vertx.core.Future;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -40,7 +41,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ul>
  * Nothing may be unanswered at the client (its own timeout is 60 s) and nothing answered twice.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class BackendFaultTest {
 
   private static final boolean FULL = "full".equals(System.getProperty("tether.e2e.faults", "fast"));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tether.e2e.Workload.Figures;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * once, and every session still the one it started (resumed after each reset or dead socket; a re-sync is counted,
  * with its reason, and fails the case: nothing here justifies one).
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class ClientLinkFaultTest {
 
   private static final boolean FULL = "full".equals(System.getProperty("tether.e2e.faults", "fast"));

@@ -9,6 +9,7 @@ import io.tether.e2e.Workload.Figures;
 import io.tether.e2e.Workload.Probe;
 import io.tether.e2e.Workload.Resume;
 import io.vertx.core.Future;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -37,7 +38,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * first). The rolling restart runs first, so the kill leaves nothing to repair. Logs:
  * {@code gateway/e2e/target/cluster/*.log}.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterFailoverTest {
 

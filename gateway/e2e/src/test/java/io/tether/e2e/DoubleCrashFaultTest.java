@@ -10,6 +10,7 @@ import io.tether.e2e.Workload.Figures;
 import io.tether.e2e.Workload.Probe;
 import io.tether.e2e.Workload.Resume;
 import io.vertx.core.Future;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * </ul>
  * Logs: {@code gateway/e2e/target/cluster-double-b1|b2/*.log}.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class DoubleCrashFaultTest {
 
   private static final int NODES = 4;

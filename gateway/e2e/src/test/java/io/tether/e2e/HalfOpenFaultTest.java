@@ -8,6 +8,7 @@ import io.tether.e2e.Workload.Figures;
 import io.tether.e2e.Workload.Probe;
 import io.tether.e2e.Workload.Resume;
 import io.vertx.core.Future;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * contiguous. While the server's detection is measured, new connections through the relay are refused, so that a
  * client resuming first cannot hide it; then the path opens again.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class HalfOpenFaultTest {
 
   private static final boolean FULL = "full".equals(System.getProperty("tether.e2e.faults", "fast"));

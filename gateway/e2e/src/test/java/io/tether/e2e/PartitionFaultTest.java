@@ -12,6 +12,7 @@ import io.tether.e2e.Workload.Figures;
 import io.tether.e2e.Workload.Probe;
 import io.tether.e2e.Workload.Resume;
 import io.vertx.core.Future;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * backend is lost, every session either resumes with contiguous streams or fails with a reason, silent gaps 0; the
  * per-session outcome is printed. Logs: {@code gateway/e2e/target/cluster-partition/*.log}.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class PartitionFaultTest {
 
   private static final int NODES = 3;

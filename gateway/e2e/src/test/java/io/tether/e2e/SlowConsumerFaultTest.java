@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tether.e2e.Workload.Figures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * {@code jvm_memory_used_bytes{area="heap"}}) stays flat over the rounds, and a {@link Workload} on the same node sees
  * no error at all.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class SlowConsumerFaultTest {
 
   private static final boolean FULL = "full".equals(System.getProperty("tether.e2e.faults", "fast"));

@@ -8,6 +8,7 @@ import io.tether.client.TetherClient;
 import io.tether.client.TetherClientOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.tether.gateway.testing.FaultTable;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetClient;
@@ -32,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * clients keep connecting (hello/welcome), through HAProxy and directly: every one of them must succeed, and their
  * handshake times are the row's p50/p99.
  */
-@ExtendWith(VertxExtension.class)
+@ExtendWith({VertxExtension.class, FaultTable.Rows.class})
 class SlowlorisFaultTest {
 
   private static final boolean FULL = "full".equals(System.getProperty("tether.e2e.faults", "fast"));

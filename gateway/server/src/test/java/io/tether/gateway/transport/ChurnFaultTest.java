@@ -18,6 +18,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -36,6 +37,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * heap figure includes the clients (plain blocking sockets, little garbage). Client ids come from a fixed pool, as
  * real devices reconnect, so presence keeps one record per device.
  */
+@ExtendWith(FaultTable.Rows.class)
 class ChurnFaultTest {
 
   private static final boolean FULL = FaultTable.fullMode();
