@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.JsonObject;
@@ -27,7 +28,10 @@ final class Management {
 
   Management(Vertx vertx, ClusterScript cluster) {
     this.cluster = cluster;
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true));
+    // Fault cases poll one record per client every few milliseconds: with Vert.x's default of 5 connections the
+    // polls queued behind each other and the half-open case measured its own queue (detections in steps of 5).
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true),
+        new PoolOptions().setHttp1MaxSize(200));
     this.key = cluster.apiKey();
   }
 
