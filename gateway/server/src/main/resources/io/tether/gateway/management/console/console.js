@@ -285,10 +285,12 @@
   async function refreshRecord(clientId) {
     const r = await call('/admin/clients/' + encodeURIComponent(clientId));
     const known = view.rows.get(clientId);
-    if (r.status === 200 && known && r.body.lastSeen >= known.rec.lastSeen) {
-      known.rec = r.body;
-      fill(known.tr, known.rec);
-    }
+    if (r.status !== 200 || !known) return;
+    // The record may be older than the event that put the row here (an event is published after its write):
+    // then only its attrs are news.
+    if (r.body.lastSeen > known.rec.lastSeen) known.rec = r.body;
+    else if (r.body.sessionId === known.rec.sessionId) known.rec.attrs = r.body.attrs;
+    fill(known.tr, known.rec);
   }
 
   function flash(tr) {
