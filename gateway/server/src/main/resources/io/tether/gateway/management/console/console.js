@@ -273,6 +273,8 @@
       body.insertBefore(tr, body.rows[i] || null);
       view.order.splice(i, 0, ev.clientId);
       view.rows.set(ev.clientId, { rec, tr });
+      view.total++;
+      pageInfo();
       flash(tr);
       refreshRecord(ev.clientId);
     } else {
@@ -300,12 +302,16 @@
   }
 
   function renderPaging() {
-    const pages = Math.max(1, view.pages);
-    $('page-info').textContent = 'page ' + (view.page + 1) + ' of ' + pages + ' (' + view.total + ' sessions'
-      + (view.state ? ' ' + view.state : '') + ')';
+    pageInfo();
     $('prev').disabled = view.page === 0;
     $('next').disabled = view.page >= view.pages - 1;
     $('outside').textContent = '';
+  }
+
+  function pageInfo() {
+    const pages = Math.max(1, view.pages);
+    $('page-info').textContent = 'page ' + (view.page + 1) + ' of ' + pages + ' (' + view.total + ' sessions'
+      + (view.state ? ' ' + view.state : '') + ')';
   }
 
   // -- stats -------------------------------------------------------------------------------------------------
