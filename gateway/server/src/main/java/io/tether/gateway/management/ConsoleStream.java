@@ -78,7 +78,7 @@ final class ConsoleStream {
     return queue.size();
   }
 
-  /** Sends {@code event} now, or queues it while the socket is not writable; drops the console when the queue is full. */
+  /** Sends {@code event} now, or queues it while the socket is not writable; drops the console if the queue is full. */
   void send(Buffer event) {
     if (closed) {
       return;

@@ -15,8 +15,8 @@ import java.util.Set;
 /**
  * The console event streams of this node ({@code GET /admin/console/events}, docs/OPERATIONS.md "Console"): every
  * {@code gateway.presence.events} event of the cluster, as it comes, and a {@code stats} event every
- * {@code consoleStatsIntervalMs}. At most {@code consoleMaxStreams} at once (beyond: 429; 0: off, 404); each has its own bounded
- * queue ({@link ConsoleStream}).
+ * {@code consoleStatsIntervalMs}. At most {@code consoleMaxStreams} at once (beyond: 429; 0: off, 404); each has
+ * its own bounded queue ({@link ConsoleStream}).
  *
  * <p>The node listens to the presence events and counts the cluster only while at least one console is open: with
  * 100k sessions every member would otherwise receive every transition of the cluster for nobody. A stream gets

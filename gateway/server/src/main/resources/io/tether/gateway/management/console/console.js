@@ -418,7 +418,11 @@
     $('next').addEventListener('click', () => { view.page++; loadPage(); });
     $('refresh').addEventListener('click', () => loadPage());
     $('state-filter').addEventListener('change', (e) => { view.state = e.target.value; view.page = 0; loadPage(); });
-    $('page-size').addEventListener('change', (e) => { view.size = Number(e.target.value); view.page = 0; loadPage(); });
+    $('page-size').addEventListener('change', (e) => {
+      view.size = Number(e.target.value);
+      view.page = 0;
+      loadPage();
+    });
     setInterval(() => view.rows.forEach(({ rec, tr }) => {
       tr.querySelector('td.seen').textContent = seen(rec.lastSeen);
     }), 1000);
