@@ -20,6 +20,10 @@ final class ConsoleStats {
   private final GatewayServices mgr;
   private final MeterRegistry registry;
   private final ClusterHealth cluster;
+  /** A snapshot younger than this is served again instead of counting the cluster once more. */
+  static final long REUSE_MS = 250;
+  private JsonObject last;
+  private Future<JsonObject> gathering;
 
   ConsoleStats(GatewayServices mgr, MeterRegistry registry, ClusterHealth cluster) {
     this.mgr = mgr;
@@ -27,8 +31,31 @@ final class ConsoleStats {
     this.cluster = cluster;
   }
 
-  /** Never fails: a part that could not be read is reported as an {@code error} field instead. */
+  /**
+   * The latest snapshot: one at most {@link #REUSE_MS} old is served again, and callers that come while one is being
+   * gathered share it, so at most one cluster-wide count runs per node however often consoles ask. Never fails: a
+   * part that could not be read is reported as an {@code error} field instead. Called on the management event loop.
+   */
   Future<JsonObject> snapshot() {
+    long now = System.currentTimeMillis();
+    if (last != null && now - last.getLong("at") < REUSE_MS) {
+      return Future.succeededFuture(last);
+    }
+    if (gathering != null) {
+      return gathering;
+    }
+    Future<JsonObject> f = gather();
+    gathering = f;
+    f.onComplete(ar -> {
+      if (gathering == f) {
+        gathering = null;
+      }
+      last = ar.result();
+    });
+    return f;
+  }
+
+  private Future<JsonObject> gather() {
     JsonObject out = new JsonObject().put("node", mgr.nodeId()).put("instance", mgr.instance())
         .put("at", System.currentTimeMillis()).put("meters", meters());
     Future<Void> counts = mgr.presenceCounts()
