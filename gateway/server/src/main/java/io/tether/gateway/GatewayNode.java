@@ -127,6 +127,7 @@ public final class GatewayNode {
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
     ManagementServer management = new ManagementServer(services, registry, this::status,
         () -> hazelcast.getCluster().getMembers().size(), () -> clusterSafe);
+    services.metrics().clusterMembersGauge(() -> hazelcast.getCluster().getMembers().size());
     refreshClusterSafe();
     vertx.setPeriodic(1000, id -> refreshClusterSafe());
     services.countTopics();

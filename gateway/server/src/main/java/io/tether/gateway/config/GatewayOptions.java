@@ -40,6 +40,10 @@ public class GatewayOptions {
   public static final int DEFAULT_MAX_ATTRS_BYTES = 4_096;
   public static final int DEFAULT_MAX_ATTRS_KEYS = 64;
   public static final long DEFAULT_RATE_LIMIT_CLOSE_AFTER_MS = 5_000;
+  public static final int DEFAULT_CONSOLE_MAX_STREAMS = 4;
+  public static final int DEFAULT_CONSOLE_QUEUE_EVENTS = 1_000;
+  public static final long DEFAULT_CONSOLE_STATS_INTERVAL_MS = 2_000;
+  public static final int DEFAULT_CONSOLE_MAX_PAGE_SIZE = 500;
 
   /** How a client proves who it is (docs/SECURITY.md). */
   public enum AuthMode { NONE, JWT, BACKEND }
@@ -109,6 +113,11 @@ public class GatewayOptions {
   private String healthHost = DEFAULT_HOST;
   private int healthPort;
   private int instances = Math.max(1, Runtime.getRuntime().availableProcessors());
+  // The operators' console (docs/OPERATIONS.md "Console")
+  private int consoleMaxStreams = DEFAULT_CONSOLE_MAX_STREAMS;
+  private int consoleQueueEvents = DEFAULT_CONSOLE_QUEUE_EVENTS;
+  private long consoleStatsIntervalMs = DEFAULT_CONSOLE_STATS_INTERVAL_MS;
+  private int consoleMaxPageSize = DEFAULT_CONSOLE_MAX_PAGE_SIZE;
 
   public GatewayOptions() {
   }
@@ -164,7 +173,9 @@ public class GatewayOptions {
         .put("maxSubscriptions", maxSubscriptions).put("maxAttrsBytes", maxAttrsBytes)
         .put("maxAttrsKeys", maxAttrsKeys).put("nodeBufferMaxBytes", nodeBufferMaxBytes)
         .put("rateLimitCloseAfterMs", rateLimitCloseAfterMs)
-        .put("healthHost", healthHost).put("healthPort", healthPort);
+        .put("healthHost", healthHost).put("healthPort", healthPort)
+        .put("consoleMaxStreams", consoleMaxStreams).put("consoleQueueEvents", consoleQueueEvents)
+        .put("consoleStatsIntervalMs", consoleStatsIntervalMs).put("consoleMaxPageSize", consoleMaxPageSize);
   }
 
   /** Checks every bound; the message names the option and the accepted range. */
@@ -211,6 +222,13 @@ public class GatewayOptions {
     require(maxAttrsBytes >= 64, "maxAttrsBytes must be at least 64");
     require(maxAttrsKeys >= 1, "maxAttrsKeys must be at least 1");
     require(rateLimitCloseAfterMs >= 1_000, "rateLimitCloseAfterMs must be at least 1000");
+    require(consoleMaxStreams >= 0 && consoleMaxStreams <= 1000,
+        "consoleMaxStreams must be between 0 (console event streams off) and 1000");
+    require(consoleQueueEvents >= 1 && consoleQueueEvents <= 1_000_000,
+        "consoleQueueEvents must be between 1 and 1000000");
+    require(consoleStatsIntervalMs >= 100 && consoleStatsIntervalMs <= 3_600_000,
+        "consoleStatsIntervalMs must be between 100 and 3600000");
+    require(consoleMaxPageSize >= 1 && consoleMaxPageSize <= 10_000, "consoleMaxPageSize must be between 1 and 10000");
     require(nodeBufferMaxBytes == 0 || nodeBufferMaxBytes >= bufferMaxBytes,
         "nodeBufferMaxBytes must be 0 (a quarter of the heap) or at least bufferMaxBytes (" + bufferMaxBytes + ")");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
@@ -352,4 +370,12 @@ public class GatewayOptions {
   public GatewayOptions setHealthHost(String v) { this.healthHost = v; return this; }
   public int getHealthPort() { return healthPort; }
   public GatewayOptions setHealthPort(int v) { this.healthPort = v; return this; }
+  public int getConsoleMaxStreams() { return consoleMaxStreams; }
+  public GatewayOptions setConsoleMaxStreams(int v) { this.consoleMaxStreams = v; return this; }
+  public int getConsoleQueueEvents() { return consoleQueueEvents; }
+  public GatewayOptions setConsoleQueueEvents(int v) { this.consoleQueueEvents = v; return this; }
+  public long getConsoleStatsIntervalMs() { return consoleStatsIntervalMs; }
+  public GatewayOptions setConsoleStatsIntervalMs(long v) { this.consoleStatsIntervalMs = v; return this; }
+  public int getConsoleMaxPageSize() { return consoleMaxPageSize; }
+  public GatewayOptions setConsoleMaxPageSize(int v) { this.consoleMaxPageSize = v; return this; }
 }

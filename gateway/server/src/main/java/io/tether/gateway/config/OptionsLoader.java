@@ -171,6 +171,14 @@ public final class OptionsLoader {
           + "firewalled (default 0: management port only)",
           (o, v) -> o.setHealthPort(Integer.parseInt(v))),
       spec("health-host", "listen address of --health-port (default 0.0.0.0)", GatewayOptions::setHealthHost),
+      spec("console-max-streams", "operators' console event streams (/admin/console/events) open at once; beyond, "
+          + "HTTP 429 (default 4; 0: off)", (o, v) -> o.setConsoleMaxStreams(Integer.parseInt(v))),
+      spec("console-queue-events", "events one console stream may have waiting for a slow reader; beyond, the stream "
+          + "is closed (reason slow_consumer) (default 1000)", (o, v) -> o.setConsoleQueueEvents(Integer.parseInt(v))),
+      spec("console-stats-interval-ms", "how often console streams get counts, meters and member health (default 2000)",
+          (o, v) -> o.setConsoleStatsIntervalMs(Long.parseLong(v))),
+      spec("console-max-page-size", "largest page of GET /admin/sessions (default 500)",
+          (o, v) -> o.setConsoleMaxPageSize(Integer.parseInt(v))),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
       spec("backend-only", "join the cluster as a backend member: no client port, no gateway.* addresses; with --demo "
           + "it serves the demo backend to clients of every gateway node", (o, v) -> o.setBackendOnly(bool(v))),

@@ -19,12 +19,18 @@ import java.util.function.Supplier;
  * key ({@link ManagementAuth}) and off without one. With {@code healthPort > 0} a second listener on
  * {@code healthHost:healthPort} serves {@code /health} and {@code /metrics} only, so that the management port can be
  * firewalled while the load balancer and Prometheus still reach them; the management port keeps serving them too.
- * A handful of routes do not need a router.
+ * The operators' console (docs/OPERATIONS.md "Console"): the page at {@code /console} ({@link ConsolePage}), and
+ * behind the key the session listing {@code GET /admin/sessions} ({@link SessionListing}), the event stream
+ * {@code GET /admin/console/events} ({@link ConsoleStreams}) and {@code GET /admin/console/stats}
+ * ({@link ConsoleStats}). A handful of routes do not need a router.
  */
 public final class ManagementServer extends VerticleBase {
 
   private static final String ADMIN = "/admin/";
   private static final String CLIENTS = ADMIN + "clients/";
+  private static final String SESSIONS = ADMIN + "sessions";
+  private static final String CONSOLE_EVENTS = ADMIN + "console/events";
+  private static final String CONSOLE_STATS = ADMIN + "console/stats";
 
   private final GatewayServices mgr;
   private final PrometheusMeterRegistry registry;
@@ -35,6 +41,11 @@ public final class ManagementServer extends VerticleBase {
   private HttpServer healthServer;
   private HttpApi api;
   private ManagementAuth auth;
+  private final ConsolePage page = new ConsolePage();
+  private ClusterHealth cluster;
+  private ConsoleStats stats;
+  private ConsoleStreams streams;
+  private SessionListing listing;
 
   public ManagementServer(GatewayServices mgr, PrometheusMeterRegistry registry, Supplier<String> status,
       IntSupplier clusterMembers, BooleanSupplier clusterSafe) {
@@ -49,11 +60,16 @@ public final class ManagementServer extends VerticleBase {
   public Future<?> start() {
     api = new HttpApi(vertx, mgr);
     auth = new ManagementAuth(mgr.options().getApiKey());
+    cluster = new ClusterHealth(vertx, mgr, this::health);
+    stats = new ConsoleStats(mgr, registry, cluster);
+    streams = new ConsoleStreams(vertx, mgr.options(), mgr.metrics(), stats);
+    listing = new SessionListing(mgr);
+    mgr.metrics().consoleStreamsGauge(streams::open);
     server = vertx.createHttpServer(new HttpServerOptions()
             .setHost(mgr.options().getManagementHost())
             .setPort(mgr.options().getManagementPort()))
         .requestHandler(this::handle);
-    Future<?> management = server.listen();
+    Future<?> management = page.load(vertx).compose(v -> cluster.start()).compose(v -> server.listen());
     if (mgr.options().getHealthPort() == 0) {
       return management;
     }
@@ -84,6 +100,12 @@ public final class ManagementServer extends VerticleBase {
       if (auth.admit(req)) {
         admin(req, path);
       }
+    } else if (ConsolePage.serves(path) && req.method() == HttpMethod.GET) {
+      if (auth.enabled()) {
+        page.handle(req);
+      } else {
+        json(req, 404, new JsonObject().put("error", ManagementAuth.OFF));
+      }
     } else if (!openRoute(req, path)) {
       json(req, 404, new JsonObject().put("error", "not found").put("path", path));
     }
@@ -103,11 +125,8 @@ public final class ManagementServer extends VerticleBase {
       return false;
     }
     if (path.equals("/health")) {
-      String state = status.get();
-      json(req, "UP".equals(state) ? 200 : 503, new JsonObject().put("status", state).put("node", mgr.nodeId())
-          .put("role", mgr.options().isBackendOnly() ? "backend" : "gateway")
-          .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt())
-          .put("clusterSafe", clusterSafe.getAsBoolean()));
+      JsonObject health = health();
+      json(req, "UP".equals(health.getString("status")) ? 200 : 503, health);
       return true;
     }
     if (path.equals("/metrics")) {
@@ -117,9 +136,23 @@ public final class ManagementServer extends VerticleBase {
     return false;
   }
 
+  /** What GET /health answers (and what this member tells the others' consoles, {@link ClusterHealth}). */
+  private JsonObject health() {
+    return new JsonObject().put("status", status.get()).put("node", mgr.nodeId())
+        .put("role", mgr.options().isBackendOnly() ? "backend" : "gateway")
+        .put("sessions", mgr.localSessionCount()).put("clusterMembers", clusterMembers.getAsInt())
+        .put("clusterSafe", clusterSafe.getAsBoolean());
+  }
+
   /** An authorised call under /admin/. */
   private void admin(HttpServerRequest req, String path) {
-    if (req.method() == HttpMethod.GET && path.startsWith(CLIENTS) && path.length() > CLIENTS.length()) {
+    if (req.method() == HttpMethod.GET && path.equals(SESSIONS)) {
+      listing.handle(req);
+    } else if (req.method() == HttpMethod.GET && path.equals(CONSOLE_EVENTS)) {
+      streams.open(req);
+    } else if (req.method() == HttpMethod.GET && path.equals(CONSOLE_STATS)) {
+      stats.snapshot().onSuccess(s -> json(req, 200, s));
+    } else if (req.method() == HttpMethod.GET && path.startsWith(CLIENTS) && path.length() > CLIENTS.length()) {
       String clientId = path.substring(CLIENTS.length());
       mgr.presence(clientId).onComplete(ar -> {
         if (ar.failed()) {
@@ -141,6 +174,9 @@ public final class ManagementServer extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    if (streams != null) {
+      streams.closeAll();
+    }
     Future<Void> health = healthServer == null ? Future.succeededFuture() : healthServer.close();
     return server == null ? health : health.compose(v -> server.close());
   }

@@ -51,6 +51,11 @@ public final class GatewayMetrics {
   /** The node's budget of unacknowledged server bytes (nodeBufferMaxBytes). */
   public static final String BUFFER_BUDGET = "tether_buffer_budget_bytes";
 
+  /** Members of the Hazelcast cluster as this node sees them (gateway and backend members). */
+  public static final String CLUSTER_MEMBERS = "tether_cluster_members";
+  /** Operators' console event streams open on this node (docs/OPERATIONS.md "Console"). */
+  public static final String CONSOLE_STREAMS = "tether_console_streams";
+
   /** Metrics that record nothing, for components used without a registry. */
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
 
@@ -123,6 +128,18 @@ public final class GatewayMetrics {
     if (registry != null) {
       Gauge.builder(BUFFER_BUDGET, () -> bytes).description("Unacknowledged server bytes this node's sessions may hold")
           .register(registry);
+    }
+  }
+
+  public void clusterMembersGauge(Supplier<Number> value) {
+    if (registry != null) {
+      Gauge.builder(CLUSTER_MEMBERS, value).description("Cluster members this node sees").register(registry);
+    }
+  }
+
+  public void consoleStreamsGauge(Supplier<Number> value) {
+    if (registry != null) {
+      Gauge.builder(CONSOLE_STREAMS, value).description("Console event streams open on this node").register(registry);
     }
   }
 

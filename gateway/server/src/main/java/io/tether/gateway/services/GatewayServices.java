@@ -17,6 +17,7 @@ import io.tether.gateway.session.SessionPort;
 import io.tether.gateway.session.SessionState;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.FlushOp;
+import io.tether.gateway.store.PresencePage;
 import io.tether.gateway.store.PresenceRecord;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
@@ -27,6 +28,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.Json;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -198,6 +201,21 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
 
   public Future<PresenceRecord> presence(String clientId) {
     return presence.of(clientId);
+  }
+
+  /** A page of the cluster's presence records by clientId, optionally in one state, with the counts by state. */
+  public Future<PresencePage> presencePage(int page, int size, String state) {
+    return core.store().presencePage(page, size, state);
+  }
+
+  /** The cluster's presence records counted by state. */
+  public Future<Map<String, Long>> presenceCounts() {
+    return core.store().presenceCounts();
+  }
+
+  /** The instance ids (node id + start suffix) of the current cluster members, gateway and backend ones. */
+  public Set<String> clusterInstances() {
+    return core.store().liveNodes();
   }
 
   /** Resolves a client id to its current session id (null if it has none that is not closed). */

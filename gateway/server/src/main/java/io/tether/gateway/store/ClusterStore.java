@@ -5,6 +5,9 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.query.PagingPredicate;
+import com.hazelcast.query.Predicate;
+import com.hazelcast.query.Predicates;
 import com.hazelcast.splitbrainprotection.SplitBrainProtection;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -208,6 +211,27 @@ public final class ClusterStore {
 
   public Future<PresenceRecord> presence(String clientId) {
     return bridge(clients.getAsync(clientId));
+  }
+
+  /**
+   * Page {@code page} (from 0) of {@code size} presence records by clientId, only those in {@code state} when it is
+   * not null, and the counts by state. Queries over every partition have no async form in Hazelcast 5.3: on a worker
+   * thread. Each member sorts its own matches and sends at most (page + 1) × size of them, so a deep page costs more
+   * than the first (docs/OPERATIONS.md "Console").
+   */
+  public Future<PresencePage> presencePage(int page, int size, String state) {
+    return vertx.executeBlocking(() -> {
+      Predicate<String, PresenceRecord> filter = state == null ? Predicates.alwaysTrue() : new PresenceFilter(state);
+      PagingPredicate<String, PresenceRecord> paging = Predicates.pagingPredicate(filter, new PresenceOrder(), size);
+      paging.setPage(page);
+      List<PresenceRecord> records = List.copyOf(clients.values(paging));
+      return new PresencePage(records, clients.aggregate(new PresenceCounts()));
+    }, false);
+  }
+
+  /** The presence records counted by state over the cluster (on a worker thread, like {@link #presencePage}). */
+  public Future<Map<String, Long>> presenceCounts() {
+    return vertx.executeBlocking(() -> clients.aggregate(new PresenceCounts()), false);
   }
 
   // -- topics -------------------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ public final class StoreSerialization implements DataSerializableFactory {
   static final int OWNER_OP = 12;
   static final int ORPHAN_OP = 13;
   static final int PENDING_OP = 14;
+  static final int PRESENCE_FILTER = 15;
+  static final int PRESENCE_ORDER = 16;
+  static final int PRESENCE_COUNTS = 17;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -40,6 +43,9 @@ public final class StoreSerialization implements DataSerializableFactory {
       case OWNER_OP: return new OwnerOp();
       case ORPHAN_OP: return new OrphanOp();
       case PENDING_OP: return new PendingOp();
+      case PRESENCE_FILTER: return new PresenceFilter();
+      case PRESENCE_ORDER: return new PresenceOrder();
+      case PRESENCE_COUNTS: return new PresenceCounts();
       default: return null;
     }
   }

@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -114,6 +115,25 @@ class ManagementTest {
       assertTrue(r.json().getString("error").contains("--api-key"), r.body());
       return null;
     }).onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that without a configured API key the console is off: its page, listing, event stream and stats are
+   * 404 saying how to turn it on (docs/OPERATIONS.md "Console").
+   */
+  @Test
+  void consoleIsOffWithoutAnApiKey(Vertx vertx, VertxTestContext ctx) {
+    List<String> paths = List.of("/console", "/console/console.js", "/admin/sessions", "/admin/console/events",
+        "/admin/console/stats");
+    Future<Void> chain = Future.succeededFuture();
+    for (String path : paths) {
+      chain = chain.compose(v -> get(vertx, path).map(r -> {
+        assertEquals(404, r.status(), path + ": " + r.body());
+        assertTrue(r.json().getString("error").contains("--api-key"), path + ": " + r.body());
+        return null;
+      }));
+    }
+    chain.onComplete(ctx.succeedingThenComplete());
   }
 
   /** Verifies that an unknown path on the management port answers 404. */

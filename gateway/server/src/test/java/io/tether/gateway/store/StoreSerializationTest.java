@@ -321,11 +321,11 @@ class StoreSerializationTest {
   @Test
   void everyClassIdOfTheFactoryNamesItsOwnClass() {
     StoreSerialization factory = new StoreSerialization();
-    for (int id = 1; id <= 14; id++) {
+    for (int id = 1; id <= 17; id++) {
       IdentifiedDataSerializable o = factory.create(id);
       assertEquals(id, o.getClassId(), o.getClass().getSimpleName());
       assertEquals(StoreSerialization.FACTORY_ID, o.getFactoryId());
     }
-    assertNull(factory.create(15));
+    assertNull(factory.create(18));
   }
 }

@@ -1,0 +1,81 @@
+package io.tether.gateway.management;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The console's page ({@code GET /console}): plain HTML, CSS and JavaScript from the jar, read once at start (off the
+ * event loop) and served from memory. The page holds no data and no secret: it asks the operator for the API key
+ * and sends it as a Bearer header on every call it makes (docs/OPERATIONS.md "Console"), so the page itself is served
+ * without the key, but only on a node that has one (like /admin: off without a key).
+ *
+ * <p>Strict headers: a Content-Security-Policy that allows only the page's own script, style and calls (no inline
+ * script, no other origin), no framing (clickjacking), no referrer, no caching. The page writes every value it shows
+ * as text, never as HTML: presence attrs are whatever clients sent.
+ */
+final class ConsolePage {
+
+  static final String PATH = "/console";
+  private static final String RESOURCES = "/io/tether/gateway/management/console/";
+  private static final Map<String, String> FILES = Map.of(
+      "index.html", "text/html; charset=utf-8",
+      "console.js", "text/javascript; charset=utf-8",
+      "console.css", "text/css; charset=utf-8");
+  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+      + "img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+  private final Map<String, Buffer> content = new HashMap<>();
+
+  /** Reads the page's files from the class path on a worker thread. */
+  Future<Void> load(Vertx vertx) {
+    return vertx.executeBlocking(() -> {
+      Map<String, Buffer> read = new HashMap<>();
+      for (String name : FILES.keySet()) {
+        try (InputStream in = ConsolePage.class.getResourceAsStream(RESOURCES + name)) {
+          if (in == null) {
+            throw new IllegalStateException("the console page's " + name + " is missing from the jar");
+          }
+          read.put(name, Buffer.buffer(in.readAllBytes()));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      return read;
+    }, false).map(read -> {
+      content.putAll(read);
+      return null;
+    });
+  }
+
+  /** True if {@code path} is the page or one of its files. */
+  static boolean serves(String path) {
+    return path.equals(PATH) || path.startsWith(PATH + "/");
+  }
+
+  void handle(HttpServerRequest req) {
+    String path = req.path();
+    String name = path.equals(PATH) || path.equals(PATH + "/") ? "index.html" : path.substring(PATH.length() + 1);
+    Buffer body = content.get(name);
+    if (body == null) {
+      ManagementServer.json(req, 404, new io.vertx.core.json.JsonObject().put("error", "not found")
+          .put("path", path));
+      return;
+    }
+    HttpServerResponse resp = req.response();
+    resp.putHeader("Content-Type", FILES.get(name))
+        .putHeader("Content-Security-Policy", CSP)
+        .putHeader("X-Content-Type-Options", "nosniff")
+        .putHeader("X-Frame-Options", "DENY")
+        .putHeader("Referrer-Policy", "no-referrer")
+        .putHeader("Cache-Control", "no-store")
+        .end(body);
+  }
+}
