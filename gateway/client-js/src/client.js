@@ -25,6 +25,7 @@ export class TetherClient extends Emitter {
   #requestHandler = null;
   #closing = null;
   #ready;
+  #loaded = false;
   /** From `resumed` to the server's next ack: subscribes covered by resumed.lastSeq are not settled yet (§7). */
   #resuming = false;
 
@@ -54,6 +55,7 @@ export class TetherClient extends Emitter {
       topics: [...this.#topics.values.values()].map(({ topic, version, body }) => ({ topic, version, body })),
     }), (e) => this.emit('error', e));
     this.#ready = this.#store.load().then(({ writes, topics }) => {
+      this.#loaded = true;
       topics.forEach((t) => this.#topics.restore(t));
       // Restored writes go first, before anything this instance asks; nobody holds their promises: failures are
       // reported to 'error' by the table.
@@ -129,7 +131,8 @@ export class TetherClient extends Emitter {
     const t = timeoutMs ?? this.#opts.requestTimeoutMs;
     if (!Number.isInteger(t) || t < 0) throw new RangeError('timeoutMs must be an integer >= 0 (0: no timeout)');
     checkJson(body, 'body');
-    await this.#ready;
+    // Once the store is loaded the call is placed at once, so streams and the queue follow call order exactly.
+    if (!this.#loaded) await this.#ready;
     return this.#requests.submit(address, body, t);
   }
 
@@ -137,13 +140,13 @@ export class TetherClient extends Emitter {
   async subscribe(topic, version = 0) {
     checkTopic(topic);
     if (!Number.isSafeInteger(version) || version < 0) throw new RangeError('version must be an integer >= 0');
-    await this.#ready;
+    if (!this.#loaded) await this.#ready;
     return this.#topics.subscribe(topic, version);
   }
 
   async unsubscribe(topic) {
     checkTopic(topic);
-    await this.#ready;
+    if (!this.#loaded) await this.#ready;
     return this.#topics.unsubscribe(topic);
   }
 
@@ -173,7 +176,7 @@ export class TetherClient extends Emitter {
   close() {
     if (this.#closing) return this.#closing;
     const ended = this.#connector.sessionId;
-    const saved = this.#store.flush(); // a snapshot of the queued writes before they are failed here
+    const saved = this.#store.finalSave(); // a snapshot of the queued writes before they are failed here
     const socketDone = this.#connector.close();
     const closed = new TetherError(ClientErrorCode.CLIENT_CLOSED, 'the client was closed'
       + (this.#store.enabled && this.#requests.queued > 0 ? '; queued writes stay in the store' : ''));
@@ -295,7 +298,7 @@ export class TetherClient extends Emitter {
       detached: () => this.#channel.detach(),
       firstConnectFailed: (error) => this.#failSent(error),
       ended: (sessionId, reason) => {
-        const saved = this.#store.flush();
+        const saved = this.#store.finalSave();
         this.#connector.close();
         this.#failEverything(new TetherError(ClientErrorCode.SESSION_ENDED, `the server ended the session: ${reason}`,
           { remote: true, reason }));

@@ -18,6 +18,7 @@ export class OfflineStore {
   #saving = null;
   #again = false;
   #topicsTimer = null;
+  #final = false;
 
   constructor(adapter, clientId, source, problem) {
     this.#adapter = adapter;
@@ -58,12 +59,12 @@ export class OfflineStore {
 
   /** The queued writes changed: saved as soon as the running save (if any) is done. */
   writesChanged() {
-    if (this.#adapter) this.#save();
+    if (this.#adapter && !this.#final) this.#save();
   }
 
   /** A topic value changed: saved within a second. */
   topicsChanged() {
-    if (!this.#adapter || this.#topicsTimer !== null) return;
+    if (!this.#adapter || this.#final || this.#topicsTimer !== null) return;
     this.#topicsTimer = setTimeout(() => {
       this.#topicsTimer = null;
       this.#save();
@@ -77,8 +78,38 @@ export class OfflineStore {
       clearTimeout(this.#topicsTimer);
       this.#topicsTimer = null;
     }
-    await this.#save();
+    this.#save();
     while (this.#saving) await this.#saving;
+  }
+
+  /**
+   * The last save (the client closes): the snapshot is taken now, before the client fails its queued requests, and
+   * saved after the running save; later changes are not saved.
+   */
+  async finalSave() {
+    if (!this.#adapter || this.#final) return;
+    clearTimeout(this.#topicsTimer);
+    this.#topicsTimer = null;
+    const snapshot = this.#snapshot();
+    this.#final = true;
+    this.#again = false;
+    while (this.#saving) await this.#saving;
+    this.#saving = this.#write(snapshot).then(() => {
+      this.#saving = null;
+    });
+    await this.#saving;
+  }
+
+  #snapshot() {
+    const { writes, topics } = this.#source();
+    return { format: SNAPSHOT_FORMAT, clientId: this.#clientId, savedAt: Date.now(), writes, topics };
+  }
+
+  #write(snapshot) {
+    return Promise.resolve()
+      .then(() => this.#adapter.save(snapshot))
+      .catch((e) => this.#problem(new TetherError(ClientErrorCode.STORE_FAILED,
+        `the store cannot be written: ${e?.message ?? e}`, { cause: e })));
   }
 
   #save() {
@@ -86,15 +117,14 @@ export class OfflineStore {
       this.#again = true;
       return this.#saving;
     }
-    const { writes, topics } = this.#source();
-    const snapshot = { format: SNAPSHOT_FORMAT, clientId: this.#clientId, savedAt: Date.now(), writes, topics };
+    const snapshot = this.#snapshot();
     this.#saving = Promise.resolve()
       .then(() => this.#adapter.save(snapshot))
       .catch((e) => this.#problem(new TetherError(ClientErrorCode.STORE_FAILED,
         `the store cannot be written: ${e?.message ?? e}`, { cause: e })))
       .then(() => {
         this.#saving = null;
-        if (this.#again) {
+        if (this.#again && !this.#final) {
           this.#again = false;
           return this.#save();
         }
