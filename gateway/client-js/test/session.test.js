@@ -107,6 +107,24 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
     assert.equal(new Set(wire).size, wire.length, 'no push frame twice at the wire');
   });
 
+  it('drops a reliable frame replayed at the wire', async () => {
+    const r = await relay();
+    const c = client(r.url);
+    const acks = [];
+    r.onServerFrame = (text) => (JSON.parse(text).body?.n === 5 ? 'twice' : undefined);
+    r.onClientFrame = (text) => {
+      const f = JSON.parse(text);
+      if (f.type === 'ack') acks.push(f.ack);
+    };
+    await c.connect();
+    await c.request('demo.push', { count: 10 });
+    await pushesReceived(c, 10);
+    await c.request('demo.echo', 'sync'); // everything before its response has been handled
+    assertOnceInOrder(c.pushes, 10);
+    const replayed = c.pushes[4].seq;
+    await until(() => acks.some((a) => a >= replayed), 5000, 'an ack covering the replayed frame');
+  });
+
   it('delivers a volatile push without a seq, marked volatile', async () => {
     const c = client(node.url);
     await c.connect();
@@ -135,10 +153,15 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
       return false;
     });
     let resumeLastSeq = null;
+    let receivedBeforeResume = 0;
     r.onClientFrame = (text) => {
       const f = JSON.parse(text);
       if (f.type === 'resume') resumeLastSeq = f.lastSeq;
     };
+    c.on('frame', (text) => {
+      const f = JSON.parse(text);
+      if (f.seq > 0 && resumeLastSeq === null) receivedBeforeResume = Math.max(receivedBeforeResume, f.seq);
+    });
     await c.connect();
     const sessionId = c.sessionId;
     const resumed = sessionEvent(c, 'RESUMED');
@@ -151,6 +174,7 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
     // At the wire: the connection after the break starts right after what the client said it had, with no gap.
     const [first, ...later] = [...wire.keys()].sort((a, b) => a - b);
     assert.ok(resumeLastSeq !== null, 'the client sent resume');
+    assert.equal(resumeLastSeq, receivedBeforeResume, 'resume.lastSeq is the last seq the client received');
     const before = wire.get(first);
     assert.ok(resumeLastSeq <= Math.max(...before), 'resume.lastSeq is not beyond what crossed the wire');
     const replay = later.flatMap((id) => wire.get(id));
@@ -160,7 +184,7 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
 
   it('detects a silent socket by heartbeat, resumes, and resends the request the server never got', async () => {
     const r = await relay();
-    const c = client(r.url);
+    const c = client(r.url, { requestTimeoutMs: 15_000 });
     await c.connect();
     const resumed = sessionEvent(c, 'RESUMED', 20_000);
     r.blackhole();

@@ -5,7 +5,8 @@
 // - stall: stop reading the current connections (TCP backpressure) until release().
 // It also reads the WebSocket frames it relays (after the HTTP upgrade), so a test can count what really went over
 // the wire: `onServerFrame(text, conn)` / `onClientFrame(text, conn)` see each text message, and the server-side
-// callback may return 'cut' to reset the connections *before* that frame is forwarded.
+// callback may return 'cut' to reset the connections *before* that frame is forwarded, or 'twice' to forward it
+// twice (a replay at the wire).
 import { createServer, connect } from 'node:net';
 
 /** Incremental parser of WebSocket frames (RFC 6455 §5.2) behind an HTTP header block. */
@@ -119,11 +120,13 @@ export class FaultRelay {
       if (pair.dead || pair.blackholed) return;
       for (const piece of fromServer.feed(d)) {
         if (pair.dead) return;
-        if (piece.text !== null && this.onServerFrame && this.onServerFrame(piece.text, pair) === 'cut') {
+        const verdict = piece.text !== null && this.onServerFrame ? this.onServerFrame(piece.text, pair) : undefined;
+        if (verdict === 'cut') {
           this.cut();
           return;
         }
         client.write(piece.bytes);
+        if (verdict === 'twice') client.write(piece.bytes); // a replay the client must drop
       }
     });
   }
