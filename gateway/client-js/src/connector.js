@@ -208,7 +208,6 @@ export class Connector {
       this.#events.problem(new TetherError(ErrorCode.BAD_FRAME, 'the server sent a binary frame; ignored'));
       return;
     }
-    this.#events.inbound(data);
     let frame;
     try {
       frame = JSON.parse(data);
@@ -219,6 +218,9 @@ export class Connector {
       this.#events.problem(new TetherError(ErrorCode.BAD_FRAME, 'undecodable frame from the server ignored'));
       return;
     }
+    // The raw frame, for debugging; the resume token (a secret) is cut to its first six characters.
+    this.#events.inbound(typeof frame.resumeToken === 'string'
+      ? JSON.stringify({ ...frame, resumeToken: `${frame.resumeToken.slice(0, 6)}…` }) : data);
     if (c.phase === 'HANDSHAKE') this.#onHandshakeFrame(c, frame);
     else if (c.phase === 'ONLINE') this.#onFrame(c, frame);
   }

@@ -91,4 +91,25 @@ describe('tether-client through HAProxy in front of a cluster', { skip, timeout:
     assert.equal(ns.length, count);
     assert.ok(!c.sessions.some((e) => e.kind === 'RESYNCED'), 'the session was never lost');
   });
+
+  it('moves to another node when its node drains (reconnect frame), and the session goes on', async () => {
+    const c = recordingClient(`ws://127.0.0.1:${env.LB_PORT}/ws`);
+    clients.push(c);
+    const told = [];
+    c.on('frame', (text) => {
+      const f = JSON.parse(text);
+      if (f.type === 'reconnect') told.push(f.reason);
+    });
+    await c.connect();
+    const first = c.node;
+    const sessionId = c.sessionId;
+    const resumed = sessionEvent(c, 'RESUMED', 60_000);
+    const restart = cluster('restart', first); // SIGTERM: the node drains, then starts again
+    await resumed;
+    assert.deepEqual(told, ['shutdown']);
+    assert.notEqual(c.node, first, 'resumed on another node');
+    assert.equal(c.sessionId, sessionId);
+    assert.deepEqual(await c.request('demo.echo', { after: 'drain' }), { after: 'drain' });
+    await restart;
+  });
 });

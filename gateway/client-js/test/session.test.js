@@ -350,6 +350,20 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
     }
   });
 
+  it('ends the session with ENDED (replaced) when another client says hello with the same clientId', async () => {
+    const clientId = uniqueId('replaced');
+    const older = client(node.url, { clientId });
+    await older.connect();
+    const ended = sessionEvent(older, 'ENDED');
+    const newer = client(node.url, { clientId });
+    await newer.connect();
+    const e = await ended;
+    assert.equal(e.reason, 'replaced');
+    assert.equal(older.state, 'CLOSED');
+    await assert.rejects(older.request('demo.echo', 1), (x) => x.code === 'client_closed');
+    assert.deepEqual(await newer.request('demo.echo', 2), 2);
+  });
+
   it('ends the session on close() with bye: presence CLOSED', async () => {
     const c = client(node.url);
     await c.connect();
