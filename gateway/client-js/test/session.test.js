@@ -57,7 +57,8 @@ function assertOnceInOrder(pushes, count) {
 describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
   before(async () => {
     node = await startNode(['--auth', 'backend', '--heartbeat-ms', '2000', '--resume-window-ms',
-      String(RESUME_WINDOW_MS), '--refresh-lead-ms', '2000', '--credential-grace-ms', '1000']);
+      String(RESUME_WINDOW_MS), '--refresh-lead-ms', '2000', '--credential-grace-ms', '1000',
+      '--allowed-topics', '*-*']); // every topic of these tests has a '-' (uniqueId); 'secret' is refused
   });
 
   afterEach(async () => {
@@ -262,6 +263,30 @@ describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
     await publisher.request('demo.publish', { topic, body: 6 });
     await until(() => c.notifies.length >= 2, 10_000, 'the notify after');
     assert.deepEqual(c.notifies.map((x) => [x.version, x.body]), [[6, 5], [7, 6]]);
+  });
+
+  it('fails subscribe() with not_allowed for a refused topic', async () => {
+    const c = client(node.url);
+    await c.connect();
+    await assert.rejects(c.subscribe('secret', 0), (e) => e.code === 'not_allowed' && e.remote === true);
+    assert.equal(c.subscriptions().has('secret'), false);
+  });
+
+  it('fails subscribe() with the refusal the server repeats after a resume when the first one was lost', async () => {
+    const r = await relay();
+    const c = client(r.url);
+    let lost = false;
+    r.onServerFrame = (text) => {
+      const f = JSON.parse(text);
+      if (!lost && f.type === 'error' && f.refSeq > 0) return (lost = true) && 'cut'; // never reaches the client
+      return undefined;
+    };
+    await c.connect();
+    const resumed = sessionEvent(c, 'RESUMED');
+    const subscribed = c.subscribe('secret', 0);
+    await assert.rejects(subscribed, (e) => e.code === 'not_allowed');
+    await resumed;
+    assert.ok(lost, 'the first refusal was cut off');
   });
 
   it('answers a server-initiated request with the onRequest handler (demo.ask)', async () => {
