@@ -148,10 +148,17 @@ export class Connector {
     webSocketClass(this.#opts).then(({ WS, isWs }) => {
       if (c !== this.#conn || c.phase === 'DEAD') return;
       const url = this.#url(c.mode);
-      const socket = isWs
-        ? new WS(url, { perMessageDeflate: false, maxPayload: Math.max(this.#opts.maxFrameBytes * 2, 4096),
-          handshakeTimeout: timeout })
-        : new WS(url);
+      let socket;
+      try {
+        socket = isWs
+          ? new WS(url, { perMessageDeflate: false, maxPayload: Math.max(this.#opts.maxFrameBytes * 2, 4096),
+            handshakeTimeout: timeout })
+          : new WS(url);
+      } catch (e) {
+        this.#attemptFailed(c, new TetherError(ClientErrorCode.CONNECT_FAILED, `cannot connect to ${this.#opts.url}: `
+          + `${e?.message ?? e}`, { cause: e }));
+        return;
+      }
       c.socket = socket;
       socket.onopen = () => this.#onOpen(c);
       socket.onmessage = (ev) => this.#onMessage(c, ev.data);

@@ -20,7 +20,7 @@ async function readmeExample() {
   return m[1];
 }
 
-describe('the npm package', { timeout: 180_000 }, () => {
+describe('the npm package', { timeout: 300_000 }, () => {
   let node;
   let dir;
 

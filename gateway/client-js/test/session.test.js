@@ -54,7 +54,7 @@ function assertOnceInOrder(pushes, count) {
   assert.deepEqual(ns, Array.from({ length: count }, (_, i) => i + 1), 'each push once, in order');
 }
 
-describe('tether-client against a gateway node', { timeout: 180_000 }, () => {
+describe('tether-client against a gateway node', { timeout: 300_000 }, () => {
   before(async () => {
     node = await startNode(['--auth', 'backend', '--heartbeat-ms', '2000', '--resume-window-ms',
       String(RESUME_WINDOW_MS), '--refresh-lead-ms', '2000', '--credential-grace-ms', '1000',

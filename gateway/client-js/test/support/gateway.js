@@ -60,7 +60,7 @@ export function nextEvent(emitter, event, test = () => true, timeoutMs = 10_000)
  * Starts a demo node with `args` on free ports; resolves when /health answers 200. The node has an API key (in its
  * environment) so that tests can read presence records.
  */
-export async function startNode(args = [], { startTimeoutMs = 90_000 } = {}) {
+export async function startNode(args = [], { startTimeoutMs = 180_000 } = {}) {
   if (!existsSync(JAR)) {
     throw new Error(`gateway jar not found at ${JAR}: build it (mvn -o -B -q -pl gateway/server -am package -DskipTests) or set TETHER_JAR`);
   }
