@@ -47,6 +47,14 @@ describe('tether-client without a server', () => {
     await assert.rejects(b, (e) => e.code === 'client_closed');
   });
 
+  it('bounds the requests waiting for a response by maxPendingRequests (overflow)', async () => {
+    const c = new TetherClient({ url, clientId: 'a', maxPendingRequests: 2 });
+    const waiting = Promise.allSettled([c.request('demo.echo', 1), c.request('demo.echo', 2)]);
+    await assert.rejects(c.request('demo.echo', 3), (e) => e.code === 'overflow');
+    await c.close();
+    await waiting;
+  });
+
   it('bounds the queue by bytes as well', async () => {
     const c = new TetherClient({ url, clientId: 'a', maxFrameBytes: 1024, maxQueuedBytes: 1024 });
     const first = c.request('demo.echo', 'x'.repeat(600));
