@@ -12,7 +12,9 @@ export async function webSocketClass(opts) {
   }
   if (!wsModule) {
     try {
-      wsModule = (await import('ws')).default;
+      // A specifier bundlers leave alone: a browser build must not try to include (or fail to find) ws.
+      const specifier = 'ws';
+      wsModule = (await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)).default;
     } catch (e) {
       if (typeof globalThis.WebSocket === 'function') return { WS: globalThis.WebSocket, isWs: false };
       throw new TetherError(ClientErrorCode.CONNECT_FAILED, 'no WebSocket implementation: install the ws package '
