@@ -197,6 +197,26 @@ describe('tether-client against a gateway node', { timeout: 300_000 }, () => {
     assertOnceInOrder(c.pushes, 20);
   });
 
+  it('gives up a stalled socket mid-stream and resumes on a new one, every push once and in order', async () => {
+    const r = await relay();
+    const c = client(r.url);
+    let stalled = false;
+    r.onServerFrame = (text) => {
+      if (!stalled && JSON.parse(text).body?.n === 200) {
+        stalled = true;
+        setImmediate(() => r.stall()); // the old socket stays open, unread both ways (TCP backpressure)
+      }
+      return undefined;
+    };
+    await c.connect();
+    const resumed = sessionEvent(c, 'RESUMED', 20_000);
+    const done = c.request('demo.push', { count: 1000 });
+    await resumed;
+    assert.deepEqual(await done, { sent: 1000 });
+    await pushesReceived(c, 1000);
+    assertOnceInOrder(c.pushes, 1000);
+  });
+
   it('starts a new session and reports RESYNCED with the reason once the resume window passed', async () => {
     const r = await relay();
     const c = client(r.url);
