@@ -217,11 +217,22 @@ describe('tether-client against a gateway node', { timeout: 300_000 }, () => {
     assertOnceInOrder(c.pushes, 1000);
   });
 
-  it('starts a new session and reports RESYNCED with the reason once the resume window passed', async () => {
+  it('starts a new session and reports RESYNCED with the reason and the lost requests once the resume window passed', async () => {
     const r = await relay();
     const c = client(r.url);
+    let asked;
+    const question = new Promise((res) => {
+      asked = res;
+    });
+    c.onRequest(() => {
+      asked();
+      return new Promise(() => {}); // never answered: the request below stays open on the old session
+    });
     await c.connect();
     const old = c.sessionId;
+    const open = c.request('demo.ask', { body: 1 });
+    const outcome = open.then(() => 'answered', (e) => e.code);
+    await question;
     r.refuse();
     r.cut();
     await presenceIs(c.clientId, 'DETACHED');
@@ -233,6 +244,8 @@ describe('tether-client against a gateway node', { timeout: 300_000 }, () => {
     const e = await resynced;
     assert.equal(e.reason, 'expired');
     assert.equal(e.previousSessionId, old);
+    assert.equal(e.lostRequests, 1);
+    assert.equal(await outcome, 'session_lost', 'the request sent on the lost session');
     assert.notEqual(c.sessionId, old);
     assert.deepEqual(await c.request('demo.echo', { after: 'resync' }), { after: 'resync' });
   });
@@ -408,6 +421,16 @@ describe('tether-client against a gateway node', { timeout: 300_000 }, () => {
     assert.equal(older.state, 'CLOSED');
     await assert.rejects(older.request('demo.echo', 1), (x) => x.code === 'client_closed');
     assert.deepEqual(await newer.request('demo.echo', 2), 2);
+  });
+
+  it('sends new presence attrs in a ping (updateAttrs)', async () => {
+    const c = client(node.url, { attrs: { app: '1.0' } });
+    await c.connect();
+    assert.equal((await node.presence(c.clientId)).attrs.app, '1.0'); // with the credential's own attrs
+    c.updateAttrs({ app: '1.1', net: 'wifi' });
+    await until(async () => (await node.presence(c.clientId)).attrs?.app === '1.1', 10_000, 'the new attrs');
+    const { app, net } = (await node.presence(c.clientId)).attrs;
+    assert.deepEqual({ app, net }, { app: '1.1', net: 'wifi' });
   });
 
   it('ends the session on close() with bye: presence CLOSED', async () => {
