@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-  echo "[tether-client-js] node/npm not found on PATH: skipping the JavaScript SDK tests (install Node.js >= 18)"
+  echo "[tether-client-js] node/npm not found on PATH: skipping the JavaScript SDK tests (they need Node.js >= 20)"
   exit 0
 fi
 major="$(node -p 'process.versions.node.split(".")[0]')"
