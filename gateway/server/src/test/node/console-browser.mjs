@@ -1,7 +1,8 @@
 // Drives the operators' console (/console on the management port) in a real headless Chromium, for
 // ConsoleBrowserTest: the page, given the API key, must show a connected client's row within 1 s, change the row's
-// state when the client's socket drops, show the client's attrs as text (never as HTML), and render something a
-// screenshot can see.
+// state when the client's socket drops, show the client's attrs as text (never as HTML), run its test client (a
+// session of its own through the JavaScript SDK the node serves) that receives the push tester's push and the
+// publisher's notify, and render something a screenshot can see.
 //
 //   CONSOLE_API_KEY=… node console-browser.mjs <console url> <client ws url> <screenshot.png> [chromium path]
 //
@@ -93,6 +94,26 @@ try {
     return push.startsWith('200') && pub.startsWith('200') && [push, pub];
   }, { timeout: 5000 }).then((h) => h.jsonValue()).catch(() => fail('push or publish did not answer 200'));
 
+  // The test client: a session of the page's own through the JavaScript SDK that the node serves (/console/sdk/).
+  await page.$eval('#tc-url', (e, v) => { e.value = v; }, wsUrl);
+  await page.click('#tc-connect');
+  await page.waitForSelector('#tc-state[data-state="ONLINE"]', { timeout: 10000 })
+    .catch(async () => fail('the test client did not go ONLINE: ' + await page.$eval('#tc-log', (e) => e.textContent)));
+  const tcId = await page.$eval('#tc-id', (e) => e.value);
+  const logHas = (text) => page.waitForFunction((t) => document.getElementById('tc-log').textContent.includes(t),
+    { timeout: 5000 }, text);
+  await page.type('#tc-topic', 'console/tc');
+  await page.click('#tc-subscribe-form button[type="submit"]');
+  await logHas('following console/tc').catch(() => fail('the test client could not follow console/tc'));
+  if (await page.$eval('#push-client', (e) => e.value) !== tcId) fail('the push tester does not target the test client');
+  await page.click('#push-form button[type="submit"]');
+  await logHas('"hello":"from the console"').catch(() => fail('the test client did not receive the push'));
+  await page.$eval('#publish-topic', (e) => { e.value = 'console/tc'; });
+  await page.$eval('#publish-body', (e) => { e.value = '{"price":42}'; });
+  await page.click('#publish-form button[type="submit"]');
+  await logHas('notify console/tc v1: {"price":42}').catch(() => fail('the test client did not get the notify'));
+  const testClient = await page.$eval('#tc-log', (e) => [...e.children].map((li) => li.textContent));
+
   ws.terminate();
   const t1 = Date.now();
   await page.waitForSelector(rowSel(clientId) + ' td.state.state-DETACHED', { timeout: 5000 })
@@ -100,7 +121,7 @@ try {
   const detachedMs = Date.now() - t1;
 
   await page.screenshot({ path: screenshot, fullPage: true });
-  const result = { clientId, node: welcome.node, rowMs, detachedMs, cells, injected, replies, pageErrors,
+  const result = { clientId, node: welcome.node, rowMs, detachedMs, cells, injected, replies, testClient, pageErrors,
     keyInUrl: urls.some((u) => u.includes(key)) };
   console.log('result ' + JSON.stringify(result));
   if (pageErrors.length) fail('errors on the page: ' + pageErrors.join('; '));

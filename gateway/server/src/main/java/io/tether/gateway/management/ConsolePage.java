@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,14 +26,35 @@ final class ConsolePage {
 
   static final String PATH = "/console";
   private static final String RESOURCES = "/io/tether/gateway/management/console/";
-  private static final Map<String, String> FILES = Map.of(
-      "index.html", "text/html; charset=utf-8",
-      "console.js", "text/javascript; charset=utf-8",
-      "console.css", "text/css; charset=utf-8");
-  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+  private static final String JS = "text/javascript; charset=utf-8";
+  /**
+   * The JavaScript SDK's modules (gateway/client-js/src, copied into the jar by the build, file-store.js left out:
+   * Node only) that the test client imports; {@code ConsoleSdkFilesTest} keeps this list equal to that folder.
+   */
+  static final List<String> SDK_FILES = List.of("backoff.js", "channel.js", "client.js", "connector.js",
+      "emitter.js", "errors.js", "index.js", "indexeddb-store.js", "options.js", "requests.js", "socket.js",
+      "store.js", "topics.js");
+  private static final Map<String, String> FILES = files();
+  /**
+   * Only the page's own scripts and styles; calls to this port, and WebSockets (the test client's session, on the
+   * node's client port, another origin).
+   */
+  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ws: wss:; "
       + "img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
   private final Map<String, Buffer> content = new HashMap<>();
+
+  private static Map<String, String> files() {
+    Map<String, String> files = new HashMap<>(Map.of(
+        "index.html", "text/html; charset=utf-8",
+        "console.js", JS,
+        "test-client.js", JS,
+        "console.css", "text/css; charset=utf-8"));
+    for (String f : SDK_FILES) {
+      files.put("sdk/" + f, JS);
+    }
+    return Map.copyOf(files);
+  }
 
   /** Reads the page's files from the class path on a worker thread. */
   Future<Void> load(Vertx vertx) {

@@ -34,9 +34,21 @@ class ConsoleBrowserTest {
   private static final Path NODE_DIR = Path.of("src", "test", "node");
   private static final Path OUT = Path.of("target", "console-browser");
 
+  /** Fixed before the start: the node must admit the console's origin for the test client's WebSocket. */
+  private static final int MANAGEMENT_PORT = freePort();
+
   @RegisterExtension
-  static final NodeExtension NODE = NodeExtension.start(o -> o.setApiKey(KEY));
+  static final NodeExtension NODE = NodeExtension.start(o -> o.setApiKey(KEY).setManagementPort(MANAGEMENT_PORT)
+      .setAllowedOrigins(List.of("http://127.0.0.1:" + MANAGEMENT_PORT)));
   private static GatewayNode node;
+
+  private static int freePort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   private static boolean runs(String... command) {
     try {
@@ -54,7 +66,10 @@ class ConsoleBrowserTest {
     return env != null ? env : "/usr/bin/chromium";
   }
 
-  /** Verifies the page end to end in Chromium: live row within 1 s, DETACHED on drop, attrs as text, non-blank. */
+  /**
+   * Verifies the page end to end in Chromium: live row within 1 s, DETACHED on drop, attrs as text, the SDK test
+   * client receives a push and a notify, non-blank.
+   */
   @Test
   void thePageShowsALiveSessionRowAndItsStateChangeInChromium() throws Exception {
     assumeTrue(runs("node", "--version"), "no node command: the browser test cannot run");
