@@ -6,17 +6,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tether.gateway.GatewayNode;
 import io.tether.gateway.testing.NodeExtension;
+import io.tether.gateway.testing.NodeScripts;
 import io.vertx.core.json.JsonObject;
 import java.awt.image.BufferedImage;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,7 +31,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ConsoleBrowserTest {
 
   private static final String KEY = "console-browser-key-0123456789";
-  private static final Path NODE_DIR = Path.of("src", "test", "node");
   private static final Path OUT = Path.of("target", "console-browser");
 
   /** Fixed before the start: the node must admit the console's origin for the test client's WebSocket. */
@@ -50,16 +49,6 @@ class ConsoleBrowserTest {
     }
   }
 
-  private static boolean runs(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException | InterruptedException e) {
-      return false;
-    }
-  }
-
   /** Debian's chromium, or what CHROMIUM names. */
   private static String chromium() {
     String env = System.getenv("CHROMIUM");
@@ -72,28 +61,16 @@ class ConsoleBrowserTest {
    */
   @Test
   void thePageShowsALiveSessionRowAndItsStateChangeInChromium() throws Exception {
-    assumeTrue(runs("node", "--version"), "no node command: the browser test cannot run");
+    assumeTrue(NodeScripts.runs("node", "--version"), "no node command: the browser test cannot run");
     assumeTrue(new File(chromium()).canExecute(), "no Chromium at " + chromium() + " (apt-get install chromium)");
-    assertTrue(Files.isDirectory(NODE_DIR.resolve("node_modules").resolve("puppeteer-core")),
-        "run 'npm ci' in gateway/server/src/test/node first (.ci/run does)");
+    NodeScripts.requireInstalled("puppeteer-core");
     Files.createDirectories(OUT);
     Path shot = OUT.resolve("console.png").toAbsolutePath();
     Files.deleteIfExists(shot);
-    Path log = OUT.resolve("console-browser.log");
-    ProcessBuilder pb = new ProcessBuilder(List.of("node", "console-browser.mjs",
-        "http://127.0.0.1:" + node.managementPort() + "/console", "ws://127.0.0.1:" + node.port() + "/ws",
-        shot.toString(), chromium()))
-        .directory(NODE_DIR.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     // The key goes in the environment, never on a command line.
-    pb.environment().put("CONSOLE_API_KEY", KEY);
-    Process p = pb.start();
-    boolean exited = p.waitFor(60, TimeUnit.SECONDS);
-    if (!exited) {
-      p.destroyForcibly();
-    }
-    String output = Files.readString(log, StandardCharsets.UTF_8);
-    assertTrue(exited, "the browser run did not finish in 60 s: " + output);
-    assertEquals(0, p.exitValue(), "the browser run failed: " + output);
+    String output = NodeScripts.run(OUT.resolve("console-browser.log"), 60, Map.of("CONSOLE_API_KEY", KEY),
+        "console-browser.mjs", "http://127.0.0.1:" + node.managementPort() + "/console",
+        "ws://127.0.0.1:" + node.port() + "/ws", shot.toString(), chromium());
     String line = output.lines().filter(l -> l.startsWith("result ")).findFirst().orElseThrow(
         () -> new AssertionError("no result line: " + output));
     JsonObject result = new JsonObject(line.substring("result ".length()));
