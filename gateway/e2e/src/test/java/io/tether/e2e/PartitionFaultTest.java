@@ -161,12 +161,7 @@ class PartitionFaultTest {
               + " s after detection (" + affected.size() + " sessions on it)").record();
       w.printFailures();
       ctx.verify(() -> {
-        assertEquals(0, f.gaps, "silent gaps");
-        assertEquals(0, f.duplicates, "duplicate seqs on the wire");
-        assertEquals(0, f.missingPushes, "pushes lost");
-        assertEquals(0, f.duplicatePushes, "pushes delivered twice");
-        assertEquals(0, f.unanswered, "requests without a response " + f.unansweredCodes);
-        assertEquals(0, f.duplicateResponses, "requests answered twice");
+        f.assertNothingLostOrDuplicated(0, "");
         assertEquals(0, f.answerMismatches, "responses with the wrong body");
         assertEquals(0, f.notOnline, "clients not ONLINE at the end");
         // Every affected session either resumed (contiguous: gaps 0 above) or failed with a reason.

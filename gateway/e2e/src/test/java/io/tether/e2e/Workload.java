@@ -1,5 +1,7 @@
 package io.tether.e2e;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.tether.client.ConnectionState;
 import io.tether.client.SessionEvent;
 import io.tether.client.TetherClient;
@@ -528,6 +530,25 @@ final class Workload {
       return inFlightMs.stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
+
+    /**
+     * The books of a case in which nothing may be lost or duplicated: every stream seq 1..n with no gap and no
+     * repeat, every request answered (but {@code excusedUnanswered}: requests failed with a reason the case allows),
+     * no request answered twice, every push of an answered demo.push delivered, none twice. {@code context} ends
+     * each message (logs to read).
+     */
+    void assertNothingLostOrDuplicated(long excusedUnanswered, String context) {
+      assertEquals(0, gaps, "seq gaps on the wire" + context);
+      assertEquals(0, duplicates, "duplicate seqs on the wire" + context);
+      assertEquals(0, unanswered - excusedUnanswered,
+          "requests without a response " + unansweredCodes + context);
+      assertEquals(0, duplicateResponses, "requests answered more than once"
+          + context);
+      assertEquals(0, missingPushes, "pushes missing (demo.push answered, some of "
+          + "its pushes never came)" + context);
+      assertEquals(0, duplicatePushes, "pushes delivered twice, each with its own seq"
+          + context);
+    }
     String summary(String name) {
       return String.format("E2E %s: sessions=%d moved=%d recovery p50=%d p99=%d max=%d ms, frames=%d pushes=%d "
               + "questions=%d requests=%d responses=%d errors=%d%s unanswered=%d%s gaps=%d duplicates=%d "
