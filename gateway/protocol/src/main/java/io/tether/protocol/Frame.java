@@ -165,6 +165,48 @@ public sealed interface Frame {
     }
   }
 
+  // -- byte streams (extension streams/1, docs/PROTOCOL.md §13) -------------------------------------------------
+
+  /**
+   * Client: opens byte stream {@code stream} (an odd id, like a request's) to the node-side upstream named
+   * {@code upstream}; {@code window} is how many bytes the server may send on it before the client's first
+   * {@link Credit}.
+   */
+  record Open(long seq, long stream, String upstream, long window) implements Reliable {
+    public String type() {
+      return "open";
+    }
+
+    public Open withSeq(long seq) {
+      return new Open(seq, stream, upstream, window);
+    }
+  }
+
+  /**
+   * Bytes of a byte stream, either way: {@code data} is their base64 (RFC 4648, with padding; null when there are
+   * none). {@code fin} ends the stream in both directions; {@code reason} says why (null: the sender's side closed).
+   */
+  record Data(long seq, long stream, String data, boolean fin, String reason) implements Reliable {
+    public String type() {
+      return "data";
+    }
+
+    public Data withSeq(long seq) {
+      return new Data(seq, stream, data, fin, reason);
+    }
+  }
+
+  /**
+   * Flow control of a byte stream, either way, not sequenced: the peer may have sent at most {@code granted} bytes
+   * (cumulative, from the stream's start) on {@code stream}. Each side repeats its latest grants after a resume, so
+   * a lost credit only delays.
+   */
+  record Credit(long stream, long granted) implements Frame {
+    public String type() {
+      return "credit";
+    }
+  }
+
   // -- ending and errors (§7) ----------------------------------------------------------------------------------
 
   /** {@code reason} is null when the client ends the session. */

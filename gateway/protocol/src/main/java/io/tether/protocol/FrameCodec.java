@@ -114,6 +114,9 @@ public final class FrameCodec {
       Map.entry("subscribe", new String[] {"seq", "topic", "version"}),
       Map.entry("unsubscribe", new String[] {"seq", "topic"}),
       Map.entry("notify", new String[] {"seq", "topic", "version"}),
+      Map.entry("open", new String[] {"seq", "stream", "upstream", "window"}),
+      Map.entry("data", new String[] {"seq", "stream", "data", "fin", "reason"}),
+      Map.entry("credit", new String[] {"stream", "granted"}),
       Map.entry("bye", new String[] {"reason"}),
       Map.entry("reconnect", new String[] {"reason"}),
       Map.entry("error", new String[] {"code", "message", "reason", "fatal", "refSeq", "topic"}));
@@ -121,8 +124,9 @@ public final class FrameCodec {
   /** The fields of one frame as read, before they are checked against its type. */
   private static final class Fields {
     String type;
-    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs, refSeq, expiresAt;
-    String clientId, token, sessionId, resumeToken, address, topic, resource, reason, code, message, node;
+    Long seq, ack, stream, version, lastSeq, heartbeatMs, resumeWindowMs, refSeq, expiresAt, window, granted;
+    String clientId, token, sessionId, resumeToken, address, topic, resource, reason, code, message, node, upstream,
+        data;
     Boolean ok, fin, fatal;
     RawJson body, attrs;
     ErrorInfo error;
@@ -161,6 +165,10 @@ public final class FrameCodec {
         case "code" -> (code = str(p)) == null ? strProblem(name) : null;
         case "message" -> (message = str(p)) == null ? strProblem(name) : null;
         case "node" -> (node = str(p)) == null ? strProblem(name) : null;
+        case "upstream" -> (upstream = str(p)) == null ? strProblem(name) : null;
+        case "data" -> (data = str(p)) == null ? strProblem(name) : null;
+        case "window" -> (window = num(p)) == null ? intProblem(name) : null;
+        case "granted" -> (granted = num(p)) == null ? intProblem(name) : null;
         case "ok" -> (ok = bool(p)) == null ? boolProblem(name) : null;
         case "fin" -> (fin = bool(p)) == null ? boolProblem(name) : null;
         case "fatal" -> (fatal = bool(p)) == null ? boolProblem(name) : null;
@@ -313,6 +321,24 @@ public final class FrameCodec {
             return missingField(missing);
           }
           return reliable(new Frame.Notify(seq, topic, version, body));
+        case "open":
+          if ((missing = missing("seq", seq, "stream", stream, "upstream", upstream)) != null) {
+            return missingField(missing);
+          }
+          return reliable(new Frame.Open(seq, stream, upstream, orZero(window)));
+        case "data":
+          if ((missing = missing("seq", seq, "stream", stream)) != null) {
+            return missingField(missing);
+          }
+          if (data != null && !Base64Text.isValid(data)) {
+            return DecodeResult.fail(ErrorCode.BAD_FRAME, "field 'data' must be base64 (RFC 4648, padded)");
+          }
+          return reliable(new Frame.Data(seq, stream, data, fin != null && fin, reason));
+        case "credit":
+          if ((missing = missing("stream", stream, "granted", granted)) != null) {
+            return missingField(missing);
+          }
+          return DecodeResult.ok(new Frame.Credit(stream, granted));
         case "bye":
           return DecodeResult.ok(new Frame.Bye(reason));
         case "reconnect":

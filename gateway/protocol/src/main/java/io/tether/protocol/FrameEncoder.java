@@ -60,6 +60,9 @@ final class FrameEncoder {
       appendString(sb.append(",\"topic\":"), f.topic());
       return sb.append(",\"version\":").append(f.version()).append(",\"body\":").append(body).append('}').toString();
     }
+    if (frame instanceof Frame.Data f) {
+      return dataText(f.seq() > 0 ? DATA_PREFIX + f.seq() : "{\"type\":\"data\"", f);
+    }
     if (frame instanceof Frame.Ack f) {
       return "{\"type\":\"ack\",\"ack\":" + f.ack() + "}";
     }
@@ -73,6 +76,28 @@ final class FrameEncoder {
   private static final long SEQ_MARK = 999_999_999_999_999L;
   private static final String SEQ_MARK_FIELD = "\"seq\":" + SEQ_MARK;
   private static final String PUSH_PREFIX = "{\"type\":\"push\",\"seq\":";
+  private static final String DATA_PREFIX = "{\"type\":\"data\",\"seq\":";
+
+  /** A data frame's text after {@code head} (its type and seq): base64 needs no escaping, so it is copied once. */
+  private static String dataText(String head, Frame.Data f) {
+    StringBuilder sb = new StringBuilder(head.length() + 64 + (f.data() == null ? 0 : f.data().length())).append(head);
+    dataFields(sb, f);
+    return sb.toString();
+  }
+
+  private static StringBuilder dataFields(StringBuilder sb, Frame.Data f) {
+    sb.append(",\"stream\":").append(f.stream());
+    if (f.data() != null) {
+      sb.append(",\"data\":\"").append(f.data()).append('"');
+    }
+    if (f.fin()) {
+      sb.append(",\"fin\":true");
+    }
+    if (f.reason() != null) {
+      appendString(sb.append(",\"reason\":"), f.reason());
+    }
+    return sb.append('}');
+  }
 
   /**
    * The frame's text with its seq left open, to be numbered later, possibly on another node ({@link FrameTemplate}).
@@ -89,6 +114,10 @@ final class FrameEncoder {
         resource = sb.toString();
       }
       return FrameTemplate.of("push", PUSH_PREFIX, ",\"stream\":" + f.stream() + resource + ",\"body\":" + body + "}");
+    }
+    if (frame instanceof Frame.Data f) {
+      return FrameTemplate.of("data", DATA_PREFIX, dataFields(new StringBuilder(64 + (f.data() == null ? 0
+          : f.data().length())), f).toString());
     }
     String text = encode(frame.withSeq(SEQ_MARK));
     int at = text.indexOf(SEQ_MARK_FIELD);
@@ -148,6 +177,16 @@ final class FrameEncoder {
       g.writeStringField("topic", f.topic());
       g.writeNumberField("version", f.version());
       raw(g, "body", f.body() == null ? RawJson.NULL : f.body());
+    } else if (frame instanceof Frame.Open f) {
+      seq(g, f.seq());
+      g.writeNumberField("stream", f.stream());
+      g.writeStringField("upstream", f.upstream());
+      if (f.window() > 0) {
+        g.writeNumberField("window", f.window());
+      }
+    } else if (frame instanceof Frame.Credit f) {
+      g.writeNumberField("stream", f.stream());
+      g.writeNumberField("granted", f.granted());
     } else if (frame instanceof Frame.Ack f) {
       g.writeNumberField("ack", f.ack());
     } else if (frame instanceof Frame.Ping f) {

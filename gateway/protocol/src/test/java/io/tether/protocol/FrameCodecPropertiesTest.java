@@ -151,6 +151,10 @@ class FrameCodecPropertiesTest {
         Combinators.combine(seq, text, nat).as(Frame.Subscribe::new),
         Combinators.combine(seq, text).as(Frame.Unsubscribe::new),
         Combinators.combine(seq, text, nat, body).as(Frame.Notify::new),
+        Combinators.combine(seq, nat, text.filter(s -> !s.isEmpty()), nat).as(Frame.Open::new),
+        Combinators.combine(seq, nat, Arbitraries.bytes().array(byte[].class).ofMaxSize(64).map(Base64Text::encode)
+            .injectNull(0.2), bool, optText).as(Frame.Data::new),
+        Combinators.combine(nat, nat).as(Frame.Credit::new),
         optText.map(Frame.Bye::new),
         optText.map(Frame.Reconnect::new),
         Combinators.combine(text, optText, optText, bool, nat, optText).as(Frame.Error::new));
@@ -239,6 +243,11 @@ class FrameCodecPropertiesTest {
     type("unsubscribe", ",\"seq\":1,\"topic\":\"t\"", "seq", Kind.INT, "topic", Kind.STR);
     type("notify", ",\"seq\":1,\"topic\":\"t\",\"version\":2,\"body\":{}", "seq", Kind.INT, "topic", Kind.STR,
         "version", Kind.INT, "body", Kind.ANY);
+    type("open", ",\"seq\":1,\"stream\":1,\"upstream\":\"u\",\"window\":9", "seq", Kind.INT, "stream", Kind.INT,
+        "upstream", Kind.STR, "window", Kind.INT);
+    type("data", ",\"seq\":1,\"stream\":1,\"data\":\"AAE=\",\"fin\":true,\"reason\":\"r\"", "seq", Kind.INT,
+        "stream", Kind.INT, "data", Kind.STR, "fin", Kind.BOOL, "reason", Kind.STR);
+    type("credit", ",\"stream\":1,\"granted\":9", "stream", Kind.INT, "granted", Kind.INT);
     type("bye", ",\"reason\":\"r\"", "reason", Kind.STR);
     type("reconnect", ",\"reason\":\"r\"", "reason", Kind.STR);
     type("error", ",\"code\":\"c\",\"message\":\"m\",\"reason\":\"r\",\"fatal\":true,\"refSeq\":2,\"topic\":\"t\"",

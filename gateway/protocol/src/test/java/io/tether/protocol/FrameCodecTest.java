@@ -122,7 +122,11 @@ class FrameCodecTest {
         new Frame.Error("resume_failed", null, "overflow", true),
         Frame.Error.of(ErrorCode.BAD_FRAME, "tab\there, quote \" backslash \\ é 😀 </script>", false),
         Frame.Error.refusing(ErrorCode.NOT_ALLOWED, "topic 'x' is not allowed", 4, "x"),
-        Frame.Error.refusing(ErrorCode.RATE_LIMITED, "slow down", 9, null)
+        Frame.Error.refusing(ErrorCode.RATE_LIMITED, "slow down", 9, null),
+        new Frame.Open(3, 5, "redis", 0),
+        new Frame.Data(4, 5, "aGk=", false, null),
+        new Frame.Data(5, 5, null, true, "eof"),
+        new Frame.Credit(5, 262144)
     ).map(f -> Arguments.of(f.getClass().getSimpleName(), f));
   }
 
@@ -164,7 +168,7 @@ class FrameCodecTest {
       }
       Set<Class<?>> sampled = everyFrameType().map(a -> a.get()[1].getClass()).collect(Collectors.toSet());
 
-      assertEquals(19, concrete.size(), "frame types in the contract: " + concrete);
+      assertEquals(22, concrete.size(), "frame types in the contract (with the streams/1 extension): " + concrete);
       assertEquals(concrete, sampled);
     }
 
@@ -829,6 +833,38 @@ class FrameCodecTest {
       assertEquals("{\"type\":\"ack\",\"ack\":42}", CODEC.encode(new Frame.Ack(42)));
       assertEquals("{\"type\":\"pong\",\"ack\":12}", CODEC.encode(new Frame.Pong(12)));
       assertEquals("{\"type\":\"pong\"}", CODEC.encode(new Frame.Pong(-1)));
+    }
+  }
+
+  @Nested
+  class ByteStreams {
+
+    /** Verifies that open, data and credit frames have the shape docs/PROTOCOL.md §13 shows, and decode back. */
+    @Test
+    void streamFramesHaveTheExtensionShape() {
+      Frame open = new Frame.Open(3, 5, "redis", 262144);
+      Frame data = new Frame.Data(4, 5, Base64Text.encode(new byte[] {0, 1, 2, (byte) 0xff}), false, null);
+      Frame fin = new Frame.Data(5, 5, null, true, "upstream_lost");
+      Frame credit = new Frame.Credit(5, 524288);
+      assertEquals("{\"type\":\"open\",\"seq\":3,\"stream\":5,\"upstream\":\"redis\",\"window\":262144}",
+          CODEC.encode(open));
+      assertEquals("{\"type\":\"data\",\"seq\":4,\"stream\":5,\"data\":\"AAEC/w==\"}", CODEC.encode(data));
+      assertEquals("{\"type\":\"data\",\"seq\":5,\"stream\":5,\"fin\":true,\"reason\":\"upstream_lost\"}",
+          CODEC.encode(fin));
+      assertEquals("{\"type\":\"credit\",\"stream\":5,\"granted\":524288}", CODEC.encode(credit));
+      for (Frame f : List.of(open, data, fin, credit)) {
+        assertEquals(f, decodeOk(CODEC.encode(f)));
+      }
+    }
+
+    /** Verifies that data that is not padded base64 of the basic alphabet is a bad_frame. */
+    @Test
+    void malformedBase64IsRefused() {
+      for (String bad : List.of("AAE", "AA=E", "A===", "AA-_", "AA E", "=AAA")) {
+        assertFails(ErrorCode.BAD_FRAME, "{\"type\":\"data\",\"seq\":1,\"stream\":1,\"data\":\"" + bad + "\"}");
+      }
+      assertEquals(new Frame.Data(1, 1, "", false, null),
+          decodeOk("{\"type\":\"data\",\"seq\":1,\"stream\":1,\"data\":\"\"}"));
     }
   }
 }

@@ -21,7 +21,10 @@ class FrameTemplateTest {
         new Frame.Response(0, 3, false, null, new Frame.ErrorInfo("timeout", "late \"quoted\""), true),
         new Frame.Request(0, 4, "demo.question", RawJson.of("{}")),
         new Frame.Subscribe(0, "t", 3),
-        new Frame.Unsubscribe(0, "t"));
+        new Frame.Unsubscribe(0, "t"),
+        new Frame.Open(0, 7, "redis", 65536),
+        new Frame.Data(0, 7, "AAEC", false, null),
+        new Frame.Data(0, 7, null, true, "upstream_lost"));
     for (Frame.Reliable f : frames) {
       FrameTemplate t = codec.template(f);
       assertEquals(codec.encode(f.withSeq(42)), t.fill(42), f.toString());
