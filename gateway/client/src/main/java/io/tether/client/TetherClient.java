@@ -91,6 +91,20 @@ public interface TetherClient {
   Future<JsonObject> requestJson(String address, Object body);
 
   /**
+   * Opens a byte stream to the upstream the gateway node names {@code upstream} ({@code --upstreams}; docs/PROXY.md):
+   * an {@code open} frame now, then the bytes both ways, reliable and flow-controlled ({@link TetherStream}). Completes
+   * with the stream at once (its bytes go out once the node's first credit arrives); fails if the client cannot take
+   * the frame ({@link TetherException#CLOSED}, {@link TetherException#NOT_CONNECTED}, {@link TetherException#BUFFER_FULL}).
+   * A node that refuses the stream ends it with a reason ({@link TetherStream#closeHandler}).
+   */
+  default Future<TetherStream> openStream(String upstream) {
+    return openStream(upstream, TetherStream.DEFAULT_WINDOW);
+  }
+
+  /** {@link #openStream(String)} with its own receive window: bytes the node may send before the next credit. */
+  Future<TetherStream> openStream(String upstream, int windowBytes);
+
+  /**
    * Follows {@code topic}: the server sends a {@code notify} at once if its version is newer than
    * {@code knownVersion} (0 = nothing cached), and on every later change ({@link #notifyHandler}). Completes once
    * the server has accepted the subscription; fails with {@code not_allowed} if it refused the topic. The

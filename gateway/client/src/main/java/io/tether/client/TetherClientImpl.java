@@ -114,6 +114,27 @@ final class TetherClientImpl implements TetherClient {
   }
 
   @Override
+  public Future<TetherStream> openStream(String upstream, int windowBytes) {
+    Promise<TetherStream> promise = Promise.promise();
+    if (upstream == null || upstream.isEmpty()) {
+      promise.fail(new IllegalArgumentException("upstream must be a non-empty name"));
+      return promise.future();
+    }
+    if (windowBytes < 4096) {
+      promise.fail(new IllegalArgumentException("windowBytes must be at least 4096, got " + windowBytes));
+      return promise.future();
+    }
+    whenReady(() -> {
+      try {
+        promise.complete(session.streams().open(upstream, windowBytes));
+      } catch (RuntimeException e) {
+        promise.fail(e);
+      }
+    });
+    return promise.future();
+  }
+
+  @Override
   public Future<Void> subscribe(String topic, long knownVersion) {
     Promise<Void> promise = Promise.promise();
     if (topic == null || topic.isEmpty()) {

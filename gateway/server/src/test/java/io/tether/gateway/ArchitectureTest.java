@@ -15,7 +15,7 @@ import com.tngtech.archunit.lang.ArchRule;
  * The server's layering (docs/ARCHITECTURE.md "Layers"): the arrows that must never exist. Packages under
  * {@code io.tether.gateway}: {@code api} (public addresses, header names, backend failure catalogue), {@code config},
  * {@code metrics}, {@code auth}, {@code store}, {@code session}, {@code routing}, {@code services}, {@code bridge},
- * {@code transport}, {@code management}, {@code demo}; the root package ({@code GatewayNode}, {@code GatewayMain})
+ * {@code transport}, {@code management}, {@code tunnel} (the server proxy of byte streams), {@code demo}; the root package ({@code GatewayNode}, {@code GatewayMain})
  * wires them and may use anything. Main code only: tests may reach across layers.
  *
  * <p>A rule about a package that has no classes yet fails ("failed to check any classes"): a layer the rules name
@@ -42,6 +42,7 @@ class ArchitectureTest {
   private static final String TRANSPORT = GW + ".transport..";
   private static final String MANAGEMENT = GW + ".management..";
   private static final String DEMO = GW + ".demo..";
+  private static final String TUNNEL = GW + ".tunnel..";
 
   @ArchTest
   static final ArchRule sessionDoesNotKnowTheLayersThatUseIt = noClasses()
@@ -50,10 +51,16 @@ class ArchitectureTest {
       .because("sessions are used by routing, services, the bridge and transport, never the other way round");
 
   @ArchTest
+  static final ArchRule tunnelsAreUsedByServicesOnly = noClasses()
+      .that().resideInAPackage(TUNNEL)
+      .should().dependOnClassesThat().resideInAnyPackage(SERVICES, BRIDGE, TRANSPORT, MANAGEMENT, DEMO, STORE, AUTH)
+      .because("the server proxy relays byte streams through sessions and the router; the services wire it in");
+
+  @ArchTest
   static final ArchRule storeDependsOnNothingAboveIt = noClasses()
       .that().resideInAPackage(STORE)
       .should().dependOnClassesThat().resideInAnyPackage(ROOT, API, AUTH, SESSION, ROUTING, SERVICES, BRIDGE,
-          TRANSPORT, MANAGEMENT, METRICS, DEMO)
+          TRANSPORT, MANAGEMENT, METRICS, DEMO, TUNNEL)
       .because("the store is the bottom layer: it may use config and the protocol module only");
 
   @ArchTest

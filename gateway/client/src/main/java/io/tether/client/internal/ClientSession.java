@@ -36,6 +36,7 @@ public final class ClientSession {
   private final RequestTable requests;
   private final TopicFollower topics;
   private final ServerRequests serverRequests;
+  private final ByteStreams streams;
   /** Set once the client closes (or the server ended the session): completes when everything is released. */
   private Future<Void> closing;
   /**
@@ -82,6 +83,8 @@ public final class ClientSession {
     });
     this.topics = new TopicFollower(channel, events::notification, store::cacheChanged, events::problem);
     this.serverRequests = new ServerRequests(ctx, channel, events::requestHandler, this::state, events::problem);
+    this.streams = new ByteStreams(vertx, ctx, channel, options.getMaxFrameBytes(), requests::takeStreamId,
+        events::problem);
     store.load(new OfflineStore.Source() {
       @Override
       public List<ClientStore.StoredWrite> queuedWrites() {
@@ -124,6 +127,10 @@ public final class ClientSession {
 
   public TopicFollower topics() {
     return topics;
+  }
+
+  public ByteStreams streams() {
+    return streams;
   }
 
   public OfflineStore store() {
@@ -172,6 +179,7 @@ public final class ClientSession {
 
   /** Fails everything that waits (requests queued or sent, subscriptions, connect) and empties both buffers. */
   private void failEverything(TetherException error) {
+    streams.lost("closed");
     failSent(error);
     requests.failQueued(error);
     connector.failConnect(error);
@@ -191,6 +199,7 @@ public final class ClientSession {
       topics.acked(ack); // a refusal would have come before this ack
     }
     requests.drain(); // room was made
+    streams.drain();
   }
 
   private void onReliable(Link link, Frame.Reliable f) {
@@ -214,6 +223,8 @@ public final class ClientSession {
       serverRequests.onRequest(r);
     } else if (f instanceof Frame.Notify n) {
       topics.onNotify(n);
+    } else if (f instanceof Frame.Data d) {
+      streams.onData(d);
     } else {
       events.problem(new TetherException(ErrorCode.NOT_ALLOWED.wire(), "the server sent a '" + f.type()
           + "' frame; ignored"));
@@ -234,6 +245,7 @@ public final class ClientSession {
       int lost = 0;
       serverRequests.newSession();
       if (resync) {
+        streams.lost("session_lost"); // their upstream connections belonged to the lost session
         // Seqs restart at 1: sent requests fail or are renumbered, then every followed topic is subscribed again.
         List<ReliableChannel.OutFrame> old = channel.newSession();
         lost = requests.sessionLost(old);
@@ -259,6 +271,7 @@ public final class ClientSession {
       resuming = true; // until the ack that follows the repeated refusals
       channel.resumed(serverLastSeq);
       channel.attach(link); // every own frame the server has not stored, in order, with its original seq
+      streams.resumed();
       requests.drain(); // then what waited in the queue, with the next seqs
     }
 
@@ -275,6 +288,8 @@ public final class ClientSession {
         if (settle) {
           topics.acked(a.ack()); // the refusals repeated after resumed came before this ack
         }
+      } else if (frame instanceof Frame.Credit c) {
+        streams.onCredit(c);
       } else if (frame instanceof Frame.Error e) {
         if (!topics.refused(e) && !requests.refused(e) && !(resuming && e.refSeq() > 0)) {
           events.problem(new TetherException(e.code(), e.message(), e.reason(), true, null));

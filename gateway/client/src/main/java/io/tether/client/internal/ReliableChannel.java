@@ -148,6 +148,19 @@ public final class ReliableChannel {
     return window.unackedFrames() == 0 || window.fits(1, bytes, maxOutboundFrames, maxOutboundBytes);
   }
 
+  /**
+   * Writes a frame that is not sequenced (a stream's {@code credit}) if a link is attached; false if none is (the
+   * frame's owner repeats it after the next resume).
+   */
+  public boolean sendControl(Frame frame) {
+    Link l = link;
+    if (l == null) {
+      return false;
+    }
+    l.write(codec.encode(frame));
+    return true;
+  }
+
   /** A link is attached and every kept frame has been written on it: new frames go out in seq order. */
   public boolean isOpen() {
     return link != null;

@@ -118,6 +118,13 @@ public final class RequestTable {
     this.restoredTimeoutMs = options.getRequestTimeoutMs();
   }
 
+  /** A new client stream id for a byte stream: odd, from the same sequence as requests' streams. */
+  public long takeStreamId() {
+    long id = nextStream;
+    nextStream += 2;
+    return id;
+  }
+
   /**
    * Places a request: answered from the cache (a read while not ONLINE, when cached), sent at once (the channel is
    * open and nothing is queued), or queued. The stream id is given here, so streams follow call order.

@@ -44,6 +44,9 @@ public class GatewayOptions {
   public static final int DEFAULT_CONSOLE_QUEUE_EVENTS = 1_000;
   public static final long DEFAULT_CONSOLE_STATS_INTERVAL_MS = 2_000;
   public static final int DEFAULT_CONSOLE_MAX_PAGE_SIZE = 500;
+  public static final int DEFAULT_STREAM_WINDOW_BYTES = 256 * 1024;
+  public static final long DEFAULT_STREAM_RELEASE_MS = 30_000;
+  public static final int DEFAULT_MAX_STREAMS = 64;
 
   /** How a client proves who it is (docs/SECURITY.md). */
   public enum AuthMode { NONE, JWT, BACKEND }
@@ -72,6 +75,11 @@ public class GatewayOptions {
   private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
   private long requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS;
   private List<String> allowedAddresses = new ArrayList<>();
+  /** Byte-stream upstreams ({@code name=host:port}) clients may open streams to (docs/PROXY.md); none by default. */
+  private List<String> upstreams = new ArrayList<>();
+  private int streamWindowBytes = DEFAULT_STREAM_WINDOW_BYTES;
+  private long streamReleaseMs = DEFAULT_STREAM_RELEASE_MS;
+  private int maxStreams = DEFAULT_MAX_STREAMS;
   private List<String> allowedTopics = new ArrayList<>(DEFAULT_ALLOWED_TOPICS);
   private boolean demo;
   private boolean backendOnly;
@@ -157,6 +165,8 @@ public class GatewayOptions {
         .put("maxPendingRequests", maxPendingRequests).put("requestTimeoutMs", requestTimeoutMs)
         .put("allowedAddresses", new JsonArray(new ArrayList<>(allowedAddresses)))
         .put("allowedTopics", new JsonArray(new ArrayList<>(allowedTopics)))
+        .put("upstreams", new JsonArray(new ArrayList<>(upstreams))).put("streamWindowBytes", streamWindowBytes)
+        .put("streamReleaseMs", streamReleaseMs).put("maxStreams", maxStreams)
         .put("demo", demo).put("backendOnly", backendOnly).put("drainTimeoutMs", drainTimeoutMs)
         .put("maxTopics", maxTopics).put("topicTtlMs", topicTtlMs).put("apiKey", apiKey)
         .put("instances", instances).put("maxConnections", maxConnections)
@@ -232,6 +242,16 @@ public class GatewayOptions {
     require(nodeBufferMaxBytes == 0 || nodeBufferMaxBytes >= bufferMaxBytes,
         "nodeBufferMaxBytes must be 0 (a quarter of the heap) or at least bufferMaxBytes (" + bufferMaxBytes + ")");
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
+    require(streamWindowBytes >= 4096 && streamWindowBytes <= 64 * 1024 * 1024,
+        "streamWindowBytes must be between 4096 and 67108864");
+    require(streamReleaseMs >= 100 && streamReleaseMs <= resumeWindowMs,
+        "streamReleaseMs must be between 100 and resumeWindowMs (" + resumeWindowMs + ")");
+    require(maxStreams >= 0 && maxStreams <= 10_000, "maxStreams must be between 0 (no byte streams) and 10000");
+    java.util.Set<String> upstreamNames = new java.util.HashSet<>();
+    for (String u : upstreams) {
+      require(u.matches("[A-Za-z0-9._-]{1,64}=[^:=\\s]+:\\d{1,5}") && upstreamNames.add(u.substring(0, u.indexOf('='))),
+          "upstreams entries must be name=host:port with distinct names of [A-Za-z0-9._-], got '" + u + "'");
+    }
     for (String m : members) {
       require(m.matches("[^:\\s]+:\\d{1,5}"), "members entries must be host:port (no ranges), got '" + m + "'");
     }
@@ -299,6 +319,14 @@ public class GatewayOptions {
   public GatewayOptions setMaxPendingRequests(int n) { this.maxPendingRequests = n; return this; }
   public long getRequestTimeoutMs() { return requestTimeoutMs; }
   public GatewayOptions setRequestTimeoutMs(long requestTimeoutMs) { this.requestTimeoutMs = requestTimeoutMs; return this; }
+  public List<String> getUpstreams() { return upstreams; }
+  public GatewayOptions setUpstreams(List<String> u) { this.upstreams = new ArrayList<>(u); return this; }
+  public int getStreamWindowBytes() { return streamWindowBytes; }
+  public GatewayOptions setStreamWindowBytes(int n) { this.streamWindowBytes = n; return this; }
+  public long getStreamReleaseMs() { return streamReleaseMs; }
+  public GatewayOptions setStreamReleaseMs(long ms) { this.streamReleaseMs = ms; return this; }
+  public int getMaxStreams() { return maxStreams; }
+  public GatewayOptions setMaxStreams(int n) { this.maxStreams = n; return this; }
   public List<String> getAllowedAddresses() { return allowedAddresses; }
   public GatewayOptions setAllowedAddresses(List<String> a) { this.allowedAddresses = new ArrayList<>(a); return this; }
   public List<String> getAllowedTopics() { return allowedTopics; }

@@ -179,6 +179,14 @@ public final class OptionsLoader {
           (o, v) -> o.setConsoleStatsIntervalMs(Long.parseLong(v))),
       spec("console-max-page-size", "largest page of GET /admin/sessions (default 500)",
           (o, v) -> o.setConsoleMaxPageSize(Integer.parseInt(v))),
+      spec("upstreams", "byte-stream upstreams clients may open streams to, name=host:port comma-separated; "
+          + "nothing else is reachable (default none; docs/PROXY.md)", (o, v) -> o.setUpstreams(list(v))),
+      spec("stream-window-bytes", "bytes a byte stream may have in flight each way (default 262144)",
+          (o, v) -> o.setStreamWindowBytes(Integer.parseInt(v))),
+      spec("stream-release-ms", "how long a detached session keeps its upstream connections open (default 30000)",
+          (o, v) -> o.setStreamReleaseMs(Long.parseLong(v))),
+      spec("max-streams", "byte streams open at once per session (default 64; 0: none)",
+          (o, v) -> o.setMaxStreams(Integer.parseInt(v))),
       spec("demo", "also deploy the demo backend (demo.* addresses)", (o, v) -> o.setDemo(bool(v))),
       spec("backend-only", "join the cluster as a backend member: no client port, no gateway.* addresses; with --demo "
           + "it serves the demo backend to clients of every gateway node", (o, v) -> o.setBackendOnly(bool(v))),

@@ -57,6 +57,15 @@ public final class GatewayMetrics {
   public static final String CONSOLE_STREAMS = "tether_console_streams";
 
   /** Metrics that record nothing, for components used without a registry. */
+  /** Byte streams open on this node (docs/PROXY.md). */
+  public static final String STREAMS = "tether_streams";
+  /** Bytes relayed by byte streams, by direction: {@code up} (client to upstream) or {@code down}. */
+  public static final String STREAM_BYTES = "tether_stream_bytes";
+  /** Byte streams ended, by reason ({@code eof}, {@code released}, {@code connect_failed}, …). */
+  public static final String STREAMS_ENDED = "tether_streams_ended";
+  /** Upstream bytes a released stream could not deliver (docs/PROXY.md "Release"). */
+  public static final String STREAM_BYTES_DROPPED = "tether_stream_bytes_dropped";
+
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
 
   private final MeterRegistry registry;
@@ -140,6 +149,32 @@ public final class GatewayMetrics {
   public void consoleStreamsGauge(Supplier<Number> value) {
     if (registry != null) {
       Gauge.builder(CONSOLE_STREAMS, value).description("Console event streams open on this node").register(registry);
+    }
+  }
+
+  public void streamsGauge(Supplier<Number> value) {
+    if (registry != null) {
+      Gauge.builder(STREAMS, value).description("Byte streams open on this node").register(registry);
+    }
+  }
+
+  /** {@code bytes} relayed {@code up} (client to upstream) or {@code down}. */
+  public void streamBytes(String direction, long bytes) {
+    if (registry != null) {
+      counters.computeIfAbsent(STREAM_BYTES + '\0' + direction, k -> Counter.builder(STREAM_BYTES)
+          .description("Bytes relayed by byte streams").baseUnit("bytes").tag("direction", direction)
+          .register(registry)).increment(bytes);
+    }
+  }
+
+  public void streamEnded(String reason) {
+    count(STREAMS_ENDED, "reason", reason);
+  }
+
+  public void streamBytesDropped(long bytes) {
+    if (registry != null) {
+      counters.computeIfAbsent(STREAM_BYTES_DROPPED, k -> Counter.builder(STREAM_BYTES_DROPPED).baseUnit("bytes")
+          .description("Upstream bytes a released byte stream could not deliver").register(registry)).increment(bytes);
     }
   }
 

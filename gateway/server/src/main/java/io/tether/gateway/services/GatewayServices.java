@@ -19,6 +19,7 @@ import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.FlushOp;
 import io.tether.gateway.store.PresencePage;
 import io.tether.gateway.store.PresenceRecord;
+import io.tether.gateway.tunnel.Tunnels;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
 import io.tether.protocol.FrameTemplate;
@@ -55,6 +56,7 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   /** Set by {@link #start} before any client can connect. */
   private volatile Authenticator authenticator;
   private final NodeBuffer nodeBuffer;
+  private final Tunnels tunnels;
 
   public GatewayServices(Vertx vertx, GatewayOptions options, String instance, ClusterStore store,
       GatewayMetrics metrics) {
@@ -72,6 +74,8 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
     this.handshakes = new Handshakes(core, this, presence, ends, topics, backends, drain::draining,
         () -> authenticator);
     this.endpoint = new NodeEndpoint(vertx, core.router(), local, codec, this);
+    this.tunnels = new Tunnels(vertx, options, metrics, codec, core.router(), local);
+    handshakes.onResumed(tunnels::attached);
     metrics.sessionGauge("ONLINE", local, l -> count(l, SessionState.ONLINE));
     metrics.sessionGauge("SUSPECT", local, l -> count(l, SessionState.SUSPECT));
     this.nodeBuffer = new NodeBuffer(NodeBuffer.budget(options.getNodeBufferMaxBytes()),
@@ -322,6 +326,11 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   }
 
   @Override
+  public void stream(Session session, Frame frame) {
+    tunnels.onFrame(session, frame);
+  }
+
+  @Override
   public void answered(Session session, Frame.Response response) {
     serverRequests.answered(session, response);
   }
@@ -355,11 +364,13 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
       topics.unfollow(session, topic);
     }
     serverRequests.sessionLeft(session);
+    tunnels.detached(session.id());
   }
 
   @Override
   public Future<Void> ended(Session session, String reason) {
     released(session);
+    tunnels.ended(session.id());
     return ends.ended(session, reason);
   }
 

@@ -54,6 +54,7 @@ public final class Handshakes {
   private final BackendDispatch backends;
   private final BooleanSupplier draining;
   private final Supplier<Authenticator> authenticator;
+  private java.util.function.Consumer<String> resumedHook = id -> { };
 
   Handshakes(NodeCore core, SessionPort port, Presence presence, SessionEnds ends, TopicFanout topics,
       BackendDispatch backends, BooleanSupplier draining, Supplier<Authenticator> authenticator) {
@@ -173,6 +174,7 @@ public final class Handshakes {
       }
       s.send(new Frame.Ack(outcome.inSeq()));
       s.replay(outcome.missed());
+      resumedHook.accept(sessionId);
       // Requests acknowledged by a node that has since left the cluster: nobody waits for their replies any more.
       for (PendingRequest p : outcome.redispatch()) {
         backends.redispatch(s, p.frame());
@@ -191,6 +193,11 @@ public final class Handshakes {
       }
       return Future.succeededFuture(s);
     });
+  }
+
+  /** Told the session id after each resume here, once the missed frames are replayed (byte streams resend credits). */
+  void onResumed(java.util.function.Consumer<String> hook) {
+    this.resumedHook = hook;
   }
 
   /** Counts the outcome of a credential check. */

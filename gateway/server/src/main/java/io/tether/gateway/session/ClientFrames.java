@@ -50,6 +50,8 @@ final class ClientFrames {
       }
     } else if (frame instanceof Frame.Auth a) {
       session.port().authenticate(session, a.token()).onComplete(ar -> renewed(session, ar));
+    } else if (frame instanceof Frame.Credit) {
+      session.port().stream(session, frame);
     } else if (frame instanceof Frame.Bye) {
       session.end("bye", true);
     } else if (frame instanceof Frame.Hello || frame instanceof Frame.Resume) {
@@ -139,8 +141,8 @@ final class ClientFrames {
       session.writer().unsubscribed(u.topic());
       return null;
     }
-    if (f instanceof Frame.Response) {
-      return null;
+    if (f instanceof Frame.Response || f instanceof Frame.Open || f instanceof Frame.Data) {
+      return null; // a stream frame the node cannot take is answered on its stream (a fin with a reason)
     }
     return new Frame.ErrorInfo(ErrorCode.NOT_ALLOWED.wire(), "clients may not send '" + f.type() + "' frames");
   }
@@ -222,6 +224,8 @@ final class ClientFrames {
         session.port().follow(session, s.topic());
       } else if (f instanceof Frame.Unsubscribe u) {
         session.port().unfollow(session, u.topic());
+      } else if (f instanceof Frame.Open || f instanceof Frame.Data) {
+        session.port().stream(session, f);
       }
     }
   }

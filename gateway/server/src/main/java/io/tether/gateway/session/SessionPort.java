@@ -51,6 +51,13 @@ public interface SessionPort {
   default void writeUnsure(Session session, List<Frame.Request> requests) {
   }
 
+  /**
+   * A byte-stream frame of the client's (docs/PROTOCOL.md §13): {@code open} and {@code data} once durable, in seq
+   * order; {@code credit} as it arrives.
+   */
+  default void stream(Session session, Frame frame) {
+  }
+
   /** The client answered a server-initiated request. */
   void answered(Session session, Frame.Response response);
 
