@@ -33,6 +33,8 @@ public final class Proxy {
   private final Set<Link> links = new LinkedHashSet<>();
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong released = new AtomicLong();
+  private final AtomicLong bytesUp = new AtomicLong();
+  private final AtomicLong bytesDown = new AtomicLong();
   private TetherClient client;
   private Future<TetherClient> connecting;
   private NetServer server;
@@ -85,6 +87,28 @@ public final class Proxy {
 
   public long released() {
     return released.get();
+  }
+
+  /**
+   * One status line: connections, bytes each way, the session's state and the heap in use after the last GC (what
+   * the proxy holds, without garbage), for the progress of long runs and for the soak's memory bound.
+   */
+  public String status() {
+    TetherClient c = client;
+    return "tether-proxy: connections=" + links.size() + " accepted=" + accepted.get() + " released=" + released.get()
+        + " up=" + bytesUp.get() + " down=" + bytesDown.get() + " state=" + (c == null ? "NONE" : c.state())
+        + " heapAfterGcKiB=" + heapAfterGc() / 1024;
+  }
+
+  /** Heap in use after the last collection, summed over the heap pools. */
+  static long heapAfterGc() {
+    long used = 0;
+    for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == java.lang.management.MemoryType.HEAP && p.getCollectionUsage() != null) {
+        used += p.getCollectionUsage().getUsed();
+      }
+    }
+    return used;
   }
 
   /** The gateway client, or null while there is no session. */
@@ -193,6 +217,7 @@ public final class Proxy {
     NetSocket app = l.app;
     app.handler(b -> {
       l.up += b.length();
+      bytesUp.addAndGet(b.length());
       stream.write(b);
       if (stream.writeQueueFull()) {
         app.pause();
@@ -201,6 +226,7 @@ public final class Proxy {
     });
     stream.handler(b -> {
       l.down += b.length();
+      bytesDown.addAndGet(b.length());
       app.write(b);
       if (app.writeQueueFull()) {
         stream.pause();

@@ -30,6 +30,9 @@ public final class ProxyMain {
             + ": " + e.getMessage());
         System.exit(1);
       });
+      if (options.getStatsMs() > 0) {
+        vertx.setPeriodic(options.getStatsMs(), id -> System.out.println(proxy.status()));
+      }
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         try {
           proxy.stop().toCompletionStage().toCompletableFuture().get(5, java.util.concurrent.TimeUnit.SECONDS);

@@ -26,6 +26,7 @@ public final class ProxyOptions {
   private int windowBytes = DEFAULT_WINDOW_BYTES;
   private int maxConnections = DEFAULT_MAX_CONNECTIONS;
   private long heartbeatMs;
+  private long statsMs;
 
   static final String HELP = """
       Usage: java -jar tether-proxy.jar --upstream NAME [options]
@@ -45,6 +46,7 @@ public final class ProxyOptions {
         --window-bytes N          bytes the node may send per connection before this proxy's credit (default 262144)
         --max-connections N       connections at once; more are refused (default 64)
         --heartbeat-ms N          the session's heartbeat (default: the gateway's)
+        --stats-ms N              print a status line every N ms (default 0: off)
         --help                    print this help
       """;
 
@@ -97,6 +99,7 @@ public final class ProxyOptions {
         case "window-bytes" -> windowBytes = Integer.parseInt(v);
         case "max-connections" -> maxConnections = Integer.parseInt(v);
         case "heartbeat-ms" -> heartbeatMs = Long.parseLong(v);
+        case "stats-ms" -> statsMs = Long.parseLong(v);
         default -> throw new IllegalArgumentException("unknown option (see --help)");
       }
     } catch (NumberFormatException e) {
@@ -116,6 +119,7 @@ public final class ProxyOptions {
     require(windowBytes >= 4096 && windowBytes <= 64 * 1024 * 1024, "--window-bytes must be 4096-67108864");
     require(maxConnections >= 1 && maxConnections <= 10_000, "--max-connections must be 1-10000");
     require(heartbeatMs == 0 || heartbeatMs >= 100, "--heartbeat-ms must be at least 100");
+    require(statsMs == 0 || statsMs >= 100, "--stats-ms must be 0 (off) or at least 100");
     return this;
   }
 
@@ -146,4 +150,6 @@ public final class ProxyOptions {
   public ProxyOptions setMaxConnections(int n) { maxConnections = n; return this; }
   public long getHeartbeatMs() { return heartbeatMs; }
   public ProxyOptions setHeartbeatMs(long ms) { heartbeatMs = ms; return this; }
+  public long getStatsMs() { return statsMs; }
+  public ProxyOptions setStatsMs(long ms) { statsMs = ms; return this; }
 }

@@ -19,6 +19,11 @@ import java.util.ArrayDeque;
  */
 final class ClientStream implements TetherStream {
 
+  /** Frames consumed that make a credit go out at once. */
+  static final int CREDIT_FRAMES = 16;
+  /** At most this long between a consumption and its credit. */
+  static final long CREDIT_DELAY_MS = 20;
+
   private final ByteStreams owner;
   private final Context ctx;
   private final long id;
@@ -45,6 +50,9 @@ final class ClientStream implements TetherStream {
   private long grantedIn;
   private String remoteFin;
   private boolean delivering;
+  /** Frames consumed since the last credit, and the timer that announces a small consumption soon. */
+  private int framesSinceCredit;
+  private long creditTimer = -1;
 
   private String endReason;
   private long dropped;
@@ -292,6 +300,7 @@ final class ClientStream implements TetherStream {
           demand--;
         }
         consumedIn += b.length();
+        framesSinceCredit++;
         Handler<Buffer> h = handler;
         if (h != null) {
           owner.call(h, b);
@@ -300,10 +309,7 @@ final class ClientStream implements TetherStream {
     } finally {
       delivering = false;
     }
-    if (endReason == null && consumedIn + window - grantedIn >= window / 4) {
-      grantedIn = consumedIn + window;
-      owner.sendCredit(credit());
-    }
+    creditConsumed();
     if (endReason == null && remoteFin != null && waitingIn.isEmpty()) {
       String reason = remoteFin;
       Handler<Void> h = endHandler;
@@ -311,6 +317,32 @@ final class ClientStream implements TetherStream {
       if (h != null) {
         owner.call(h, null);
       }
+    }
+  }
+
+  /**
+   * Tells the node what the application consumed: at once after a quarter window or {@link #CREDIT_FRAMES} frames
+   * (the node also bounds the frames a session has unconsumed, so many small ones must be credited too), else within
+   * {@link #CREDIT_DELAY_MS}.
+   */
+  private void creditConsumed() {
+    if (endReason != null || consumedIn + window == grantedIn) {
+      return;
+    }
+    if (consumedIn + window - grantedIn >= window / 4 || framesSinceCredit >= CREDIT_FRAMES) {
+      if (creditTimer >= 0) {
+        owner.vertx().cancelTimer(creditTimer);
+        creditTimer = -1;
+      }
+      grantedIn = consumedIn + window;
+      framesSinceCredit = 0;
+      owner.sendCredit(credit());
+    } else if (creditTimer < 0) {
+      creditTimer = owner.vertx().setTimer(CREDIT_DELAY_MS, id -> {
+        creditTimer = -1;
+        framesSinceCredit = CREDIT_FRAMES;
+        creditConsumed();
+      });
     }
   }
 
