@@ -36,6 +36,7 @@ public final class ClientSession {
   private final RequestTable requests;
   private final TopicFollower topics;
   private final ServerRequests serverRequests;
+  private final Prefetcher prefetcher;
   /** Set once the client closes (or the server ended the session): completes when everything is released. */
   private Future<Void> closing;
   /**
@@ -82,6 +83,8 @@ public final class ClientSession {
     });
     this.topics = new TopicFollower(channel, events::notification, store::cacheChanged, events::problem);
     this.serverRequests = new ServerRequests(ctx, channel, events::requestHandler, this::state, events::problem);
+    this.prefetcher = new Prefetcher(vertx, options.getPrefetch(), options.getRequestTimeoutMs(), this::isCacheable,
+        cache, this::state, requests::submit, System::currentTimeMillis);
     store.load(new OfflineStore.Source() {
       @Override
       public List<ClientStore.StoredWrite> queuedWrites() {
@@ -108,6 +111,8 @@ public final class ClientSession {
         topics.forgetValues();
       }
     });
+    List<io.tether.client.PrefetchOptions.Entry> declared = options.getPrefetch().getEntries();
+    store.whenReady(() -> prefetcher.start(declared)); // after the cache is restored: restored answers count
   }
 
   public Connector connector() {
@@ -124,6 +129,11 @@ public final class ClientSession {
 
   public TopicFollower topics() {
     return topics;
+  }
+
+  /** The application's requests go through it (idleness, hit rate); prefetch declarations too. */
+  public Prefetcher prefetcher() {
+    return prefetcher;
   }
 
   public OfflineStore store() {
@@ -172,6 +182,7 @@ public final class ClientSession {
 
   /** Fails everything that waits (requests queued or sent, subscriptions, connect) and empties both buffers. */
   private void failEverything(TetherException error) {
+    prefetcher.close(error);
     failSent(error);
     requests.failQueued(error);
     connector.failConnect(error);
@@ -241,6 +252,7 @@ public final class ClientSession {
       }
       channel.attach(link);
       requests.drain();
+      prefetcher.online();
       return lost;
     }
 
@@ -260,6 +272,7 @@ public final class ClientSession {
       channel.resumed(serverLastSeq);
       channel.attach(link); // every own frame the server has not stored, in order, with its original seq
       requests.drain(); // then what waited in the queue, with the next seqs
+      prefetcher.online();
     }
 
     @Override
