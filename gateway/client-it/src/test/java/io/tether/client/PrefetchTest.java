@@ -285,6 +285,33 @@ class PrefetchTest {
     }).onComplete(ctx.succeedingThenComplete());
   }
 
+  /**
+   * Verifies that the related resources the server pushes on a prefetch's stream (seed 002's sub-resources:
+   * {@code demo.related} sends {@code a} and {@code b}) are kept with the prefetched answer and come with it offline.
+   */
+  @Test
+  void relatedResourcesOfAPrefetchComeWithItsOfflineAnswer(Vertx vertx, VertxTestContext ctx) {
+    JsonObject query = new JsonObject().put("id", 7);
+    relay(vertx).compose(relay -> {
+      TetherClient c = client(vertx, relay.port(), "pf-related", o -> o.setCacheableAddresses(List.of("demo.related"))
+          .setPrefetch(new PrefetchOptions().setIdleMs(IDLE_MS).addEntry("demo.related", query)));
+      ClientWatch w = ClientWatch.watch(c);
+      return c.connect()
+          .compose(v -> c.prefetch("demo.related", query))
+          .compose(v -> cutOff(relay))
+          .compose(v -> w.reached(ConnectionState.RECONNECTING))
+          .compose(v -> c.requestEx("demo.related", query))
+          .map(r -> {
+            assertTrue(r.fromCache());
+            assertEquals(query, r.body());
+            assertEquals(List.of("a", "b"), List.copyOf(r.resources().keySet()));
+            assertEquals(new JsonObject().put("id", 7).put("resource", "b"), r.resources().get("b"));
+            assertEquals(1, c.cacheStats().prefetchHits());
+            return null;
+          });
+    }).onComplete(ctx.succeedingThenComplete());
+  }
+
   private static String readString(Path file) {
     try {
       return Files.readString(file, StandardCharsets.UTF_8);
