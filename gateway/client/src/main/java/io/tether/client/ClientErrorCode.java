@@ -27,6 +27,8 @@ public enum ClientErrorCode {
   SESSION_ENDED("session_ended"),
   /** The request queue is full ({@code maxQueuedRequests}, {@code maxQueuedBytes}). */
   QUEUE_FULL("queue_full"),
+  /** The prefetch table is full ({@code prefetch.maxEntries}): {@link TetherClient#prefetch} declared one too many. */
+  PREFETCH_FULL("prefetch_full"),
   /** The on-disk store cannot be read or written, or belongs to another client id (reported, never a call's outcome). */
   STORE_FAILED("store_failed"),
   /** No code is known: a server error that carried none, or a failure that is not a {@link TetherException}. */

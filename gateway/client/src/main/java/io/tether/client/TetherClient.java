@@ -105,6 +105,19 @@ public interface TetherClient {
   Future<TetherStream> openStream(String upstream, int windowBytes);
 
   /**
+   * Declares a read to prefetch for offline use (docs/CLIENT.md "Prefetch"), besides those of
+   * {@link PrefetchOptions#setEntries}: the client sends it on its own while ONLINE and idle, keeps the answer in the
+   * cache, and fetches it again when it is {@code prefetch.refreshMs} old. If the answer is a JSON object with a
+   * {@code prefetch} array of {@code {"address","body"}}, those reads are prefetched too (bounded). Completes once
+   * the answer is in the cache (at once if it is already). Fails with the error of the next attempt if that fails (the
+   * entry stays and is tried again later), with {@code prefetch_full} ({@link ClientErrorCode#PREFETCH_FULL}) when
+   * the table holds {@code prefetch.maxEntries} entries, with IllegalArgumentException when {@code address} is not
+   * {@link TetherClientOptions#setCacheableAddresses cacheable}, and with {@link TetherException#CLOSED}. Declaring
+   * the same read again (body compared as canonical JSON) returns a future for the same entry.
+   */
+  Future<Void> prefetch(String address, Object body);
+
+  /**
    * Follows {@code topic}: the server sends a {@code notify} at once if its version is newer than
    * {@code knownVersion} (0 = nothing cached), and on every later change ({@link #notifyHandler}). Completes once
    * the server has accepted the subscription; fails with {@code not_allowed} if it refused the topic. The
@@ -209,6 +222,9 @@ public interface TetherClient {
 
   /** Entries in the response cache. */
   int cachedResponses();
+
+  /** The cache's hit rate while not ONLINE, and what prefetch did, since the client was created. */
+  CacheStats cacheStats();
 
   /**
    * The latest value of {@code topic} this client knows: the last notification received (while subscribed), or the

@@ -102,7 +102,25 @@ final class TetherClientImpl implements TetherClient {
       return promise.future();
     }
     String canonicalBody = session.isCacheable(address) ? ResponseCache.canonical(json) : null;
-    whenReady(() -> session.requests().submit(address, json, canonicalBody, timeoutMs, promise));
+    whenReady(() -> session.prefetcher().submit(address, json, canonicalBody, timeoutMs, promise));
+    return promise.future();
+  }
+
+  @Override
+  public Future<Void> prefetch(String address, Object body) {
+    Promise<Void> promise = Promise.promise();
+    if (address == null || address.isEmpty()) {
+      promise.fail(new IllegalArgumentException("address must be a non-empty string"));
+      return promise.future();
+    }
+    String json;
+    try {
+      json = Json.encode(body);
+    } catch (RuntimeException e) {
+      promise.fail(new IllegalArgumentException("the prefetch body cannot be encoded as JSON: " + e.getMessage(), e));
+      return promise.future();
+    }
+    whenReady(() -> session.prefetcher().declare(address, json).onComplete(promise));
     return promise.future();
   }
 
@@ -293,6 +311,11 @@ final class TetherClientImpl implements TetherClient {
   @Override
   public int cachedResponses() {
     return session.cache().size();
+  }
+
+  @Override
+  public CacheStats cacheStats() {
+    return session.prefetcher().stats();
   }
 
   @Override

@@ -73,6 +73,7 @@ public class TetherClientOptions {
   private long ackDelayMs = DEFAULT_ACK_DELAY_MS;
   private int ackBatchFrames = DEFAULT_ACK_BATCH_FRAMES;
   private String trustedCertPath;
+  private PrefetchOptions prefetch = new PrefetchOptions();
 
   public TetherClientOptions() {
   }
@@ -101,6 +102,7 @@ public class TetherClientOptions {
     this.ackDelayMs = other.ackDelayMs;
     this.ackBatchFrames = other.ackBatchFrames;
     this.trustedCertPath = other.trustedCertPath;
+    this.prefetch = new PrefetchOptions(other.prefetch);
   }
 
   /**
@@ -136,6 +138,7 @@ public class TetherClientOptions {
     require(storeDir == null || !storeDir.isBlank(), "storeDir must be a directory path, or null for no store");
     require(trustedCertPath == null || !trustedCertPath.isBlank(),
         "trustedCertPath must be a PEM file path, or null for the JVM's trusted authorities only");
+    prefetch.validate(cacheableAddresses);
     return this;
   }
 
@@ -424,11 +427,24 @@ public class TetherClientOptions {
     return this;
   }
 
+  public PrefetchOptions getPrefetch() {
+    return prefetch;
+  }
+
+  /**
+   * What to prefetch for offline use, and when (docs/CLIENT.md "Prefetch"): reads sent while the session is ONLINE
+   * and idle, whose answers the cache keeps. Default: nothing declared.
+   */
+  public TetherClientOptions setPrefetch(PrefetchOptions prefetch) {
+    this.prefetch = prefetch == null ? new PrefetchOptions() : new PrefetchOptions(prefetch);
+    return this;
+  }
+
   @Override
   public String toString() {
     return "TetherClientOptions[url=" + url + ", clientId=" + clientId + ", heartbeatMs=" + heartbeatMs
         + ", reconnect=" + reconnectInitialDelayMs + ".." + reconnectMaxDelayMs + " ms x " + maxReconnectAttempts
         + ", maxOutboundFrames=" + maxOutboundFrames + ", maxQueuedRequests=" + maxQueuedRequests
-        + ", cacheableAddresses=" + cacheableAddresses + ", storeDir=" + storeDir + "]";
+        + ", cacheableAddresses=" + cacheableAddresses + ", storeDir=" + storeDir + ", prefetch=" + prefetch + "]";
   }
 }

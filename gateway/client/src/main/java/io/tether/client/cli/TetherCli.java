@@ -2,6 +2,7 @@ package io.tether.client.cli;
 
 import io.tether.client.ClientErrorCode;
 import io.tether.client.ConnectionState;
+import io.tether.client.PrefetchOptions;
 import io.tether.client.Reply;
 import io.tether.client.SessionEvent;
 import io.tether.client.TetherClient;
@@ -31,13 +32,16 @@ import java.util.concurrent.TimeoutException;
  * Command-line client of the Tether gateway, for trying it out and for scripts:
  * <pre>
  *   java -jar tether-cli.jar --url ws://127.0.0.1:8080/ws --client-id alice [--attrs '{"app":"cli"}']
- *       [--cacheable 'demo.echo,demo.related'] [--store ~/.tether/alice]
+ *       [--cacheable 'demo.echo,demo.related'] [--store ~/.tether/alice] [--prefetch 'demo.echo={"q":1}' …]
  * </pre>
  * It connects, then reads one command per line from standard input:
  * {@code request <address> [json]}, {@code cached <address> [json]}, {@code subscribe <topic> [version]},
- * {@code unsubscribe <topic>}, {@code state}, {@code help}, {@code quit}. End of input acts as {@code quit}, after
+ * {@code unsubscribe <topic>}, {@code prefetch <address> [json]}, {@code stats}, {@code state}, {@code help},
+ * {@code quit}. End of input acts as {@code quit}, after
  * outstanding commands have finished. {@code --cacheable} and {@code --store} turn on the SDK's offline cache and
  * on-disk store (docs/CLIENT.md): a response answered from the cache is printed with {@code "fromCache":true}.
+ * {@code --prefetch address=json} (repeatable; {@code --prefetch-idle-ms}, {@code --prefetch-refresh-ms}) declares
+ * reads to prefetch while idle (docs/CLIENT.md "Prefetch"); {@code stats} prints the cache's hit rate.
  *
  * <p>Output, one line each: {@code < {json}} for every frame-level event from the server (push, notify, server
  * request, response to a request), {@code > {json}} for the automatic answer to a server request, {@code * …} for
@@ -48,9 +52,10 @@ import java.util.concurrent.TimeoutException;
 public final class TetherCli {
 
   static final String USAGE = "usage: tether-cli [--url ws://127.0.0.1:8080/ws] [--client-id ID] [--attrs JSON]"
-      + " [--answer JSON] [--cacheable PATTERN,…] [--store DIR] [--help]   (then commands on stdin:"
-      + " request <address> [json] | cached <address> [json] | subscribe <topic> [version] | unsubscribe <topic>"
-      + " | state | help | quit)";
+      + " [--answer JSON] [--cacheable PATTERN,…] [--store DIR] [--prefetch ADDRESS=JSON]… [--prefetch-idle-ms MS]"
+      + " [--prefetch-refresh-ms MS] [--help]   (then commands on stdin: request <address> [json]"
+      + " | cached <address> [json] | prefetch <address> [json] | subscribe <topic> [version] | unsubscribe <topic>"
+      + " | stats | state | help | quit)";
 
   private static final String HELP = String.join(System.lineSeparator(),
       "commands:",
@@ -59,6 +64,8 @@ public final class TetherCli {
       "  cached <address> [json]      print the cached response to that request, without asking the server",
       "  subscribe <topic> [version]  follow a topic (version: what you have, default 0); notifies print as '< {…}'",
       "  unsubscribe <topic>          stop following a topic",
+      "  prefetch <address> [json]    prefetch that read while idle (address must be --cacheable); prints when cached",
+      "  stats                        the cache's hits and misses while offline, hit rate, what prefetch did",
       "  state                        connection state, session, node, seqs, subscriptions",
       "  help                         this text",
       "  quit                         end the session (bye) and exit");
@@ -92,6 +99,7 @@ public final class TetherCli {
   /** Runs the CLI to completion and returns its exit status. */
   static int run(String[] args, BufferedReader in, PrintStream out, PrintStream err) {
     TetherClientOptions options = new TetherClientOptions();
+    PrefetchOptions prefetch = new PrefetchOptions();
     Object answer = new JsonObject().put("answer", "from cli");
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -119,6 +127,13 @@ public final class TetherCli {
           case "--answer" -> answer = Json.decodeValue(value);
           case "--cacheable" -> options.setCacheableAddresses(List.of(value.split(",")));
           case "--store" -> options.setStoreDir(value);
+          case "--prefetch" -> {
+            int at = value.indexOf('=');
+            prefetch.addEntry(at < 0 ? value : value.substring(0, at),
+                at < 0 ? new JsonObject() : Json.decodeValue(value.substring(at + 1)));
+          }
+          case "--prefetch-idle-ms" -> prefetch.setIdleMs(Long.parseLong(value));
+          case "--prefetch-refresh-ms" -> prefetch.setRefreshMs(Long.parseLong(value));
           default -> {
             err.println("error: unknown option " + name);
             err.println(USAGE);
@@ -131,8 +146,12 @@ public final class TetherCli {
       } catch (ClassCastException e) {
         err.println("error: " + name + " must be a JSON object");
         return 2;
+      } catch (NumberFormatException e) {
+        err.println("error: " + name + " must be a whole number of milliseconds, got '" + value + "'");
+        return 2;
       }
     }
+    options.setPrefetch(prefetch);
     if (options.getClientId() == null) {
       options.setClientId("cli-" + UUID.randomUUID().toString().substring(0, 8));
     }
@@ -248,6 +267,8 @@ public final class TetherCli {
       case "state" -> printState();
       case "request" -> request(parts, line);
       case "cached" -> cached(parts, line);
+      case "prefetch" -> prefetch(parts, line);
+      case "stats" -> print("cache " + client.cacheStats());
       case "subscribe" -> subscribe(parts, line);
       case "unsubscribe" -> unsubscribe(parts);
       default -> err.println("error: unknown command '" + cmd + "' (try help)");
@@ -290,6 +311,22 @@ public final class TetherCli {
           .put("body", r.body()).put("fromCache", true).put("receivedAt", r.receivedAt())
           .put("resources", new JsonObject(new java.util.LinkedHashMap<>(r.resources()))).encode());
     }
+  }
+
+  private void prefetch(String[] parts, String line) {
+    Object body = body(parts, line, "prefetch <address> [json]");
+    if (body == INVALID) {
+      return;
+    }
+    String what = parts[1] + " " + Json.encode(body);
+    // Not tracked: quit does not wait for a prefetch (offline it would wait for the network).
+    client.prefetch(parts[1], body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        print("ok prefetched " + what);
+      } else if (!quitting) {
+        err.println("error: prefetch " + what + " failed: " + message(ar.cause()));
+      }
+    });
   }
 
   private void request(String[] parts, String line) {

@@ -37,6 +37,7 @@ public final class ClientSession {
   private final TopicFollower topics;
   private final ServerRequests serverRequests;
   private final ByteStreams streams;
+  private final Prefetcher prefetcher;
   /** Set once the client closes (or the server ended the session): completes when everything is released. */
   private Future<Void> closing;
   /**
@@ -85,6 +86,8 @@ public final class ClientSession {
     this.serverRequests = new ServerRequests(ctx, channel, events::requestHandler, this::state, events::problem);
     this.streams = new ByteStreams(vertx, ctx, channel, options.getMaxFrameBytes(), requests::takeStreamId,
         events::problem);
+    this.prefetcher = new Prefetcher(vertx, options.getPrefetch(), options.getRequestTimeoutMs(), this::isCacheable,
+        cache, this::state, requests::submit, System::currentTimeMillis);
     store.load(new OfflineStore.Source() {
       @Override
       public List<ClientStore.StoredWrite> queuedWrites() {
@@ -111,6 +114,8 @@ public final class ClientSession {
         topics.forgetValues();
       }
     });
+    List<io.tether.client.PrefetchOptions.Entry> declared = options.getPrefetch().getEntries();
+    store.whenReady(() -> prefetcher.start(declared)); // after the cache is restored: restored answers count
   }
 
   public Connector connector() {
@@ -131,6 +136,11 @@ public final class ClientSession {
 
   public ByteStreams streams() {
     return streams;
+  }
+
+  /** The application's requests go through it (idleness, hit rate); prefetch declarations too. */
+  public Prefetcher prefetcher() {
+    return prefetcher;
   }
 
   public OfflineStore store() {
@@ -180,6 +190,7 @@ public final class ClientSession {
   /** Fails everything that waits (requests queued or sent, subscriptions, connect) and empties both buffers. */
   private void failEverything(TetherException error) {
     streams.lost("closed");
+    prefetcher.close(error);
     failSent(error);
     requests.failQueued(error);
     connector.failConnect(error);
@@ -253,6 +264,7 @@ public final class ClientSession {
       }
       channel.attach(link);
       requests.drain();
+      prefetcher.online();
       return lost;
     }
 
@@ -273,6 +285,7 @@ public final class ClientSession {
       channel.attach(link); // every own frame the server has not stored, in order, with its original seq
       streams.resumed();
       requests.drain(); // then what waited in the queue, with the next seqs
+      prefetcher.online();
     }
 
     @Override

@@ -74,6 +74,11 @@ public final class ResponseCache {
     return entries.get(key);
   }
 
+  /** Whether an entry is kept under {@code key}; unlike {@link #get}, it does not count as a use (LRU order). */
+  public synchronized boolean containsKey(String key) {
+    return entries.containsKey(key);
+  }
+
   /** Stores (or replaces) an entry; returns false if it is too large to be kept at all. */
   public synchronized boolean put(String address, String canonicalBody, String value, Map<String, String> resources,
       long receivedAt) {
