@@ -27,6 +27,8 @@ import java.util.logging.Logger;
 public final class Proxy {
 
   private static final Logger LOG = Logger.getLogger(Proxy.class.getName());
+  /** Pause between attempts to reach the gateway for a waiting connection. */
+  private static final long RETRY_MS = 250;
 
   private final Vertx vertx;
   private final ProxyOptions options;
@@ -142,6 +144,12 @@ public final class Proxy {
     TetherClient c = TetherClient.create(vertx, o);
     c.stateHandler(this::stateChanged);
     c.exceptionHandler(e -> LOG.fine(() -> "session: " + e.getMessage()));
+    c.sessionHandler(e -> {
+      if (e.kind() == io.tether.client.SessionEvent.Kind.RESYNCED) {
+        LOG.warning("the session could not be resumed (" + e.reason() + "): a new one started; the "
+            + links.size() + " connection(s) of the old one are closed");
+      }
+    });
     client = c;
     connecting = c.connect().map(c).onFailure(e -> {
       if (client == c) {
@@ -198,17 +206,31 @@ public final class Proxy {
     links.add(l);
     cancelIdle();
     app.closeHandler(v -> appClosed(l));
+    openStream(l, System.currentTimeMillis() + options.getReleaseAfterMs());
+  }
+
+  /**
+   * Opens the connection's stream; while the gateway cannot be reached the application's connection waits (paused),
+   * as it would during a break, and is closed only once {@code --release-after-ms} has passed.
+   */
+  private void openStream(Link l, long deadline) {
+    NetSocket app = l.app;
     session().compose(c -> c.openStream(options.getUpstream(), options.getWindowBytes())).onComplete(ar -> {
-      if (ar.failed()) {
-        LOG.warning("connection from " + app.remoteAddress() + " closed: no stream (" + ar.cause().getMessage() + ")");
-        app.close();
-        return;
-      }
       if (l.appClosed) {
-        ar.result().end();
+        if (ar.succeeded()) {
+          ar.result().end();
+        }
         return;
       }
-      bridge(l, ar.result());
+      if (ar.succeeded()) {
+        bridge(l, ar.result());
+      } else if (System.currentTimeMillis() + RETRY_MS < deadline) {
+        vertx.setTimer(RETRY_MS, id -> openStream(l, deadline));
+      } else {
+        LOG.warning("connection from " + app.remoteAddress() + " closed: no stream within " + options.getReleaseAfterMs()
+            + " ms (" + ar.cause().getMessage() + ")");
+        app.close();
+      }
     });
   }
 

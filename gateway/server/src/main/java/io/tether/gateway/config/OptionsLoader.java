@@ -181,7 +181,7 @@ public final class OptionsLoader {
           (o, v) -> o.setConsoleMaxPageSize(Integer.parseInt(v))),
       spec("upstreams", "byte-stream upstreams clients may open streams to, name=host:port comma-separated; "
           + "nothing else is reachable (default none; docs/PROXY.md)", (o, v) -> o.setUpstreams(list(v))),
-      spec("stream-window-bytes", "bytes a byte stream may have in flight each way (default 262144)",
+      spec("stream-window-bytes", "bytes a client may send on a byte stream before the node's next credit (default 262144)",
           (o, v) -> o.setStreamWindowBytes(Integer.parseInt(v))),
       spec("stream-release-ms", "how long a detached session keeps its upstream connections open (default 30000)",
           (o, v) -> o.setStreamReleaseMs(Long.parseLong(v))),

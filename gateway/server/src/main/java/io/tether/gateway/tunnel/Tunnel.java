@@ -127,7 +127,8 @@ final class Tunnel {
       }
     }
     if (d.fin()) {
-      clientFin = d.reason() == null ? StreamEnd.CLOSED_BY_CLIENT : d.reason();
+      // The client's reason is not trusted as a metric tag: one known value, or closed_by_client.
+      clientFin = StreamEnd.RELEASED.equals(d.reason()) ? StreamEnd.RELEASED : StreamEnd.CLOSED_BY_CLIENT;
       finishUpIfDone();
     }
   }
