@@ -51,7 +51,11 @@ class ProxyReleaseTest {
       s.closeHandler(v -> eofAt.complete(System.nanoTime()));
       s.write(Buffer.buffer("ping"));
     }).onFailure(echoed::completeExceptionally);
-    return echoed.get(10, TimeUnit.SECONDS);
+    try {
+      return echoed.get(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new AssertionError("no echo through the proxy within 10 s; " + proxy.status(), e);
+    }
   }
 
   @Test
