@@ -130,17 +130,60 @@ public final class RequestTable {
 
   /** Queues a write restored from the store; a failure is reported, since nobody holds its future. */
   public void restore(ClientStore.StoredWrite w) {
+    // Restored as a write whatever the options say now: it was stored as one.
+    place(w.address(), w.body(), null, restoredTimeoutMs, true, reporting(w.address(), "not sent", true));
+  }
+
+  /**
+   * The requests among own frames restored with a stored session (sent by an earlier process, not acked then): they
+   * wait for their responses again; a failure is reported, since nobody holds their futures. Their timeouts start
+   * when the session is resumed ({@link #startSentTimers}). Returns their stream ids.
+   */
+  public java.util.Set<Long> restoreSent(List<ReliableChannel.OutFrame> frames, long storedNextStream) {
+    java.util.Set<Long> streams = new java.util.HashSet<>();
+    for (ReliableChannel.OutFrame f : frames) {
+      if (f.frame() instanceof Frame.Request r && r.stream() % 2 == 1) {
+        String body = r.body() == null ? "null" : r.body().json();
+        Pending p = new Pending(r.stream(), r.address(), body, reporting(r.address(), "sent before a restart",
+            false), null, restoredTimeoutMs, true);
+        p.frame = f;
+        requests.put(p.stream, p);
+        streams.add(p.stream);
+        nextStream = Math.max(nextStream, p.stream + 2);
+      }
+    }
+    nextStream = Math.max(nextStream, storedNextStream);
+    return streams;
+  }
+
+  /** Starts the timeouts of sent requests that have none yet (restored ones, once their session is resumed). */
+  public void startSentTimers() {
+    for (Pending p : requests.values()) {
+      if (!p.queued && p.timer < 0) {
+        startTimer(p);
+      }
+    }
+  }
+
+  /** The next own stream id, for the stored session. */
+  public long nextStream() {
+    return nextStream;
+  }
+
+  /**
+   * A promise for a restored write whose failure is reported ({@code what}: how it was left). Remote refusals and
+   * timeouts are reported where they happen; closing keeps a queued write in the store.
+   */
+  private Promise<Reply> reporting(String address, String what, boolean closeKeepsIt) {
     Promise<Reply> promise = Promise.promise();
     promise.future().onFailure(t -> {
-      // Remote refusals and timeouts are reported where they happen; closing keeps the write in the store.
       if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
-          && !TetherException.CLOSED.equals(te.code())) {
+          && !(closeKeepsIt && TetherException.CLOSED.equals(te.code()))) {
         listener.problem(new TetherException(t instanceof TetherException te ? te.code()
-            : ClientErrorCode.UNKNOWN.code(), "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
+            : ClientErrorCode.UNKNOWN.code(), "stored write to '" + address + "' " + what + ": " + t.getMessage()));
       }
     });
-    // Restored as a write whatever the options say now: it was stored as one.
-    place(w.address(), w.body(), null, restoredTimeoutMs, true, promise);
+    return promise;
   }
 
   private void place(String address, String bodyJson, String canonicalBody, long timeoutMs, boolean restored,
@@ -376,7 +419,7 @@ public final class RequestTable {
     List<ClientStore.StoredWrite> writes = new ArrayList<>();
     for (Pending p : queue) {
       if (p.isWrite()) {
-        writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson));
+        writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson, p.stream));
       }
     }
     return writes;
