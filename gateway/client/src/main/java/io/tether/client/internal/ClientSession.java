@@ -165,7 +165,7 @@ public final class ClientSession {
     Journal.Snapshot cs = channel.snapshot();
     String text = ticket == null ? null : SessionFile.encode(clientId, new SessionFile.Stored(ticket.sessionId(),
         ticket.resumeToken(), ticket.node(), ticket.heartbeatMs(), cs.received(), cs.acked(), requests.nextStream(),
-        cs.frames()));
+        topics.subscriptions(), cs.frames()));
     return new OfflineStore.SessionSnapshot() {
       @Override
       public String text() {
@@ -192,6 +192,7 @@ public final class ClientSession {
     }
     connector.restore(stored);
     restoredStreams = requests.restoreSent(frames, stored.nextStream());
+    topics.restoreSession(stored.topics(), frames);
     LOG.fine(() -> "restored " + stored);
   }
 

@@ -184,7 +184,7 @@ public final class Connector {
   public SessionFile.Stored storedTicket() {
     String id = session.sessionId();
     return id == null ? null : new SessionFile.Stored(id, session.resumeToken(), session.node(), session.heartbeatMs(),
-        0, 0, 0, java.util.List.of());
+        0, 0, 0, java.util.Map.of(), java.util.List.of());
   }
 
   /** A session was lost and its replacement has not started yet. */

@@ -3,7 +3,9 @@ package io.tether.client.internal;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The format of {@value ClientStore#SESSION_FILE} (docs/CLIENT.md "Sessions across a restart"): the session a
@@ -11,18 +13,19 @@ import java.util.List;
  * (so that they are resent byte for byte with their original seqs).
  *
  * <pre>{"format":1,"clientId","sessionId","resumeToken","node","heartbeatMs","received","acked","nextStream",
- *  "frames":["{\"type\":\"request\",\"seq\":…}"…]}</pre>
+ *  "topics":{"&lt;topic&gt;":version…},"frames":["{\"type\":\"request\",\"seq\":…}"…]}</pre>
  *
  * {@code received}: the highest server seq received and on disk (the {@code resume.lastSeq}); {@code acked}: the
  * server's ack position of own frames (the frames are seqs {@code acked + 1 …}); {@code nextStream}: the next own
- * stream id. The resume token is a secret: it is in this file (readable by its owner only) and nowhere else, never
+ * stream id; {@code topics}: the followed topics and their last versions (the server keeps the session's subscriptions
+ * across the resume). The resume token is a secret: it is in this file (readable by its owner only) and nowhere else, never
  * in a log or a message.
  */
 final class SessionFile {
 
   /** What is stored of a session. */
   record Stored(String sessionId, String resumeToken, String node, long heartbeatMs, long received, long acked,
-      long nextStream, List<String> frames) {
+      long nextStream, Map<String, Long> topics, List<String> frames) {
 
     @Override
     public String toString() { // never the token
@@ -38,7 +41,8 @@ final class SessionFile {
     return new JsonObject().put("format", ClientStore.FORMAT).put("clientId", clientId)
         .put("sessionId", s.sessionId()).put("resumeToken", s.resumeToken()).put("node", s.node())
         .put("heartbeatMs", s.heartbeatMs()).put("received", s.received()).put("acked", s.acked())
-        .put("nextStream", s.nextStream()).put("frames", new JsonArray(new ArrayList<Object>(s.frames()))).encode();
+        .put("nextStream", s.nextStream()).put("topics", new JsonObject(new LinkedHashMap<>(s.topics())))
+        .put("frames", new JsonArray(new ArrayList<Object>(s.frames()))).encode();
   }
 
   /** Throws IllegalArgumentException for a file of another client or format, or one that is incomplete. */
@@ -55,8 +59,11 @@ final class SessionFile {
       frames.add(list.getString(i));
     }
     long nextStream = root.getLong("nextStream", 1L);
+    Map<String, Long> topics = new LinkedHashMap<>();
+    root.getJsonObject("topics", new JsonObject()).forEach(e -> topics.put(e.getKey(), ((Number) e.getValue())
+        .longValue()));
     return new Stored(sessionId, token, root.getString("node"), root.getLong("heartbeatMs", 0L),
         root.getLong("received", 0L), root.getLong("acked", 0L), nextStream % 2 == 1 ? nextStream : nextStream + 1,
-        frames);
+        topics, frames);
   }
 }
