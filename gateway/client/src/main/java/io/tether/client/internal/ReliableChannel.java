@@ -158,7 +158,9 @@ public final class ReliableChannel {
           + " bytes not acknowledged by the server; maxOutboundBytes " + maxOutboundBytes + ")");
     }
     OutFrame f = keep(frame, text, bytes);
-    flushWrites();
+    if (link != null && !journal.active()) {
+      write(link, f); // with a store, it goes out once a snapshot holding it is on disk (durable)
+    }
     return f;
   }
 
