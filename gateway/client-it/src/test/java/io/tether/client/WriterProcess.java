@@ -55,7 +55,9 @@ final class WriterProcess {
         StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
-        System.out.println("[writer process] " + line);
+        // session ids are never logged in full
+        System.out.println("[writer process] " + (line.startsWith("ONLINE ") ? line.substring(0,
+            Math.min(line.length(), 13)) + "…" : line));
         lines.add(line);
         synchronized (waiters) {
           for (Waiter w : List.copyOf(waiters)) {
