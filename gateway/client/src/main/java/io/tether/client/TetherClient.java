@@ -26,8 +26,10 @@ import java.util.function.Function;
  *   <li>Offline operation (docs/CLIENT.md): requests made while the client is not ONLINE are queued (bounded) and
  *       sent in order once the session is back; requests to {@link TetherClientOptions#setCacheableAddresses
  *       cacheable} addresses are answered from a local LRU cache meanwhile ({@link #requestEx}, {@link Reply#fromCache()}).
- *       With a {@link TetherClientOptions#setStoreDir store directory}, the cache, topic values and queued writes
- *       survive a restart of the application.</li>
+ *       With a {@link TetherClientOptions#setStoreDir store directory}, the cache, topic values, queued writes and
+ *       the session itself survive a restart of the application: own frames are on disk before they leave, and the
+ *       next client on the store resumes the session and resends what the server had not acknowledged (docs/CLIENT.md
+ *       "Sessions across a restart").</li>
  * </ul>
  *
  * <p>Threading: the client runs on one Vert.x context (the caller's when created on one of {@code vertx}'s contexts,
@@ -144,7 +146,8 @@ public interface TetherClient {
    * Ends the session: sends {@code bye} (if ONLINE) and closes the socket. The client is CLOSED afterwards; pending
    * requests fail with {@link TetherException#CLOSED}. When not ONLINE the server cannot be told: the session then
    * expires on the server after its resume window. With a store, queued writes that were never sent stay in it (their
-   * futures fail here, but the next client on the store sends them); completes once the store is written.
+   * futures fail here, but the next client on the store sends them), and the stored session is removed (it is not
+   * resumed by the next client); completes once the store is written.
    */
   Future<Void> close();
 
@@ -234,12 +237,16 @@ public interface TetherClient {
   Notification cachedTopic(String topic);
 
   /**
-   * Completes once the on-disk store (if configured) has been read: cache, topic values and queued writes are back.
-   * Every operation waits for it on its own; call it before reading {@link #cached} at start-up.
+   * Completes once the on-disk store (if configured) has been read: cache, topic values, queued writes and the stored
+   * session (if any: {@link #sessionId()} returns it, and the first {@link #connect()} resumes it) are back. Every
+   * operation waits for it on its own; call it before reading {@link #cached} at start-up.
    */
   Future<Void> ready();
 
-  /** Completes once everything changed so far (queued writes, cache, topic values) is in the on-disk store. */
+  /**
+   * Completes once everything changed so far (queued writes, the session and its frames, cache, topic values) is in
+   * the on-disk store; by then every frame numbered before the call has been handed to the socket (if connected).
+   */
   Future<Void> flushStore();
 
   /** A copy of the options. */

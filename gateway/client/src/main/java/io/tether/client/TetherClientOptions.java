@@ -358,9 +358,11 @@ public class TetherClientOptions {
   }
 
   /**
-   * A directory where the client keeps its response cache, topic values and queued writes across restarts
-   * ({@code cache.json}, {@code writes.json}, each replaced atomically). Created if missing. One client id per
-   * directory, and one running client per directory at a time. Null (the default): nothing is stored.
+   * A directory where the client keeps its response cache, topic values, queued writes and its session across
+   * restarts ({@code cache.json}, {@code writes.json}, {@code session.json}, each replaced atomically; the session
+   * file holds the resume token and is readable by its owner only). With it, own frames are on disk before they leave
+   * (docs/CLIENT.md "Sessions across a restart"). Created if missing. One client id per directory, and one running
+   * client per directory at a time. Null (the default): nothing is stored.
    */
   public TetherClientOptions setStoreDir(String storeDir) {
     this.storeDir = storeDir;

@@ -187,8 +187,8 @@ class OfflineQueueBoundsTest {
     first.flushStore().compose(v -> {
       JsonObject file = readJson(dir.resolve("writes.json"));
       ctx.verify(() -> assertEquals(new JsonArray()
-          .add(new JsonObject().put("address", "app.write").put("body", new JsonObject().put("n", 1)))
-          .add(new JsonObject().put("address", "app.write").put("body", new JsonObject().put("n", 2))),
+          .add(new JsonObject().put("address", "app.write").put("body", new JsonObject().put("n", 1)).put("stream", 1))
+          .add(new JsonObject().put("address", "app.write").put("body", new JsonObject().put("n", 2)).put("stream", 5)),
           file.getJsonArray("writes")));
       return first.close();
     }).compose(v -> {

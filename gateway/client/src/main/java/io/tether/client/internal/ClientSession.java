@@ -14,6 +14,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.util.List;
+import java.util.Set;
 import java.util.logging.Logger;
 
 /**
@@ -46,6 +47,10 @@ public final class ClientSession {
    * of a frame settled long ago is not reported. Confined to the client's context.
    */
   private boolean resuming;
+  /** The client is closing or the session ended: the stored session is removed by the final save. */
+  private boolean ending;
+  /** Streams of the requests restored with a stored session: a queued write stored with one of them is that one. */
+  private Set<Long> restoredStreams = Set.of();
 
   public ClientSession(Vertx vertx, Context ctx, TetherClientOptions options, ClientEvents events) {
     this.events = events;
@@ -64,7 +69,8 @@ public final class ClientSession {
         events.problem(t);
       }
     });
-    this.connector = new Connector(vertx, options, codec, channel::received, channel::carryAck, events,
+    channel.journal(store.journal());
+    this.connector = new Connector(vertx, options, codec, channel::resumeAck, channel::carryAck, events,
         new Lifecycle());
     this.requests = new RequestTable(vertx, options, channel, cache, codec, this::state, new RequestTable.Listener() {
       @Override
@@ -98,6 +104,11 @@ public final class ClientSession {
       public List<Notification> topicValues() {
         return topics.values();
       }
+
+      @Override
+      public OfflineStore.SessionSnapshot session() {
+        return sessionSnapshot(options.getClientId());
+      }
     }, new OfflineStore.Restorer() {
       @Override
       public void topicValue(Notification value) {
@@ -106,7 +117,14 @@ public final class ClientSession {
 
       @Override
       public void write(ClientStore.StoredWrite write) {
-        requests.restore(write);
+        if (write.stream() <= 0 || !restoredStreams.contains(write.stream())) {
+          requests.restore(write); // else it was numbered already: restored with the session
+        }
+      }
+
+      @Override
+      public void session(SessionFile.Stored stored) {
+        restoreSession(stored);
       }
 
       @Override
@@ -151,6 +169,50 @@ public final class ClientSession {
     return cache;
   }
 
+  /**
+   * What the store keeps of the session now: the ticket, the channel's frames and positions, the next stream; none
+   * once the client closes or the session ended (the file is removed); null while a lost session is being replaced
+   * (the file stays until the new session's first save).
+   */
+  private OfflineStore.SessionSnapshot sessionSnapshot(String clientId) {
+    SessionFile.Stored ticket = ending ? null : connector.storedTicket();
+    if (ticket == null && !ending && connector.replacingSession()) {
+      return null;
+    }
+    Journal.Snapshot cs = channel.snapshot();
+    String text = ticket == null ? null : SessionFile.encode(clientId, new SessionFile.Stored(ticket.sessionId(),
+        ticket.resumeToken(), ticket.node(), ticket.heartbeatMs(), cs.received(), cs.acked(), requests.nextStream(),
+        topics.subscriptions(), cs.frames()));
+    return new OfflineStore.SessionSnapshot() {
+      @Override
+      public String text() {
+        return text;
+      }
+
+      @Override
+      public void saved() {
+        channel.durable(cs);
+      }
+    };
+  }
+
+  /** A session stored by an earlier process: the next connect() resumes it and resends its frames. */
+  private void restoreSession(SessionFile.Stored stored) {
+    List<ReliableChannel.OutFrame> frames;
+    try {
+      frames = channel.restore(stored.acked(), stored.received(), stored.frames());
+    } catch (IllegalArgumentException e) {
+      channel.newSession();
+      events.problem(new TetherException(TetherException.STORE_FAILED, "ignored the stored session ("
+          + e.getMessage() + "); the next connect starts a new session", null, false, e));
+      return;
+    }
+    connector.restore(stored);
+    restoredStreams = requests.restoreSent(frames, stored.nextStream());
+    topics.restoreSession(stored.topics(), frames);
+    LOG.fine(() -> "restored " + stored);
+  }
+
   /** A read: responses to requests to this address are cached (cacheableAddresses). */
   public boolean isCacheable(String address) {
     return cacheable.matches(address);
@@ -171,6 +233,7 @@ public final class ClientSession {
     Promise<Void> done = Promise.promise();
     closing = done.future();
     boolean writesStay = store.dir() != null && requests.hasQueuedWrites();
+    ending = true; // bye ends the session: the stored one goes
     Future<Void> saved = store.finalSave(); // a snapshot of the queued writes before they are failed here
     String ended = connector.sessionId();
     Future<Void> socketDone = connector.close();
@@ -255,6 +318,7 @@ public final class ClientSession {
       resuming = false;
       int lost = 0;
       serverRequests.newSession();
+      store.sessionChanged(); // the new ticket
       if (resync) {
         streams.lost("session_lost"); // their upstream connections belonged to the lost session
         // Seqs restart at 1: sent requests fail or are renumbered, then every followed topic is subscribed again.
@@ -286,6 +350,7 @@ public final class ClientSession {
       streams.resumed();
       requests.drain(); // then what waited in the queue, with the next seqs
       prefetcher.online();
+      requests.startSentTimers(); // requests restored from the store wait from now
     }
 
     @Override
@@ -324,6 +389,7 @@ public final class ClientSession {
 
     @Override
     public void ended(String sessionId, String reason) {
+      ending = true;
       Future<Void> saved = store.finalSave();
       connector.close();
       failEverything(new TetherException(TetherException.SESSION_ENDED, "the server ended the session: " + reason,

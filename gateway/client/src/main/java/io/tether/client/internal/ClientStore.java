@@ -13,37 +13,47 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * The optional on-disk store of a client ({@link io.tether.client.TetherClientOptions#setStoreDir}): two JSON files in one directory,
+ * The optional on-disk store of a client ({@link io.tether.client.TetherClientOptions#setStoreDir}): three JSON files in one directory,
  * each replaced atomically (written to a temporary file, forced to disk, renamed over the old one), so a reader finds
  * either the previous or the new version, never a torn one.
  * <ul>
  *   <li>{@value #WRITES_FILE}: queued writes not yet sent, in order: {@code {"format":1,"clientId",
- *       "writes":[{"address","body"}…]}}</li>
+ *       "writes":[{"address","body","stream"}…]}}</li>
+ *   <li>{@value #SESSION_FILE}: the session and its own frames not acked yet ({@link SessionFile}); absent when
+ *       there is no session</li>
  *   <li>{@value #CACHE_FILE}: the response cache, least recently used first, and the latest value of each followed
  *       topic: {@code {"format":1,"clientId","entries":[{"address","body","value","resources","receivedAt"}…],
  *       "topics":[{"topic","version","body"}…]}}</li>
  * </ul>
- * The methods doing I/O block: {@link OfflineStore} calls them on a worker thread ({@code executeBlocking}).
+ * Files are created readable by their owner only (the session file holds the resume token). The methods doing I/O
+ * block: {@link OfflineStore} calls them on a worker thread ({@code executeBlocking}).
  */
 public final class ClientStore {
 
   static final String WRITES_FILE = "writes.json";
   static final String CACHE_FILE = "cache.json";
+  static final String SESSION_FILE = "session.json";
   static final int FORMAT = 1;
 
-  /** A queued write as stored: the request's address and body (JSON text). */
-  public record StoredWrite(String address, String body) {
+  /**
+   * A queued write as stored: the request's address and body (JSON text), and the stream it was given (0 if not
+   * known): if the session file holds a request on that stream, the write was numbered and is restored from there.
+   */
+  public record StoredWrite(String address, String body, long stream) {
   }
 
   /** The files' contents as read (null: no such file). */
-  record Contents(String writes, String cache) {
+  record Contents(String writes, String cache, String session) {
   }
 
   /** The store belongs to another client id: it is neither used nor overwritten. */
@@ -68,7 +78,8 @@ public final class ClientStore {
   /** Creates the directory if needed and reads both files. Blocking. */
   Contents read() throws IOException {
     Files.createDirectories(dir);
-    return new Contents(readIfExists(dir.resolve(WRITES_FILE)), readIfExists(dir.resolve(CACHE_FILE)));
+    return new Contents(readIfExists(dir.resolve(WRITES_FILE)), readIfExists(dir.resolve(CACHE_FILE)),
+        readIfExists(dir.resolve(SESSION_FILE)));
   }
 
   private static String readIfExists(Path file) throws IOException {
@@ -80,8 +91,9 @@ public final class ClientStore {
     Files.createDirectories(dir);
     Path target = dir.resolve(name);
     Path tmp = dir.resolve(name + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING)) {
+    Files.deleteIfExists(tmp);
+    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+        ownerOnly())) {
       ByteBuffer buf = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
       while (buf.hasRemaining()) {
         ch.write(buf);
@@ -95,12 +107,26 @@ public final class ClientStore {
     }
   }
 
+  /** Removes {@code name} if it exists. Blocking. */
+  void delete(String name) throws IOException {
+    Files.deleteIfExists(dir.resolve(name));
+  }
+
+  /** rw------- where the file system has POSIX permissions. */
+  private FileAttribute<?>[] ownerOnly() {
+    if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+      return new FileAttribute<?>[0];
+    }
+    return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
+  }
+
   // -- formats (built and parsed on the client's context; only the text crosses to the worker) --------------------
 
   static String encodeWrites(String clientId, List<StoredWrite> writes) {
     JsonArray list = new JsonArray();
     for (StoredWrite w : writes) {
-      list.add(new JsonObject().put("address", w.address()).put("body", Json.decodeValue(w.body())));
+      list.add(new JsonObject().put("address", w.address()).put("body", Json.decodeValue(w.body()))
+          .put("stream", w.stream()));
     }
     return new JsonObject().put("format", FORMAT).put("clientId", clientId).put("writes", list).encode();
   }
@@ -116,7 +142,7 @@ public final class ClientStore {
       if (address == null || address.isEmpty()) {
         throw new IllegalArgumentException(WRITES_FILE + ": write " + i + " has no address");
       }
-      writes.add(new StoredWrite(address, Json.encode(w.getValue("body"))));
+      writes.add(new StoredWrite(address, Json.encode(w.getValue("body")), w.getLong("stream", 0L)));
     }
     return writes;
   }
@@ -165,7 +191,7 @@ public final class ClientStore {
     return new StoredCache(entries, topics);
   }
 
-  private static JsonObject checkedRoot(String clientId, String text, String file) {
+  static JsonObject checkedRoot(String clientId, String text, String file) {
     JsonObject root = new JsonObject(text);
     if (root.getInteger("format", -1) != FORMAT) {
       throw new IllegalArgumentException(file + ": unknown format " + root.getValue("format"));

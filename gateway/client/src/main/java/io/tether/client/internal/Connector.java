@@ -175,6 +175,23 @@ public final class Connector {
     return session.heartbeatMs();
   }
 
+  /** Takes back a session stored by an earlier process: the next {@link #connect()} resumes it. */
+  public void restore(SessionFile.Stored s) {
+    session.restore(s.sessionId(), s.resumeToken(), s.node(), s.heartbeatMs(), options.getHeartbeatMs());
+  }
+
+  /** What the store keeps of the session: a copy with empty positions and frames, or null if there is none now. */
+  public SessionFile.Stored storedTicket() {
+    String id = session.sessionId();
+    return id == null ? null : new SessionFile.Stored(id, session.resumeToken(), session.node(), session.heartbeatMs(),
+        0, 0, 0, java.util.Map.of(), java.util.List.of());
+  }
+
+  /** A session was lost and its replacement has not started yet. */
+  public boolean replacingSession() {
+    return session.replacing();
+  }
+
   /** A session exists, or was lost and is being replaced: what was numbered belongs to it. */
   public boolean hasSession() {
     return session.exists();

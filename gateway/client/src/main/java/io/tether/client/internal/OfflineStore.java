@@ -13,10 +13,14 @@ import java.util.function.Consumer;
 
 /**
  * The client's on-disk store wiring (docs/CLIENT.md "On-disk store"): reads the {@link ClientStore} once at start and
- * hands back the response cache, topic values and queued writes; later saves what changed. Snapshots are built on
+ * hands back the response cache, topic values, queued writes and the session; later saves what changed. Snapshots are built on
  * the context; only their text goes to a worker thread, which replaces the files atomically. One save at a time;
  * changes made meanwhile go in the next one. Queued writes are saved at once, cache changes within
  * {@link #CACHE_SAVE_DELAY_MS}: a response is not worth a disk write each, a write the application made offline is.
+ * The session (its own frames not acked, its positions) is saved at once too, and written first in a save: a queued
+ * write that was numbered meanwhile is then in the session file before it leaves {@code writes.json} (if the process
+ * dies between the two, the next one finds it in both and keeps the numbered one, by its stream id). As the
+ * {@link Journal} of the {@link ReliableChannel}, this class lets own frames out only once they are on disk.
  *
  * <p>Without a store directory every method is a no-op and {@link #ready()} is complete from the start.
  */
@@ -32,6 +36,18 @@ public final class OfflineStore {
 
     /** The latest value of each topic. */
     List<Notification> topicValues();
+
+    /** The session to save now, or null to leave the session file as it is. */
+    SessionSnapshot session();
+  }
+
+  /** One snapshot of the session for {@value ClientStore#SESSION_FILE}. */
+  public interface SessionSnapshot {
+    /** The file's text, or null: there is no session any more (the file is removed). */
+    String text();
+
+    /** The snapshot is on disk, or could not be written (that is reported): what waited for it may go on. */
+    void saved();
   }
 
   /** Where what was read from the store goes back. */
@@ -40,6 +56,9 @@ public final class OfflineStore {
 
     /** A write queued by an earlier client on this store: queue it again (nobody holds its future). */
     void write(ClientStore.StoredWrite write);
+
+    /** The session of an earlier client on this store, restored before the queued writes. */
+    void session(SessionFile.Stored session);
 
     /** The store is another client's: forget the topic values restored from it (the cache is cleared here). */
     void forgetTopicValues();
@@ -55,6 +74,8 @@ public final class OfflineStore {
   private final Promise<Void> ready = Promise.promise();
   private Source source;
   private boolean writesDirty;
+  private boolean sessionDirty;
+  private SessionSnapshot pendingSession;
   private boolean cacheDirty;
   private String pendingWritesText;
   private String pendingCacheText;
@@ -106,6 +127,17 @@ public final class OfflineStore {
   }
 
   private void restore(ClientStore.Contents contents, Restorer restorer) {
+    if (contents.session() != null) {
+      try {
+        restorer.session(SessionFile.decode(clientId, contents.session()));
+      } catch (ClientStore.ForeignStoreException e) {
+        foreignStore(e, restorer);
+        return;
+      } catch (RuntimeException e) {
+        report.accept(failure("ignored " + store.dir().resolve(ClientStore.SESSION_FILE) + ": " + e.getMessage()
+            + "; the next connect starts a new session", e));
+      }
+    }
     if (contents.cache() != null) {
       try {
         ClientStore.StoredCache stored = ClientStore.decodeCache(clientId, contents.cache());
@@ -168,6 +200,10 @@ public final class OfflineStore {
       return;
     }
     writesDirty = true;
+    saveSoon();
+  }
+
+  private void saveSoon() {
     if (!saving && !saveScheduled) {
       saveScheduled = true;
       ctx.runOnContext(v -> { // one save for everything changed in this turn of the event loop
@@ -175,6 +211,30 @@ public final class OfflineStore {
         startSave();
       });
     }
+  }
+
+  /** The session changed (own frames numbered or acked, a token, an ack that waits): saved as soon as possible. */
+  public void sessionChanged() {
+    if (store == null || closed) {
+      return;
+    }
+    sessionDirty = true;
+    saveSoon();
+  }
+
+  /** The store as the reliable channel's journal: active while this client writes its store. */
+  public Journal journal() {
+    return new Journal() {
+      @Override
+      public boolean active() {
+        return store != null && !closed;
+      }
+
+      @Override
+      public void changed() {
+        sessionChanged();
+      }
+    };
   }
 
   /** The cache or a topic value changed: saved within {@link #CACHE_SAVE_DELAY_MS}. */
@@ -188,7 +248,8 @@ public final class OfflineStore {
 
   /** Completes once everything changed so far is on disk. */
   public Future<Void> flush() {
-    if (store == null || closed && !saving && pendingWritesText == null && pendingCacheText == null) {
+    if (store == null || closed && !saving && pendingWritesText == null && pendingCacheText == null
+        && pendingSession == null) {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
@@ -207,6 +268,7 @@ public final class OfflineStore {
     }
     writesDirty = true;
     cacheDirty = true;
+    sessionDirty = true;
     takeSnapshot();
     closed = true;
     Support.cancelTimer(vertx, cacheSaveTimer);
@@ -227,6 +289,13 @@ public final class OfflineStore {
   }
 
   private void takeSnapshot() {
+    if (sessionDirty) {
+      SessionSnapshot next = source.session();
+      if (next != null) {
+        pendingSession = next; // an older one not written yet is covered by this one
+      }
+      sessionDirty = false;
+    }
     if (writesDirty) {
       pendingWritesText = ClientStore.encodeWrites(clientId, source.queuedWrites());
       writesDirty = false;
@@ -248,9 +317,11 @@ public final class OfflineStore {
     flushWaiters.clear();
     String writes = pendingWritesText;
     String cached = pendingCacheText;
+    SessionSnapshot session = pendingSession;
     pendingWritesText = null;
     pendingCacheText = null;
-    if (writes == null && cached == null) {
+    pendingSession = null;
+    if (writes == null && cached == null && session == null) {
       waiters.forEach(Promise::tryComplete);
       return;
     }
@@ -259,7 +330,15 @@ public final class OfflineStore {
       cacheSaveTimer = -1;
     }
     saving = true;
+    String sessionText = session == null ? null : session.text();
     ctx.executeBlocking(() -> {
+      if (session != null) { // first: see the class comment
+        if (sessionText == null) {
+          store.delete(ClientStore.SESSION_FILE);
+        } else {
+          store.replace(ClientStore.SESSION_FILE, sessionText);
+        }
+      }
       if (writes != null) {
         store.replace(ClientStore.WRITES_FILE, writes);
       }
@@ -270,13 +349,18 @@ public final class OfflineStore {
     }, false).onComplete(ar -> {
       saving = false;
       if (ar.failed()) {
-        report.accept(failure("cannot write the store at " + store.dir() + ": " + ar.cause().getMessage(),
-            ar.cause()));
+        report.accept(failure("cannot write the store at " + store.dir() + ": " + ar.cause().getMessage()
+            + (session == null ? "" : "; frames go out without being on disk"), ar.cause()));
+      }
+      if (session != null) {
+        session.saved(); // own frames go out now, before the flush waiters hear that the save is done
+      }
+      if (ar.failed()) {
         waiters.forEach(w -> w.tryFail(ar.cause()));
       } else {
         waiters.forEach(Promise::tryComplete);
       }
-      if (writesDirty || pendingWritesText != null || pendingCacheText != null || !flushWaiters.isEmpty()) {
+      if (writesDirty || sessionDirty || pendingSession != null || pendingWritesText != null || pendingCacheText != null || !flushWaiters.isEmpty()) {
         startSave();
       } else if (cacheDirty) {
         scheduleCacheSave();

@@ -3,6 +3,7 @@ package io.tether.client.internal;
 import io.tether.client.ConnectionState;
 import io.tether.client.TetherClientOptions;
 import io.tether.client.TetherException;
+import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.tether.protocol.FrameCodec;
@@ -25,7 +26,11 @@ import java.util.function.Supplier;
  *       a gap is reported to the caller; acks go out cumulatively within {@code ackDelayMs} or every
  *       {@code ackBatchFrames} frames;</li>
  *   <li>after a failed resume, {@link #newSession} starts both directions over at seq 1 and hands back the frames the
- *       lost session never acked, so that their owners renumber ({@link #renumber}) or drop them.</li>
+ *       lost session never acked, so that their owners renumber ({@link #renumber}) or drop them;</li>
+ *   <li>with an on-disk store ({@link Journal}, docs/CLIENT.md "Sessions across a restart"): an own frame is written
+ *       to a socket only once a snapshot holding it is on disk ({@link #snapshot}, {@link #durable}), and only a
+ *       server position that is on disk is acknowledged; after {@code resumed}, nothing leaves until the rotated
+ *       token is on disk. {@link #restore} takes a stored session back in a new process.</li>
  * </ul>
  * What a frame means is its owner's business; this class knows seqs, texts and sizes.
  */
@@ -85,6 +90,17 @@ public final class ReliableChannel {
   private long ackTimer = -1;
   /** Where frames are written now; null between connections. */
   private Link link;
+  private Journal journal = Journal.NONE;
+  /** Counts numberings (a new session, a failed first connect): a snapshot of an earlier one releases nothing. */
+  private int epoch;
+  /** Own frames up to this seq are on disk and may be written (with an active journal). */
+  private long durableSeq;
+  /** Server frames up to this seq are on disk as received and may be acknowledged (with an active journal). */
+  private long durableReceived;
+  /** From {@code resumed} until the rotated token is on disk: nothing is written, not even an ack. */
+  private boolean held;
+  /** An ack waited for the store: sent when the next snapshot is on disk. */
+  private boolean ackWanted;
 
   // Observable from any thread, written on the context only.
   private volatile long receivedSeq;
@@ -102,6 +118,11 @@ public final class ReliableChannel {
     this.maxOutboundBytes = options.getMaxOutboundBytes();
     this.ackDelayMs = options.getAckDelayMs();
     this.ackBatchFrames = options.getAckBatchFrames();
+  }
+
+  /** Uses {@code j} as the on-disk store (set once, before the first frame). */
+  public void journal(Journal j) {
+    this.journal = j;
   }
 
   // -- own frames ---------------------------------------------------------------------------------------------
@@ -137,8 +158,8 @@ public final class ReliableChannel {
           + " bytes not acknowledged by the server; maxOutboundBytes " + maxOutboundBytes + ")");
     }
     OutFrame f = keep(frame, text, bytes);
-    if (link != null) {
-      write(link, f);
+    if (link != null && !journal.active()) {
+      write(link, f); // with a store, it goes out once a snapshot holding it is on disk (durable)
     }
     return f;
   }
@@ -148,17 +169,11 @@ public final class ReliableChannel {
     return window.unackedFrames() == 0 || window.fits(1, bytes, maxOutboundFrames, maxOutboundBytes);
   }
 
-  /**
-   * Writes a frame that is not sequenced (a stream's {@code credit}) if a link is attached; false if none is (the
-   * frame's owner repeats it after the next resume).
-   */
-  public boolean sendControl(Frame frame) {
-    Link l = link;
-    if (l == null) {
-      return false;
+  /** Writes an unsequenced frame (a stream's credit) if a link is attached; its owner repeats it after a resume. */
+  public void sendControl(Frame frame) {
+    if (link != null) {
+      link.write(codec.encode(frame));
     }
-    l.write(codec.encode(frame));
-    return true;
   }
 
   /** A link is attached and every kept frame has been written on it: new frames go out in seq order. */
@@ -168,12 +183,28 @@ public final class ReliableChannel {
 
   /** Starts writing on {@code l}: first every kept frame not written on it yet, in seq order. */
   public void attach(Link l) {
+    link = l;
+    flushWrites();
+  }
+
+  /**
+   * Writes, in seq order, every kept frame not written on the current link yet that may leave: all of them without a
+   * store, else those on disk, and none while the rotated token is not.
+   */
+  private void flushWrites() {
+    Link l = link;
+    boolean gated = journal.active();
+    if (l == null || gated && held) {
+      return;
+    }
     for (OutFrame f : outbound) {
+      if (gated && f.seq() > durableSeq) {
+        return; // the next snapshot on disk lets it out
+      }
       if (f.writtenOn != l.id()) {
         write(l, f);
       }
     }
-    link = l;
   }
 
   /** The link is gone: nothing is written until the next {@link #attach}. */
@@ -193,6 +224,7 @@ public final class ReliableChannel {
     OutFrame f = new OutFrame(frame, text);
     outbound.addLast(f);
     changed();
+    journal.changed();
     return f;
   }
 
@@ -207,6 +239,7 @@ public final class ReliableChannel {
           outbound.pollFirst();
         }
         changed();
+        journal.changed(); // acked frames leave the file
         listener.acked(ack);
       }
     }
@@ -225,8 +258,14 @@ public final class ReliableChannel {
    * {@code serverLastSeq} acknowledges own frames; the rest is written again by the next {@link #attach}.
    */
   public void resumed(long serverLastSeq) {
-    lastAckSent = inbound.received();
+    if (journal.active()) {
+      held = true; // the token rotated: it goes to disk before anything else leaves
+      journal.changed();
+    }
     onAck(serverLastSeq);
+    if (inbound.received() > lastAckSent) {
+      scheduleAck(); // received before the break, not acknowledged by the resume (it was not on disk yet)
+    }
   }
 
   /**
@@ -241,8 +280,18 @@ public final class ReliableChannel {
     receivedSeq = 0;
     lastAckSent = 0;
     ackForced = false;
+    newEpoch();
     changed();
+    journal.changed();
     return old;
+  }
+
+  private void newEpoch() {
+    epoch++;
+    durableSeq = 0;
+    durableReceived = 0;
+    held = false;
+    ackWanted = false;
   }
 
   /** Keeps {@code frame} again with the next seq of the new session; it is written when a link is attached. */
@@ -259,7 +308,79 @@ public final class ReliableChannel {
   public void dropAll(boolean keepNumbering) {
     outbound.clear();
     window = new SendWindow(keepNumbering ? window.lastSeq() : 0);
+    if (!keepNumbering) {
+      long received = durableReceived;
+      newEpoch();
+      durableReceived = received; // inbound is not reset here
+    }
     changed();
+    journal.changed();
+  }
+
+  // -- the on-disk store ----------------------------------------------------------------------------------------
+
+  /** What to save now (context only). */
+  public Journal.Snapshot snapshot() {
+    List<String> texts = new ArrayList<>(outbound.size());
+    for (OutFrame f : outbound) {
+      texts.add(f.text);
+    }
+    return new Journal.Snapshot(epoch, window.acked(), window.lastSeq(), inbound.received(), held, texts);
+  }
+
+  /**
+   * {@code s} is on disk (or could not be written: then the client goes on without the guarantee, as without a
+   * store): its frames may leave, its received position may be acknowledged, and if it was taken after
+   * {@code resumed}, the hold ends.
+   */
+  public void durable(Journal.Snapshot s) {
+    if (s.epoch() != epoch) {
+      return; // of an earlier numbering
+    }
+    durableSeq = Math.max(durableSeq, s.lastSeq());
+    durableReceived = Math.max(durableReceived, s.received());
+    if (s.releasesHold()) {
+      held = false;
+    }
+    flushWrites();
+    if (ackWanted && !held) {
+      ackWanted = false;
+      sendAck();
+    }
+  }
+
+  /**
+   * Takes back a session stored by an earlier process: own frames {@code acked + 1 …} as written then (each maybe
+   * written to a socket already), and the server position {@code received}. Returns the frames, in seq order.
+   *
+   * @throws IllegalArgumentException if a text is not a reliable frame or the seqs are not consecutive
+   */
+  public List<OutFrame> restore(long acked, long received, List<String> texts) {
+    List<OutFrame> frames = new ArrayList<>(texts.size());
+    long expected = acked + 1;
+    for (String text : texts) {
+      if (!(codec.decode(text) instanceof DecodeResult.Ok ok)
+          || !(ok.frame() instanceof Frame.Reliable r) || r.seq() != expected) {
+        throw new IllegalArgumentException("stored frame " + expected + " is not the reliable frame of that seq");
+      }
+      OutFrame f = new OutFrame(r, text);
+      f.written = true; // the earlier process may have written it: the server may have acted on it
+      frames.add(f);
+      expected++;
+    }
+    window = new SendWindow(acked + frames.size(), acked);
+    outbound.clear();
+    for (OutFrame f : frames) {
+      window.replayed(Support.utf8Length(f.text));
+      outbound.addLast(f);
+    }
+    inbound.reset(received);
+    receivedSeq = received;
+    lastAckSent = received;
+    durableSeq = window.lastSeq();
+    durableReceived = received;
+    changed();
+    return frames;
   }
 
   private void changed() {
@@ -289,10 +410,34 @@ public final class ReliableChannel {
     return verdict;
   }
 
-  /** The position to carry in a {@code ping} or {@code pong}: once sent, everything received is acknowledged. */
+  /**
+   * The position to carry in a {@code ping} or {@code pong}: once sent, everything received is acknowledged (with a
+   * store: everything received and on disk; the rest is acked once it is).
+   */
   public long carryAck() {
-    lastAckSent = inbound.received();
+    lastAckSent = Math.max(lastAckSent, ackable());
     return lastAckSent;
+  }
+
+  /**
+   * The position for {@code resume.lastSeq}: what the server may drop. With a store, the position on disk, so that a
+   * restarted client never resumes from below what the server dropped (the replay of the rest is dropped here as
+   * duplicates).
+   */
+  public long resumeAck() {
+    lastAckSent = ackable();
+    return lastAckSent;
+  }
+
+  /** The highest received seq that may be acknowledged: with a store, the one on disk; asks for a save if behind. */
+  private long ackable() {
+    long received = inbound.received();
+    if (!journal.active() || received <= durableReceived) {
+      return received;
+    }
+    ackWanted = true;
+    journal.changed();
+    return durableReceived;
   }
 
   private void scheduleAck() {
@@ -309,8 +454,12 @@ public final class ReliableChannel {
   private void sendAck() {
     cancelAckTimer();
     Link l = link;
-    long received = inbound.received();
+    long received = ackable();
     if (l == null || (received <= lastAckSent && !ackForced)) {
+      return;
+    }
+    if (held && journal.active()) {
+      ackWanted = true;
       return;
     }
     l.write(codec.encode(new Frame.Ack(received)));

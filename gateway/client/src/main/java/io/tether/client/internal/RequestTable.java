@@ -137,31 +137,79 @@ public final class RequestTable {
 
   /** Queues a write restored from the store; a failure is reported, since nobody holds its future. */
   public void restore(ClientStore.StoredWrite w) {
-    Promise<Reply> promise = Promise.promise();
-    promise.future().onFailure(t -> {
-      // Remote refusals and timeouts are reported where they happen; closing keeps the write in the store.
-      if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
-          && !TetherException.CLOSED.equals(te.code())) {
-        listener.problem(new TetherException(t instanceof TetherException te ? te.code()
-            : ClientErrorCode.UNKNOWN.code(), "stored write to '" + w.address() + "' not sent: " + t.getMessage()));
-      }
-    });
-    // Restored as a write whatever the options say now: it was stored as one.
-    place(w.address(), w.body(), null, restoredTimeoutMs, true, promise);
+    // Restored as a write whatever the options say now: it was stored as one. Closing keeps it in the store only
+    // while it is queued; once sent, it is the session's, and closing ends the session.
+    Pending[] self = new Pending[1];
+    Promise<Reply> promise = reporting(w.address(), "not answered", () -> self[0] != null && self[0].queued);
+    self[0] = place(w.address(), w.body(), null, restoredTimeoutMs, true, promise);
   }
 
-  private void place(String address, String bodyJson, String canonicalBody, long timeoutMs, boolean restored,
+  /**
+   * The requests among own frames restored with a stored session (sent by an earlier process, not acked then): they
+   * wait for their responses again; a failure is reported, since nobody holds their futures. Their timeouts start
+   * when the session is resumed ({@link #startSentTimers}). Returns their stream ids.
+   */
+  public java.util.Set<Long> restoreSent(List<ReliableChannel.OutFrame> frames, long storedNextStream) {
+    java.util.Set<Long> streams = new java.util.HashSet<>();
+    for (ReliableChannel.OutFrame f : frames) {
+      if (f.frame() instanceof Frame.Request r && r.stream() % 2 == 1) {
+        String body = r.body() == null ? "null" : r.body().json();
+        Pending p = new Pending(r.stream(), r.address(), body, reporting(r.address(), "sent before a restart",
+            () -> false), null, restoredTimeoutMs, true);
+        p.frame = f;
+        requests.put(p.stream, p);
+        streams.add(p.stream);
+        nextStream = Math.max(nextStream, p.stream + 2);
+      }
+    }
+    nextStream = Math.max(nextStream, storedNextStream);
+    return streams;
+  }
+
+  /** Starts the timeouts of sent requests that have none yet (restored ones, once their session is resumed). */
+  public void startSentTimers() {
+    for (Pending p : requests.values()) {
+      if (!p.queued && p.timer < 0) {
+        startTimer(p);
+      }
+    }
+  }
+
+  /** The next own stream id, for the stored session. */
+  public long nextStream() {
+    return nextStream;
+  }
+
+  /**
+   * A promise for a restored write whose failure is reported ({@code what}: how it was left). Remote refusals and
+   * timeouts are reported where they happen; a close that keeps the write in the store ({@code keptInStore}) is not
+   * a failure.
+   */
+  private Promise<Reply> reporting(String address, String what, java.util.function.BooleanSupplier keptInStore) {
+    Promise<Reply> promise = Promise.promise();
+    promise.future().onFailure(t -> {
+      if (!(t instanceof TetherException te) || !te.isRemote() && !TetherException.TIMEOUT.equals(te.code())
+          && !(TetherException.CLOSED.equals(te.code()) && keptInStore.getAsBoolean())) {
+        listener.problem(new TetherException(t instanceof TetherException te ? te.code()
+            : ClientErrorCode.UNKNOWN.code(), "stored write to '" + address + "' " + what + ": " + t.getMessage()));
+      }
+    });
+    return promise;
+  }
+
+  /** Returns the request if it waits for a response now (sent or queued), else null (answered or failed at once). */
+  private Pending place(String address, String bodyJson, String canonicalBody, long timeoutMs, boolean restored,
       Promise<Reply> promise) {
     ConnectionState now = state.get();
     if (now == ConnectionState.CLOSED) {
       promise.fail(new TetherException(TetherException.CLOSED, "the client is closed"));
-      return;
+      return null;
     }
     if (now != ConnectionState.ONLINE && canonicalBody != null) {
       ResponseCache.Entry hit = cache.get(ResponseCache.key(address, canonicalBody));
       if (hit != null) {
         promise.complete(hit.toReply());
-        return;
+        return null;
       }
     }
     Pending p = new Pending(nextStream, address, bodyJson, promise, canonicalBody, timeoutMs, restored);
@@ -170,25 +218,25 @@ public final class RequestTable {
         p.frame = channel.send(p::frame, false);
       } catch (TetherException e) {
         p.promise.fail(e);
-        return;
+        return null;
       }
       nextStream += 2;
       requests.put(p.stream, p);
       startTimer(p);
-      return;
+      return p;
     }
     // Queued: checked now, so that it fails at the call rather than when it is sent.
     int frameBytes = Support.utf8Length(codec.encode(p.frame(Long.MAX_VALUE)));
     if (frameBytes > maxFrameBytes) {
       p.promise.fail(new TetherException(TetherException.TOO_LARGE, "the 'request' frame is " + frameBytes
           + " bytes, above maxFrameBytes (" + maxFrameBytes + ")"));
-      return;
+      return null;
     }
     if (queue.size() >= maxQueuedRequests || queueBytes + p.queuedBytes > maxQueuedBytes) {
       p.promise.fail(new TetherException(TetherException.QUEUE_FULL, "the request queue is full (" + queue.size()
           + " requests, " + queueBytes + " bytes wait for the connection; bounds: maxQueuedRequests "
           + maxQueuedRequests + ", maxQueuedBytes " + maxQueuedBytes + ")"));
-      return;
+      return null;
     }
     nextStream += 2;
     requests.put(p.stream, p);
@@ -200,6 +248,7 @@ public final class RequestTable {
       startTimer(p); // a read is only worth having soon: waiting counts
     }
     drain();
+    return p;
   }
 
   private void startTimer(Pending p) {
@@ -383,7 +432,7 @@ public final class RequestTable {
     List<ClientStore.StoredWrite> writes = new ArrayList<>();
     for (Pending p : queue) {
       if (p.isWrite()) {
-        writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson));
+        writes.add(new ClientStore.StoredWrite(p.address, p.bodyJson, p.stream));
       }
     }
     return writes;

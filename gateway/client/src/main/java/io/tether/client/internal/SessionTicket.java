@@ -74,6 +74,22 @@ final class SessionTicket {
     return replaced;
   }
 
+  /** A session stored by an earlier process on this store (docs/CLIENT.md "Sessions across a restart"). */
+  void restore(String storedSessionId, String storedToken, String storedNode, long storedHeartbeatMs,
+      long ownHeartbeatMs) {
+    heartbeatMs = ownHeartbeatMs > 0 ? ownHeartbeatMs : (storedHeartbeatMs > 0 ? storedHeartbeatMs : 25_000);
+    sessionId = storedSessionId;
+    resumeToken = storedToken;
+    node = storedNode;
+    lost = null;
+    leavingNode = null;
+  }
+
+  /** A session is being replaced: from a failed resume until the next {@code welcome}. */
+  boolean replacing() {
+    return lost != null;
+  }
+
   /** A {@code resumed}: the token rotated, and the session may be on another node now. */
   void resumed(Frame.Resumed r) {
     resumeToken = r.resumeToken();

@@ -46,4 +46,9 @@ public final class Support {
     }
     return s.length();
   }
+
+  /** The first characters of an opaque id, for messages (ids are never shown in full). */
+  public static String shortId(String id) {
+    return id == null ? "none" : id.substring(0, Math.min(6, id.length())) + "…";
+  }
 }

@@ -78,6 +78,21 @@ public final class TopicFollower {
     }
   }
 
+  /**
+   * A session restored from the store: the topics it follows (the server keeps them across the resume), and its
+   * subscribes/unsubscribes not acked yet, which nobody waits for (a refusal is reported).
+   */
+  public void restoreSession(Map<String, Long> followed, List<ReliableChannel.OutFrame> frames) {
+    subscriptions.putAll(followed);
+    for (ReliableChannel.OutFrame f : frames) {
+      if (f.frame() instanceof Frame.Subscribe s) {
+        waiting.put(s.seq(), new Waiter(s.topic(), true, null));
+      } else if (f.frame() instanceof Frame.Unsubscribe u) {
+        waiting.put(u.seq(), new Waiter(u.topic(), false, null));
+      }
+    }
+  }
+
   /** The server acked own frames up to {@code ack}: the subscribes among them were accepted. */
   public void acked(long ack) {
     for (Iterator<Map.Entry<Long, Waiter>> it = waiting.entrySet().iterator(); it.hasNext(); ) {

@@ -75,7 +75,7 @@ class ResponseCacheTest {
   /** Verifies that a store file written for another client id is refused rather than used. */
   @Test
   void storeOfAnotherClientIsRefused() {
-    String text = ClientStore.encodeWrites("alice", List.of(new ClientStore.StoredWrite("x", "1")));
+    String text = ClientStore.encodeWrites("alice", List.of(new ClientStore.StoredWrite("x", "1", 1)));
     assertEquals(1, ClientStore.decodeWrites("alice", text).size());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> ClientStore.decodeWrites("bob", text));
