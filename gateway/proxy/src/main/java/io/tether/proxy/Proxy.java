@@ -29,6 +29,11 @@ public final class Proxy {
   private static final Logger LOG = Logger.getLogger(Proxy.class.getName());
   /** Pause between attempts to reach the gateway for a waiting connection. */
   private static final long RETRY_MS = 250;
+  /**
+   * The longest pause between reconnect attempts: a proxy masks breaks for programs that wait on it, so it tries
+   * again often (the SDK's default backs off to 30 s, which would eat a release window after a few failed attempts).
+   */
+  private static final long RECONNECT_MAX_MS = 2_000;
 
   private final Vertx vertx;
   private final ProxyOptions options;
@@ -134,7 +139,7 @@ public final class Proxy {
       return connecting;
     }
     TetherClientOptions o = new TetherClientOptions().setUrl(options.getGateway()).setClientId(options.getClientId())
-        .setMaxReconnectAttempts(-1);
+        .setMaxReconnectAttempts(-1).setReconnectInitialDelayMs(100).setReconnectMaxDelayMs(RECONNECT_MAX_MS);
     if (options.getToken() != null) {
       o.setToken(options.getToken());
     }

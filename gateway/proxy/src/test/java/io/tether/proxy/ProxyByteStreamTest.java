@@ -178,11 +178,11 @@ class ProxyByteStreamTest {
         pump(s, appSends, BYTES);
       }).onFailure(appHash::fail);
 
-      // 20 cuts, spread over the transfer: odd ones reset the connections, even ones stall them for 1.2 s first
+      // 20 cuts, spread over the transfer (one each time another 1/21 of the bytes came back): odd ones reset the
+      // connections, even ones stall them for 1.2 s first
       AtomicInteger cuts = new AtomicInteger();
-      long every = Math.max(300, BYTES / (4L * 1024 * 1024) * 120);
-      long cutter = vertx.setPeriodic(every, id -> {
-        if (cuts.get() >= CUTS || appGot.get() >= BYTES) {
+      long cutter = vertx.setPeriodic(50, id -> {
+        if (cuts.get() >= CUTS || appGot.get() < (cuts.get() + 1) * (BYTES / (CUTS + 1)) || relay.isBlackholed()) {
           return;
         }
         int n = cuts.incrementAndGet();
@@ -215,6 +215,8 @@ class ProxyByteStreamTest {
       assertTrue(nodeGrowthKiB < 128 * 1024, "node JVM heap growth " + nodeGrowthKiB + " KiB");
     } finally {
       if (proxy != null) {
+        proxy.getOutputStream().close();
+        Thread.sleep(500); // its last log lines, if the transfer failed, reach the reader before it goes
         proxy.destroy();
         proxy.waitFor(10, TimeUnit.SECONDS);
       }

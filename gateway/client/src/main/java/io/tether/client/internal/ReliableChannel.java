@@ -169,9 +169,10 @@ public final class ReliableChannel {
     return window.unackedFrames() == 0 || window.fits(1, bytes, maxOutboundFrames, maxOutboundBytes);
   }
 
-  /** Writes an unsequenced frame (a stream's credit) if a link is attached; its owner repeats it after a resume. */
+  /** Writes a stream's credit, after the ack of what was received (a credit must not run ahead of acks), if linked. */
   public void sendControl(Frame frame) {
     if (link != null) {
+      sendAck();
       link.write(codec.encode(frame));
     }
   }

@@ -205,11 +205,12 @@ final class SessionStreams {
   }
 
   /**
-   * Delivers reliable frames wherever the session is; {@code done} hears true (durable), false (try again: the
+   * Delivers reliable frames wherever the session is, once per {@code key} (an idempotency key, or null);
+   * {@code done} hears true (durable), false (try again: the
    * session is moving) or null (the session is gone: every stream is dropped).
    */
-  void deliver(List<FrameTemplate> frames, Handler<Boolean> done) {
-    tunnels.router().deliver(sessionId, frames, 0, 0, null).onComplete(ar -> run(() -> {
+  void deliver(List<FrameTemplate> frames, String key, Handler<Boolean> done) {
+    tunnels.router().deliver(sessionId, frames, 0, 0, key).onComplete(ar -> run(() -> {
       if (ar.succeeded()) {
         done.handle(true);
       } else if (ar.cause() instanceof BackendFailure.Refusal r && !r.retryable()) {
@@ -232,6 +233,6 @@ final class SessionStreams {
 
   /** Answers a stream that is not (or no longer) open here with its final frame and nothing else. */
   private void finOnly(long stream, String reason) {
-    deliver(List.of(tunnels.codec().template(new Frame.Data(0, stream, null, true, reason))), ok -> { });
+    deliver(List.of(tunnels.codec().template(new Frame.Data(0, stream, null, true, reason))), null, ok -> { });
   }
 }

@@ -54,6 +54,11 @@ final class Tunnel {
   private final ArrayDeque<Long> framesDown = new ArrayDeque<>();
   private boolean delivering;
   private List<FrameTemplate> retry;
+  /**
+   * The idempotency key of the batch in flight (or to retry): a delivery that failed without a verdict may have
+   * landed (the session detached meanwhile, a store write's reply was lost), and its retry must not append it twice.
+   */
+  private String batchKey;
   /** The reason of the fin to send once everything pending is out; null while the stream goes on. */
   private String finDown;
   private boolean finSent;
@@ -209,6 +214,7 @@ final class Tunnel {
     List<FrameTemplate> batch = retry;
     retry = null;
     if (batch == null) {
+      batchKey = null;
       batch = new ArrayList<>(2);
       long allowance = Math.min(grantedDown - sentDown, owner.roomBytes());
       int frames = owner.roomFrames();
@@ -228,10 +234,11 @@ final class Tunnel {
       if (batch.isEmpty()) {
         return;
       }
+      batchKey = "stream:" + id + ":" + sentDown + (finSent ? ":fin" : "");
     }
     delivering = true;
     List<FrameTemplate> sending = batch;
-    owner.deliver(sending, ok -> {
+    owner.deliver(sending, batchKey, ok -> {
       delivering = false;
       if (ok == null) {
         return; // the session is gone
