@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 mib="${1:-256}"
 echo "proxy-soak: $mib MiB each way, 20 cuts ($(date -u +%FT%TZ), $(git rev-parse --short HEAD))"
 mvn -B -q -o -pl gateway/proxy -am test -Dtest=ProxyByteStreamTest -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dproxy.stream.mib="$mib" 2>&1 | grep -E 'ProxyByteStreamTest|FAIL|ERROR\]' 
+  -Dproxy.stream.mib="$mib" 2>&1 | grep -E 'ProxyByteStreamTest|proxy \| WARNING|Tests run:|closed after' | grep -v evicted
 test "${PIPESTATUS[0]}" -eq 0 && echo "proxy-soak: PASS" || { echo "proxy-soak: FAIL" >&2; exit 1; }

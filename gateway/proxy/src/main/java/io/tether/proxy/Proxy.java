@@ -211,6 +211,7 @@ public final class Proxy {
     links.add(l);
     cancelIdle();
     app.closeHandler(v -> appClosed(l));
+    app.exceptionHandler(e -> LOG.warning("connection from " + app.remoteAddress() + ": " + e));
     openStream(l, System.currentTimeMillis() + options.getReleaseAfterMs());
   }
 
@@ -264,6 +265,9 @@ public final class Proxy {
       if (!l.appClosed) {
         if (!"eof".equals(reason) && !"released".equals(reason)) {
           LOG.warning("stream " + stream.id() + " ended: " + reason + "; closing the application's connection");
+        } else {
+          LOG.info("stream " + stream.id() + " ended: " + reason + " after " + l.up + " bytes up, " + l.down
+              + " down; closing the application's connection");
         }
         app.end(); // what was received goes first, then the EOF
       }
@@ -277,7 +281,7 @@ public final class Proxy {
     if (l.stream != null && l.stream.endReason() == null) {
       l.stream.end();
     }
-    LOG.fine(() -> "connection closed: " + l.up + " bytes up, " + l.down + " bytes down");
+    LOG.info("connection from " + l.app.remoteAddress() + " closed: " + l.up + " bytes up, " + l.down + " bytes down");
     if (links.isEmpty() && options.getIdleCloseMs() > 0 && client != null) {
       idleTimer = vertx.setTimer(options.getIdleCloseMs(), id -> {
         idleTimer = -1;

@@ -32,6 +32,8 @@ class ProxyReleaseTest {
       .setHeartbeatMs(400).setStreamReleaseMs(RELEASE_MS));
   private static GatewayNode node;
   private static final Vertx VERTX = Vertx.vertx();
+  /** One client for the applications' connections, held: Vert.x closes an unreachable client's connections on GC. */
+  private static final io.vertx.core.net.NetClient APPS = VERTX.createNetClient();
 
   @BeforeAll
   static void startUpstream() throws Exception {
@@ -46,7 +48,7 @@ class ProxyReleaseTest {
   /** Connects an application to the proxy and waits for its first echo: the stream and C are open. */
   private static NetSocket connectedApp(Proxy proxy, CompletableFuture<Long> eofAt) throws Exception {
     CompletableFuture<NetSocket> echoed = new CompletableFuture<>();
-    VERTX.createNetClient().connect(proxy.port(), "127.0.0.1").onSuccess(s -> {
+    APPS.connect(proxy.port(), "127.0.0.1").onSuccess(s -> {
       s.handler(b -> echoed.complete(s));
       s.closeHandler(v -> eofAt.complete(System.nanoTime()));
       s.write(Buffer.buffer("ping"));

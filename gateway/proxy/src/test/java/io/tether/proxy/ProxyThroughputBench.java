@@ -34,12 +34,12 @@ class ProxyThroughputBench {
   private static GatewayNode node;
 
   /** Moves BYTES each way between an application connecting to {@code port} and the upstream; returns ms. */
-  private static long transfer(Vertx vertx, int port) throws Exception {
+  private static long transfer(io.vertx.core.net.NetClient client, int port) throws Exception {
     Source appSends = new Source(11);
     AtomicLong got = new AtomicLong();
     CompletableFuture<String> done = new CompletableFuture<>();
     long start = System.nanoTime();
-    vertx.createNetClient().connect(port, "127.0.0.1").onSuccess(s -> {
+    client.connect(port, "127.0.0.1").onSuccess(s -> {
       ProxyByteStreamTest.sink(s, BYTES, got).whenComplete((h, e) -> {
         if (e == null) {
           done.complete(h);
@@ -65,6 +65,8 @@ class ProxyThroughputBench {
         ProxyByteStreamTest.pump(s, new Source(12), BYTES);
       }).listen(UPSTREAM_PORT, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       int proxyPort = TestNodes.freePort();
+      // Held until the end: Vert.x closes an unreachable client's connections when the GC collects it.
+      io.vertx.core.net.NetClient apps = vertx.createNetClient();
       proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
           "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName(), "--listen", "127.0.0.1:" + proxyPort,
           "--gateway", "ws://127.0.0.1:" + node.port() + "/ws", "--upstream", "bulk", "--stats-ms", "1000")
@@ -86,13 +88,13 @@ class ProxyThroughputBench {
       reader.setDaemon(true);
       reader.start();
       online.get(30, TimeUnit.SECONDS);
-      transfer(vertx, UPSTREAM_PORT); // warm-up of both paths
-      transfer(vertx, proxyPort);
+      transfer(apps, UPSTREAM_PORT); // warm-up of both paths
+      transfer(apps, proxyPort);
       long[] direct = new long[3];
       long[] proxied = new long[3];
       for (int i = 0; i < 3; i++) {
-        direct[i] = transfer(vertx, UPSTREAM_PORT);
-        proxied[i] = transfer(vertx, proxyPort);
+        direct[i] = transfer(apps, UPSTREAM_PORT);
+        proxied[i] = transfer(apps, proxyPort);
       }
       double d = best(direct);
       double x = best(proxied);

@@ -102,6 +102,7 @@ final class Tunnel {
   }
 
   private void upstreamClosed() {
+    owner.tunnels().log().fine(() -> "stream " + id + ": upstream " + upstream + " closed its connection");
     socket = null;
     if (!closed && finDown == null) {
       endDown(StreamEnd.EOF);
@@ -120,6 +121,8 @@ final class Tunnel {
       receivedUp += bytes.length;
       if (receivedUp > grantedUp) {
         owner.tunnels().metrics().limited("stream_window");
+        owner.tunnels().log().warning("stream " + id + ": the client sent " + receivedUp + " bytes, " + grantedUp
+            + " granted; the stream ends (window_exceeded)");
         endDown(StreamEnd.WINDOW_EXCEEDED);
         closeUpstream();
         return;
