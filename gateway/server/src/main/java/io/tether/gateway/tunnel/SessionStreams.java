@@ -98,13 +98,8 @@ final class SessionStreams {
     Tunnel t = streams.get(d.stream());
     if (t != null) {
       t.fromClient(d);
-    } else if (!d.fin() && lost.add(d.stream())) {
-      // Not open here: its upstream connection was on another node, or it ended. Said once per stream id.
-      if (lost.size() > MAX_LOST_REMEMBERED) {
-        lost.remove(lost.iterator().next());
-      }
-      tunnels.metrics().streamEnded(StreamEnd.UPSTREAM_LOST);
-      finOnly(d.stream(), StreamEnd.UPSTREAM_LOST);
+    } else if (!d.fin()) {
+      lost(d.stream());
     }
   }
 
@@ -112,7 +107,25 @@ final class SessionStreams {
     Tunnel t = streams.get(c.stream());
     if (t != null) {
       t.credited(c.granted());
+    } else if (c.stream() % 2 == 1) {
+      lost(c.stream()); // the client repeats its credits after every resume: a stream that only reads learns it too
     }
+  }
+
+  /**
+   * A frame for a stream that is not open here: its upstream connection was on another node (the session moved), or
+   * the stream ended. Answered once per stream id with a fin {@code upstream_lost}; a stream that ended here is
+   * remembered, so a late frame of it gets no answer.
+   */
+  private void lost(long stream) {
+    if (gone || !lost.add(stream)) {
+      return;
+    }
+    if (lost.size() > MAX_LOST_REMEMBERED) {
+      lost.remove(lost.iterator().next());
+    }
+    tunnels.metrics().streamEnded(StreamEnd.UPSTREAM_LOST);
+    finOnly(stream, StreamEnd.UPSTREAM_LOST);
   }
 
   // -- the session's moves ------------------------------------------------------------------------------------
@@ -162,6 +175,10 @@ final class SessionStreams {
 
   void ended(Tunnel t, String reason) {
     if (streams.remove(t.id, t)) {
+      lost.add(t.id); // a late frame of it is not answered
+      if (lost.size() > MAX_LOST_REMEMBERED) {
+        lost.remove(lost.iterator().next());
+      }
       t.closeUpstream();
       tunnels.closed(reason);
       if (streams.isEmpty() && releaseTimer >= 0) {

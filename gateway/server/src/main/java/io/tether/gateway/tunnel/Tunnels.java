@@ -69,15 +69,11 @@ public final class Tunnels {
 
   /** A client's stream frame: {@code open} and {@code data} once durable (in seq order), {@code credit} as received. */
   public void onFrame(Session session, Frame frame) {
-    if (frame instanceof Frame.Credit c) {
-      SessionStreams s = sessions.get(session.id());
-      if (s != null) {
-        s.run(() -> s.credit(c));
-      }
-      return;
-    }
+    // One small object per session that uses streams (a credit for a stream this node never had is answered too).
     SessionStreams s = sessions.computeIfAbsent(session.id(), id -> new SessionStreams(this, id, session.context()));
-    if (frame instanceof Frame.Open o) {
+    if (frame instanceof Frame.Credit c) {
+      s.run(() -> s.credit(c));
+    } else if (frame instanceof Frame.Open o) {
       s.run(() -> s.open(o));
     } else if (frame instanceof Frame.Data d) {
       s.run(() -> s.data(d));

@@ -36,7 +36,7 @@ public final class FaultyRelay {
   private static final String HOST = "127.0.0.1";
 
   private final String targetHost;
-  private final int targetPort;
+  private volatile int targetPort;
   private final NetServer server;
   private final NetClient client;
   private final Set<Link> links = ConcurrentHashMap.newKeySet();
@@ -69,6 +69,12 @@ public final class FaultyRelay {
   /** Connections currently relayed (accepted and not yet closed). */
   public int connectionCount() {
     return links.size();
+  }
+
+  /** New connections go to {@code port} from now on (as a load balancer sending a resume to another node). */
+  public FaultyRelay retarget(int port) {
+    targetPort = port;
+    return this;
   }
 
   /** Whether the relay currently discards all bytes. */
