@@ -244,8 +244,7 @@ public class GatewayOptions {
     require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"), "nodeId must be 1-64 chars of [A-Za-z0-9._-]");
     require(streamWindowBytes >= 4096 && streamWindowBytes <= 64 * 1024 * 1024,
         "streamWindowBytes must be between 4096 and 67108864");
-    require(streamReleaseMs >= 100 && streamReleaseMs <= resumeWindowMs,
-        "streamReleaseMs must be between 100 and resumeWindowMs (" + resumeWindowMs + ")");
+    require(streamReleaseMs >= 100, "streamReleaseMs must be at least 100 (a value above resumeWindowMs acts as it)");
     require(maxStreams >= 0 && maxStreams <= 10_000, "maxStreams must be between 0 (no byte streams) and 10000");
     java.util.Set<String> upstreamNames = new java.util.HashSet<>();
     for (String u : upstreams) {

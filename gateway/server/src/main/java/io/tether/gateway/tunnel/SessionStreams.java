@@ -149,7 +149,9 @@ final class SessionStreams {
     if (streams.isEmpty()) {
       tunnels.forget(this);
     } else if (releaseTimer < 0) {
-      releaseTimer = tunnels.vertx().setTimer(tunnels.options().getStreamReleaseMs(), id -> {
+      // Never longer than the session itself stays resumable.
+      long after = Math.min(tunnels.options().getStreamReleaseMs(), tunnels.options().getResumeWindowMs());
+      releaseTimer = tunnels.vertx().setTimer(after, id -> {
         releaseTimer = -1;
         for (Tunnel t : new ArrayList<>(streams.values())) {
           t.release();
