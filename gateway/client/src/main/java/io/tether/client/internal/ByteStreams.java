@@ -30,6 +30,8 @@ public final class ByteStreams {
   private final Handler<Throwable> problems;
   private final int chunkBytes;
   private final Map<Long, ClientStream> open = new LinkedHashMap<>();
+  /** Streams of the node's that this client closed because it does not know them (bounded). */
+  private final java.util.Set<Long> strays = new java.util.LinkedHashSet<>();
   /** Streams that ended here recently, so that late bytes are counted against them rather than reported as stray. */
   private final Map<Long, ClientStream> ended = new LinkedHashMap<>(16, 0.75f, false) {
     @Override
@@ -75,8 +77,7 @@ public final class ByteStreams {
     if (gone != null) {
       gone.countDropped(d);
     } else if (!d.fin()) {
-      problems.handle(new TetherException(TetherException.CLOSED, "data for stream " + d.stream()
-          + ", which this client does not have; dropped"));
+      stray(d.stream());
     }
   }
 
@@ -84,6 +85,28 @@ public final class ByteStreams {
     ClientStream s = open.get(c.stream());
     if (s != null) {
       s.credited(c.granted());
+    } else if (!ended.containsKey(c.stream())) {
+      stray(c.stream());
+    }
+  }
+
+  /**
+   * The node has a stream this client does not know: one opened by an earlier process on the same store (its
+   * session was resumed from disk, its streams were not), so nobody reads it. It is closed (once), so that the node
+   * releases its upstream connection rather than keep it for the session's life.
+   */
+  private void stray(long stream) {
+    if (strays.add(stream)) {
+      if (strays.size() > 256) {
+        strays.remove(strays.iterator().next());
+      }
+      problems.handle(new TetherException(TetherException.CLOSED, "the node has stream " + stream
+          + ", which this client does not (an earlier process opened it): closing it"));
+      try {
+        channel.send(seq -> new Frame.Data(seq, stream, null, true, null), true);
+      } catch (TetherException e) {
+        strays.remove(stream); // tried again at its next frame
+      }
     }
   }
 
