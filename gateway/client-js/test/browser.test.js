@@ -55,7 +55,10 @@ before(async () => {
   site = await serveSite();
   const origin = `http://127.0.0.1:${site.address().port}`;
   // A browser sends its page's Origin; the node admits only those it is told to (docs/SECURITY.md).
-  node = await startNode(['--allowed-origins', origin]);
+  // A buffer that holds every push of the run: while the page is cut off, the demo backend goes on pushing into the
+  // detached session, and how many land before the page resumes depends on the machine's speed (with the default
+  // 1000 frames the run could overflow: the test is about resuming, not about the bound).
+  node = await startNode(['--allowed-origins', origin, '--buffer-max-frames', String(PUSHES + 1000)]);
   relay = await new FaultRelay(node.port).start();
   browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
