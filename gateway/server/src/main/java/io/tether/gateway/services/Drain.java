@@ -60,7 +60,9 @@ final class Drain {
     Set<String> told = ConcurrentHashMap.newKeySet();
     Promise<Void> moved = Promise.promise();
     LOG.info(() -> "draining: " + core.local().size() + " sessions, " + inFlight.get() + " backend requests in flight");
-    core.vertx().setPeriodic(0, 50, id -> {
+    // Checked at once, then every 50 ms. (Not setPeriodic(0, …): called from the JVM's shutdown hook, its first tick
+    // was seen never to come, and the drain then waited out the hook's timeout.)
+    Runnable check = () -> {
       for (Session s : core.local().all()) {
         if (told.add(s.id())) {
           s.run(() -> {
@@ -70,10 +72,14 @@ final class Drain {
         }
       }
       if ((core.local().isEmpty() && inFlight.get() == 0) || System.currentTimeMillis() > deadline) {
-        core.vertx().cancelTimer(id);
-        moved.complete();
+        moved.tryComplete();
       }
-    });
+    };
+    check.run();
+    if (!moved.future().isComplete()) {
+      long timer = core.vertx().setPeriodic(50, id -> check.run());
+      moved.future().onComplete(ar -> core.vertx().cancelTimer(timer));
+    }
     return moved.future().compose(v -> {
       List<Future<Void>> detached = new ArrayList<>();
       for (Session s : core.local().all()) {
