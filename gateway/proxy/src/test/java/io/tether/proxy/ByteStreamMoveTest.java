@@ -16,8 +16,6 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,7 +29,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ByteStreamMoveTest {
 
-  private static final Upstream ECHO = new Upstream();
+  @RegisterExtension
+  static final Upstream ECHO = new Upstream();
 
   @RegisterExtension
   static final ClusterExtension CLUSTER = ClusterExtension.start(2, o -> o.setUpstreams(List.of(ECHO.entry("echo")))
@@ -40,17 +39,8 @@ class ByteStreamMoveTest {
   private static GatewayNode a;
   @ClusterExtension.Node(1)
   private static GatewayNode b;
-  private static final Vertx UPSTREAM_VERTX = Vertx.vertx();
 
-  @BeforeAll
-  static void startUpstream() throws Exception {
-    ECHO.start(UPSTREAM_VERTX).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
-  @AfterAll
-  static void stopUpstream() throws Exception {
-    UPSTREAM_VERTX.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   @Test
   void aStreamWhoseSessionResumesOnAnotherNodeEndsWithUpstreamLostAndItsUpstreamIsReleased(Vertx vertx,

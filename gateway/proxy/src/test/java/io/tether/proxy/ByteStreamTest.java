@@ -19,8 +19,6 @@ import io.vertx.junit5.VertxTestContext;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,24 +31,16 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class ByteStreamTest {
 
-  private static final Upstream ECHO = new Upstream();
+  @RegisterExtension
+  static final Upstream ECHO = new Upstream();
 
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.start(o -> o.setUpstreams(List.of(ECHO.entry("echo")))
       .setStreamReleaseMs(1_500));
   private static GatewayNode node;
-  private static final Vertx UPSTREAM_VERTX = Vertx.vertx();
   private static final AtomicInteger CLIENTS = new AtomicInteger();
 
-  @BeforeAll
-  static void startUpstream() throws Exception {
-    ECHO.start(UPSTREAM_VERTX).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
-  @AfterAll
-  static void stopUpstream() throws Exception {
-    UPSTREAM_VERTX.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   private static TetherClient client(Vertx vertx, int port) {
     return TetherClient.create(vertx, new TetherClientOptions().setUrl("ws://127.0.0.1:" + port + "/ws")

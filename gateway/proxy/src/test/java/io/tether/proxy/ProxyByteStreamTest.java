@@ -11,10 +11,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetSocket;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
@@ -115,7 +111,7 @@ class ProxyByteStreamTest {
   @Test
   void bytesEachWayThroughTheProxyAreIdenticalAfterTwentyCutsAndMemoryStaysBounded() throws Exception {
     Vertx vertx = Vertx.vertx();
-    Process proxy = null;
+    ProxyProcess proxy = null;
     try {
       // the upstream: sends its own stream (seed 2) and hashes what it receives
       Source upstreamSends = new Source(2);
@@ -135,37 +131,19 @@ class ProxyByteStreamTest {
           .get(10, TimeUnit.SECONDS);
 
       int proxyPort = TestNodes.freePort();
-      proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-          "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName(),
-          "--listen", "127.0.0.1:" + proxyPort, "--gateway", "ws://127.0.0.1:" + relay.port() + "/ws",
-          "--upstream", "bulk", "--client-id", "bulk-proxy", "--stats-ms", "500", "--heartbeat-ms", "500")
-          .redirectErrorStream(true).start();
       AtomicLong proxyHeapMaxKiB = new AtomicLong();
       java.util.concurrent.atomic.AtomicReference<String> lastStatus = new java.util.concurrent.atomic.AtomicReference<>();
-      CompletableFuture<Void> online = new CompletableFuture<>();
-      Process p = proxy;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            if (line.contains("state=ONLINE")) {
-              online.complete(null);
-            }
-            Matcher m = HEAP.matcher(line);
-            if (m.find()) {
-              lastStatus.set(line);
-              proxyHeapMaxKiB.accumulateAndGet(Long.parseLong(m.group(3)), Math::max);
-            } else if (!line.startsWith("Dec ") && !line.matches("^[A-Z][a-z]{2} \\d.*") && !line.contains("evicted")) {
-              System.out.println("  proxy | " + line);
-            }
-          }
-        } catch (java.io.IOException ignored) {
-          // the process ended
+      proxy = ProxyProcess.start("256m", line -> {
+        Matcher m = HEAP.matcher(line);
+        if (m.find()) {
+          lastStatus.set(line);
+          proxyHeapMaxKiB.accumulateAndGet(Long.parseLong(m.group(3)), Math::max);
+        } else if (!line.matches("^[A-Z][a-z]{2} \\d.*") && !line.contains("evicted")) {
+          System.out.println("  proxy | " + line); // its log messages, without JUL's date lines
         }
-      });
-      reader.setDaemon(true);
-      reader.start();
-      online.get(30, TimeUnit.SECONDS); // the proxy's session is up: cuts from now on are breaks of a session
+      }, "--listen", "127.0.0.1:" + proxyPort, "--gateway", "ws://127.0.0.1:" + relay.port() + "/ws",
+          "--upstream", "bulk", "--client-id", "bulk-proxy", "--stats-ms", "500", "--heartbeat-ms", "500");
+      proxy.awaitOnline();
 
       long nodeHeapBefore = Proxy.heapAfterGc();
       AtomicLong nodeHeapMax = new AtomicLong();
@@ -205,7 +183,7 @@ class ProxyByteStreamTest {
       } catch (java.util.concurrent.ExecutionException e) {
         Thread.sleep(1_000); // the proxy's last lines
         throw new AssertionError("the application's connection: " + e.getCause().getMessage() + "; the upstream had "
-            + upstreamGot.get() + " bytes; proxy process alive " + p.isAlive() + ", last status " + lastStatus.get(), e);
+            + upstreamGot.get() + " bytes; proxy process alive " + proxy.isAlive() + ", last status " + lastStatus.get(), e);
       }
       String upstreamReceived = upstreamHash.get(60, TimeUnit.SECONDS);
       long ms = (System.nanoTime() - start) / 1_000_000;
@@ -228,10 +206,7 @@ class ProxyByteStreamTest {
       assertTrue(nodeGrowthKiB < 128 * 1024, "node JVM heap growth " + nodeGrowthKiB + " KiB");
     } finally {
       if (proxy != null) {
-        proxy.getOutputStream().close();
-        Thread.sleep(500); // its last log lines, if the transfer failed, reach the reader before it goes
-        proxy.destroy();
-        proxy.waitFor(10, TimeUnit.SECONDS);
+        proxy.close();
       }
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -24,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ProxyReleaseTest {
 
-  private static final Upstream ECHO = new Upstream();
+  @RegisterExtension
+  static final Upstream ECHO = new Upstream();
   private static final long RELEASE_MS = 1_500;
 
   @RegisterExtension
@@ -35,10 +35,6 @@ class ProxyReleaseTest {
   /** One client for the applications' connections, held: Vert.x closes an unreachable client's connections on GC. */
   private static final io.vertx.core.net.NetClient APPS = VERTX.createNetClient();
 
-  @BeforeAll
-  static void startUpstream() throws Exception {
-    ECHO.start(VERTX).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   @AfterAll
   static void stop() throws Exception {

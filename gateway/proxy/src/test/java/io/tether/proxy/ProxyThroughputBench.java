@@ -6,10 +6,6 @@ import io.tether.gateway.testing.TestNodes;
 import io.tether.proxy.ProxyByteStreamTest.Source;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetSocket;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,7 +54,7 @@ class ProxyThroughputBench {
   void throughputThroughTheProxyAgainstADirectConnection() throws Exception {
     Assumptions.assumeTrue(Boolean.getBoolean("proxy.bench"), "a benchmark: scripts/bench-proxy.sh runs it");
     Vertx vertx = Vertx.vertx();
-    Process proxy = null;
+    ProxyProcess proxy = null;
     try {
       vertx.createNetServer().connectHandler(s -> {
         ProxyByteStreamTest.sink(s, BYTES, new AtomicLong());
@@ -67,27 +63,9 @@ class ProxyThroughputBench {
       int proxyPort = TestNodes.freePort();
       // Held until the end: Vert.x closes an unreachable client's connections when the GC collects it.
       io.vertx.core.net.NetClient apps = vertx.createNetClient();
-      proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-          "-cp", System.getProperty("java.class.path"), ProxyMain.class.getName(), "--listen", "127.0.0.1:" + proxyPort,
-          "--gateway", "ws://127.0.0.1:" + node.port() + "/ws", "--upstream", "bulk", "--stats-ms", "1000")
-          .redirectErrorStream(true).start();
-      CompletableFuture<Void> online = new CompletableFuture<>();
-      Process p = proxy;
-      Thread reader = new Thread(() -> {
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-          String line;
-          while ((line = r.readLine()) != null) {
-            if (line.contains("state=ONLINE")) {
-              online.complete(null);
-            }
-          }
-        } catch (java.io.IOException ignored) {
-          // ended
-        }
-      });
-      reader.setDaemon(true);
-      reader.start();
-      online.get(30, TimeUnit.SECONDS);
+      proxy = ProxyProcess.start("512m", line -> { }, "--listen", "127.0.0.1:" + proxyPort,
+          "--gateway", "ws://127.0.0.1:" + node.port() + "/ws", "--upstream", "bulk", "--stats-ms", "1000");
+      proxy.awaitOnline();
       transfer(apps, UPSTREAM_PORT); // warm-up of both paths
       transfer(apps, proxyPort);
       long[] direct = new long[3];
@@ -107,8 +85,7 @@ class ProxyThroughputBench {
           + java.util.Arrays.toString(proxied) + " ms");
     } finally {
       if (proxy != null) {
-        proxy.destroy();
-        proxy.waitFor(10, TimeUnit.SECONDS);
+        proxy.close();
       }
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }

@@ -15,8 +15,6 @@ import io.vertx.junit5.VertxTestContext;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,23 +29,15 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, timeUnit = TimeUnit.SECONDS)
 class StreamAcrossRestartTest {
 
-  private static final Upstream ECHO = new Upstream();
+  @RegisterExtension
+  static final Upstream ECHO = new Upstream();
 
   @RegisterExtension
   static final NodeExtension NODE = NodeExtension.start(o -> o.setUpstreams(List.of(ECHO.entry("echo")))
       .setStreamReleaseMs(60_000));
   private static GatewayNode node;
-  private static final Vertx UPSTREAM_VERTX = Vertx.vertx();
 
-  @BeforeAll
-  static void startUpstream() throws Exception {
-    ECHO.start(UPSTREAM_VERTX).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
-  @AfterAll
-  static void stopUpstream() throws Exception {
-    UPSTREAM_VERTX.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
 
   private static TetherClient client(Vertx vertx, Path dir) {
     return TetherClient.create(vertx, new TetherClientOptions().setUrl("ws://127.0.0.1:" + node.port() + "/ws")

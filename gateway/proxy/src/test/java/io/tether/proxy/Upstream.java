@@ -16,9 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A real TCP upstream for the byte-stream tests, on a port chosen before the node starts (the node's
- * {@code --upstreams} names it): it echoes, or sinks and hashes what it receives, and records its connections.
+ * {@code --upstreams} names it): it echoes what it receives and records its connections. Registered as an extension
+ * it runs on a Vert.x of its own for the test class; {@link #start} runs it on a given one.
  */
-final class Upstream {
+final class Upstream implements org.junit.jupiter.api.extension.BeforeAllCallback,
+    org.junit.jupiter.api.extension.AfterAllCallback {
 
   /** What the upstream does with a connection. */
   enum Mode { ECHO, HOLD }
@@ -28,6 +30,19 @@ final class Upstream {
   final Set<NetSocket> closed = ConcurrentHashMap.newKeySet();
   volatile Mode mode = Mode.ECHO;
   private NetServer server;
+  private Vertx vertx;
+
+  /** As a JUnit extension ({@code @RegisterExtension}): listens on its own Vert.x for the test class. */
+  @Override
+  public void beforeAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+    vertx = Vertx.vertx();
+    start(vertx).toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void afterAll(org.junit.jupiter.api.extension.ExtensionContext context) throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+  }
 
   String entry(String name) {
     return name + "=127.0.0.1:" + port;
