@@ -44,22 +44,11 @@ class ExpiredSessionRestartTest {
       .setAllowedAddresses(List.of("test.*")));
   private static GatewayNode node;
 
-  private final List<TetherClient> clients = new ArrayList<>();
-  private final List<FaultyRelay> relays = new ArrayList<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private final List<WriterProcess> processes = new ArrayList<>();
+  private final RestartResources opened = new RestartResources();
 
   @AfterEach
   void cleanUp(Vertx vertx, VertxTestContext ctx) {
-    List<Future<?>> all = new ArrayList<>();
-    clients.forEach(c -> all.add(c.close().otherwiseEmpty()));
-    relays.forEach(r -> all.add(r.stop().otherwiseEmpty()));
-    consumers.forEach(c -> all.add(c.unregister().otherwiseEmpty()));
-    all.add(vertx.executeBlocking(() -> {
-      processes.forEach(WriterProcess::kill);
-      return null;
-    }));
-    Future.join(all).onComplete(ar -> ctx.completeNow());
+    opened.release(vertx).onComplete(ar -> ctx.completeNow());
   }
 
   /** Completes when the node reports the session {@code sessionId[0]} CLOSED (registered before it is known). */
@@ -72,7 +61,7 @@ class ExpiredSessionRestartTest {
         expired.tryComplete();
       }
     });
-    consumers.add(consumer);
+    opened.add(consumer);
     return consumer.completion().map(v -> expired.future());
   }
 
@@ -91,11 +80,11 @@ class ExpiredSessionRestartTest {
       received.add(m.body());
       m.reply(new JsonObject().put("ok", true));
     });
-    consumers.add(backend);
+    opened.add(backend);
     backend.completion().compose(x -> expiry(clientId, session)).compose(expired -> FaultyRelay.start(vertx,
-        node.port()).onSuccess(relays::add).compose(relay -> {
+        node.port()).onSuccess(opened::add).compose(relay -> {
           WriterProcess p = WriterProcess.start("ws://127.0.0.1:" + relay.port() + "/ws", dir, clientId, address);
-          processes.add(p);
+          opened.add(p);
           return p.line("ONLINE ")
               .compose(online -> {
                 session[0] = online.substring("ONLINE ".length());
@@ -113,7 +102,7 @@ class ExpiredSessionRestartTest {
           TetherClient c = TetherClient.create(vertx, new TetherClientOptions().setUrl("ws://127.0.0.1:" + node.port()
               + "/ws").setClientId(clientId).setStoreDir(dir.toString()).setReconnectInitialDelayMs(20)
               .setReconnectMaxDelayMs(200));
-          clients.add(c);
+          opened.add(c);
           c.exceptionHandler(reported::add);
           ClientWatch w = ClientWatch.watch(c);
           Future<SessionEvent> resynced = w.next(SessionEvent.Kind.RESYNCED);

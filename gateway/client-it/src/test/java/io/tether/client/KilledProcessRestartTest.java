@@ -53,22 +53,11 @@ class KilledProcessRestartTest {
   static final NodeExtension NODE = NodeExtension.start(o -> o.setAllowedAddresses(List.of("test.*")));
   private static GatewayNode node;
 
-  private final List<TetherClient> clients = new ArrayList<>();
-  private final List<FaultyRelay> relays = new ArrayList<>();
-  private final List<MessageConsumer<?>> consumers = new ArrayList<>();
-  private final List<WriterProcess> processes = new ArrayList<>();
+  private final RestartResources opened = new RestartResources();
 
   @AfterEach
   void cleanUp(Vertx vertx, VertxTestContext ctx) {
-    List<Future<?>> all = new ArrayList<>();
-    clients.forEach(c -> all.add(c.close().otherwiseEmpty()));
-    relays.forEach(r -> all.add(r.stop().otherwiseEmpty()));
-    consumers.forEach(c -> all.add(c.unregister().otherwiseEmpty()));
-    all.add(vertx.executeBlocking(() -> {
-      processes.forEach(WriterProcess::kill);
-      return null;
-    }));
-    Future.join(all).onComplete(ar -> ctx.completeNow());
+    opened.release(vertx).onComplete(ar -> ctx.completeNow());
   }
 
   /** What reached the backend: by {@code gateway.requestId}, and by the body's {@code n}; it answers each. */
@@ -102,17 +91,17 @@ class KilledProcessRestartTest {
       }
       m.reply(new JsonObject().put("ok", true));
     });
-    consumers.add(consumer);
+    opened.add(consumer);
     return consumer.completion().map(v -> b);
   }
 
   private Future<FaultyRelay> relay(Vertx vertx) {
-    return FaultyRelay.start(vertx, node.port()).onSuccess(relays::add);
+    return FaultyRelay.start(vertx, node.port()).onSuccess(opened::add);
   }
 
   private WriterProcess writer(FaultyRelay relay, Path dir, String clientId, String address) {
     WriterProcess p = WriterProcess.start("ws://127.0.0.1:" + relay.port() + "/ws", dir, clientId, address);
-    processes.add(p);
+    opened.add(p);
     return p;
   }
 
@@ -130,7 +119,7 @@ class KilledProcessRestartTest {
         + "/ws").setClientId(clientId).setStoreDir(dir.toString()).setReconnectInitialDelayMs(20)
         .setReconnectMaxDelayMs(200));
     c.exceptionHandler(reported::add);
-    clients.add(c);
+    opened.add(c);
     return c;
   }
 

@@ -23,8 +23,8 @@ final class ProxyHarness {
     return started.get(10, TimeUnit.SECONDS);
   }
 
-  /** "expected X, got Y at line N" for the first line that differs. */
-  static String at(List<String> got, List<String> expected, int ignored) {
+  /** "N: expected 'X', got 'Y'" for the first line that differs (long lines cut), or "none". */
+  static String firstDifference(List<String> got, List<String> expected) {
     for (int i = 0; i < Math.min(got.size(), expected.size()); i++) {
       if (!got.get(i).equals(expected.get(i))) {
         String g = got.get(i);

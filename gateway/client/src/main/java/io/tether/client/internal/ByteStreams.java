@@ -2,7 +2,6 @@ package io.tether.client.internal;
 
 import io.tether.client.TetherException;
 import io.tether.client.TetherStream;
-import io.tether.protocol.Base64Text;
 import io.tether.protocol.Frame;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
@@ -186,9 +185,5 @@ public final class ByteStreams {
     } catch (RuntimeException e) {
       problems.handle(e);
     }
-  }
-
-  static int encodedLength(int bytes) {
-    return Base64Text.encodedLength(bytes);
   }
 }

@@ -247,7 +247,7 @@ final class SessionStreams {
   }
 
   void sendToClient(Frame.Credit c) {
-    tunnels.sendVolatile(sessionId, c);
+    tunnels.sendCredit(sessionId, c);
   }
 
   /** Answers a stream that is not (or no longer) open here with its final frame and nothing else. */

@@ -263,14 +263,11 @@ final class Tunnel {
     byte[] out = new byte[n];
     int at = 0;
     while (at < n) {
-      Buffer head = pendingDown.peekFirst();
+      Buffer head = pendingDown.pollFirst();
       int k = Math.min(head.length(), n - at);
       head.getBytes(0, k, out, at);
       at += k;
-      if (k == head.length()) {
-        pendingDown.pollFirst();
-      } else {
-        pendingDown.pollFirst();
+      if (k < head.length()) {
         pendingDown.addFirst(head.getBuffer(k, head.length()));
       }
     }

@@ -111,7 +111,7 @@ public final class Tunnels {
   }
 
   /** A credit for the client, written if the session is attached here (else it is repeated at the next attach). */
-  void sendVolatile(String sessionId, Frame.Credit credit) {
+  void sendCredit(String sessionId, Frame.Credit credit) {
     Session s = local.get(sessionId);
     if (s != null) {
       s.run(() -> {
