@@ -181,7 +181,6 @@ class ProxyByteStreamTest {
         appReceived = appHash.future().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS)
             .get(10L * MIB + 120, TimeUnit.SECONDS);
       } catch (java.util.concurrent.ExecutionException e) {
-        Thread.sleep(1_000); // the proxy's last lines
         throw new AssertionError("the application's connection: " + e.getCause().getMessage() + "; the upstream had "
             + upstreamGot.get() + " bytes; proxy process alive " + proxy.isAlive() + ", last status " + lastStatus.get(), e);
       }

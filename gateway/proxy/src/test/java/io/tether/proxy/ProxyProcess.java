@@ -20,10 +20,11 @@ final class ProxyProcess implements AutoCloseable {
 
   private final Process process;
   private final CompletableFuture<Void> online = new CompletableFuture<>();
+  private final Thread reader;
 
   private ProxyProcess(Process process, Consumer<String> lines) {
     this.process = process;
-    Thread reader = new Thread(() -> {
+    this.reader = new Thread(() -> {
       try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
           StandardCharsets.UTF_8))) {
         String line;
@@ -58,12 +59,11 @@ final class ProxyProcess implements AutoCloseable {
     return process.isAlive();
   }
 
-  /** Stops the process (SIGTERM), after half a second for its last lines to reach the reader. */
+  /** Stops the process (SIGTERM) and waits until the reader has passed on its last lines (it reads to the end). */
   @Override
   public void close() throws Exception {
-    process.getOutputStream().close();
-    Thread.sleep(500);
     process.destroy();
     process.waitFor(10, TimeUnit.SECONDS);
+    reader.join(5_000);
   }
 }
