@@ -148,6 +148,7 @@ public final class GatewayNode {
           List<ClientEndpointVerticle> endpoints = new CopyOnWriteArrayList<>();
           ConnectionLimit limit = new ConnectionLimit(ConnectionLimit.effective(options.getMaxConnections()));
           services.metrics().connectionsGauge(limit::open);
+          services.exportMemory(limit::open);
           LOG.info(() -> "client sockets limited to " + limit.max() + " (maxConnections)");
           AddressLimits perAddress =
               new AddressLimits(options.getMaxConnectionsPerIp(), options.getMaxHandshakesPerIpPerSecond());

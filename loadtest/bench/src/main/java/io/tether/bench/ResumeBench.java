@@ -110,7 +110,8 @@ public final class ResumeBench {
     final Map<String, Integer> reasons = new TreeMap<>();
   }
 
-  private static final class Loop extends VerticleBase {
+  /** A verticle whose only job is to own an event-loop context the sessions run on. */
+  static final class Loop extends VerticleBase {
     Context ctx() {
       return context;
     }

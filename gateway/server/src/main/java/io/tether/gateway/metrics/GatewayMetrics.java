@@ -58,6 +58,7 @@ public final class GatewayMetrics {
 
   /** Metrics that record nothing, for components used without a registry. */
   /** Byte streams open on this node (docs/PROXY.md). */
+  public static final String STORE_ENTRIES = "tether_store_entries";
   public static final String STREAMS = "tether_streams";
   /** Bytes relayed by byte streams, by direction: {@code up} (client to upstream) or {@code down}. */
   public static final String STREAM_BYTES = "tether_stream_bytes";
@@ -78,6 +79,7 @@ public final class GatewayMetrics {
   private final Counter replayed;
   private final Counter heartbeatTimeouts;
   private final Counter volatileDropped;
+  private final MemoryByLifetime memory = new MemoryByLifetime();
 
   public GatewayMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -100,6 +102,30 @@ public final class GatewayMetrics {
 
   public MeterRegistry registry() {
     return registry;
+  }
+
+  /** The node's buffer memory by lifetime; counted even without a registry (cheap), exported only with one. */
+  public MemoryByLifetime memory() {
+    return memory;
+  }
+
+  /**
+   * This member's share of a cluster map ({@code sessions}, {@code presence}, {@code topics}): its entries, {@code copy}
+   * = {@code owned} (primaries) or {@code backup}. (Hazelcast reports no memory cost for maps kept in OBJECT format;
+   * scripts/bench-idle.sh reads the replicated bytes off the live heap of a member that holds no sockets.)
+   */
+  public void storeGauge(String map, String copy, Supplier<Number> entries) {
+    if (registry != null) {
+      Gauge.builder(STORE_ENTRIES, entries).tags("map", map, "copy", copy)
+          .description("Entries of a cluster map held by this member").register(registry);
+    }
+  }
+
+  /** Exports {@link #memory()}: session bytes, connection and session counts are read from these when scraped. */
+  public void memoryGauges(Supplier<Number> sessionBytes, Supplier<Number> connections, Supplier<Number> sessions) {
+    if (registry != null) {
+      memory.register(registry, sessionBytes, connections, sessions);
+    }
   }
 
   /** Registers a gauge per session state, read from {@code counts} when scraped. */

@@ -62,8 +62,11 @@ final class BackendDispatch {
     long started = System.nanoTime();
     String sessionId = s.id();
     inFlight.incrementAndGet();
+    int held = r.body() == null ? 0 : r.body().json().length();
+    core.metrics().memory().requestStarted(held);
     core.vertx().eventBus().request(r.address(), body, delivery).onComplete(ar -> {
       inFlight.decrementAndGet();
+      core.metrics().memory().requestEnded(held);
       Frame.Response response;
       if (ar.succeeded()) {
         String json = Json.encode(ar.result().body());

@@ -82,6 +82,14 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
         () -> metrics.limited("node_buffer"));
     metrics.bufferedBytesGauge(nodeBuffer::bytes);
     metrics.bufferBudgetGauge(nodeBuffer.maxBytes());
+    storeGauges(metrics, store, "sessions", ClusterStore.SESSIONS);
+    storeGauges(metrics, store, "presence", ClusterStore.CLIENTS);
+    storeGauges(metrics, store, "topics", ClusterStore.TOPICS);
+  }
+
+  private static void storeGauges(GatewayMetrics metrics, ClusterStore store, String name, String map) {
+    metrics.storeGauge(name, "owned", () -> store.localStats(map).getOwnedEntryCount());
+    metrics.storeGauge(name, "backup", () -> store.localStats(map).getBackupEntryCount());
   }
 
   private static double count(LocalSessions local, SessionState state) {
@@ -377,6 +385,11 @@ public final class GatewayServices implements SessionPort, NodeEndpoint.Services
   @Override
   public void respondElsewhere(String sessionId, Frame.Response response) {
     backends.respond(sessionId, response);
+  }
+
+  /** Exports the memory-by-lifetime meters; {@code connections} counts the node's client sockets. */
+  public void exportMemory(java.util.function.Supplier<Number> connections) {
+    core.metrics().memoryGauges(nodeBuffer::bytes, connections, core.local()::size);
   }
 
   @Override

@@ -5,6 +5,7 @@ import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.map.IMap;
+import com.hazelcast.map.LocalMapStats;
 import com.hazelcast.query.PagingPredicate;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
@@ -98,6 +99,14 @@ public final class ClusterStore {
       }
     }, Runnable::run);
     return promise.future();
+  }
+
+  /**
+   * This member's share of one of the maps ({@link #SESSIONS}, {@link #CLIENTS}, {@link #TOPICS}): owned and backup
+   * entries and their memory cost. A local computation over this member's partitions, no remote call.
+   */
+  public LocalMapStats localStats(String map) {
+    return hz.getMap(map).getLocalMapStats();
   }
 
   // -- sessions -----------------------------------------------------------------------------------------------

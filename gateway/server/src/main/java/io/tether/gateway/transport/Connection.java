@@ -2,6 +2,7 @@ package io.tether.gateway.transport;
 
 import io.tether.gateway.auth.AuthRefused;
 import io.tether.gateway.auth.Peer;
+import io.tether.gateway.metrics.MemoryByLifetime;
 import io.tether.gateway.services.GatewayServices;
 import io.tether.gateway.services.Handshakes;
 import io.tether.gateway.session.AttrsLimit;
@@ -323,7 +324,11 @@ final class Connection implements Transport {
   @Override
   public void write(String text) {
     if (phase != Phase.CLOSED) {
-      ws.writeTextMessage(text);
+      // Counted as connection-lifetime memory until Netty has handed it to the kernel (or the write failed).
+      int n = text.length();
+      MemoryByLifetime memory = mgr.metrics().memory();
+      memory.connectionQueued(n);
+      ws.writeTextMessage(text).onComplete(ar -> memory.connectionWritten(n));
     }
   }
 

@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Idle sessions at scale (docs/BENCHMARKS.md "Sessions at scale"): RSS and live heap per session, CPU while idle
+# (heartbeats and the sweeps), presence and store sizes, time to ramp, and state flapping, for
+#   single:  S sessions (default 18 000) on one gateway node whose records replicate to a second member, against a
+#            bare Vert.x WebSocket server (io.tether.bench.BareWsServer) holding as many connections, same run;
+#   cluster: S sessions (default 100 000) over K node processes on this machine (default 6), one load process per
+#            node (a process may hold at most ~19k sockets here: ulimit -Hn is 20 000).
+# Load: io.tether.bench.HoldClient processes (hello, acks, a ping every 20 s, staggered), each from its own loopback
+# source addresses (127.0.0.x), so no process runs out of ephemeral ports.
+set -uo pipefail
+
+usage() {
+  cat <<'EOF'
+usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also has an environment variable)
+  --sessions S      sessions held                             IDLE_SESSIONS   18000 (single) / 100000 (cluster)
+  --nodes K         cluster mode: gateway node processes      IDLE_NODES      6
+  --idle-s W        idle window over which CPU is measured    IDLE_WINDOW_S   60
+  --heap H          gateway node -Xmx                         IDLE_HEAP       1g (single) / 1500m (cluster)
+  --rate R          handshakes per second per load process    IDLE_RATE       1500
+  --no-bare         single mode without the bare baseline
+  --rebuild         build the jars even if they exist
+Ports (environment): IDLE_PORT_BASE 35100 (node k on +k, bare on +0), IDLE_MGMT_BASE 35200, IDLE_HZ_BASE 35300.
+Output: run/bench-idle/summary.txt (also appended to by every run: run/bench-idle/history.txt); logs in
+run/bench-idle/logs.
+EOF
+}
+
+MODE=single
+if [[ ${1:-} == single || ${1:-} == cluster ]]; then MODE=$1; shift; fi
+SESSIONS=${IDLE_SESSIONS:-}
+NODES=${IDLE_NODES:-6}
+WINDOW_S=${IDLE_WINDOW_S:-60}
+HEAP=${IDLE_HEAP:-}
+RATE=${IDLE_RATE:-1500}
+BARE=1
+REBUILD=0
+COMMAND="scripts/bench-idle.sh $MODE $*"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --sessions) SESSIONS=$2; shift 2 ;;
+    --nodes) NODES=$2; shift 2 ;;
+    --idle-s) WINDOW_S=$2; shift 2 ;;
+    --heap) HEAP=$2; shift 2 ;;
+    --rate) RATE=$2; shift 2 ;;
+    --no-bare) BARE=0; shift ;;
+    --rebuild) REBUILD=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+  esac
+done
+if [[ $MODE == single ]]; then
+  SESSIONS=${SESSIONS:-18000}; HEAP=${HEAP:-1g}; NODES=2
+else
+  SESSIONS=${SESSIONS:-100000}; HEAP=${HEAP:-1500m}; BARE=0
+fi
+PER_PROCESS_MAX=18500
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RUN=$ROOT/run/bench-idle
+LOGS=$RUN/logs
+LABEL=bench-idle
+# shellcheck source=lib/bench.sh
+source "$ROOT/scripts/lib/bench.sh"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT_BASE=${IDLE_PORT_BASE:-35100}
+MGMT_BASE=${IDLE_MGMT_BASE:-35200}
+HZ_BASE=${IDLE_HZ_BASE:-35300}
+TICK=$(getconf CLK_TCK)
+
+rm -rf "$LOGS"
+mkdir -p "$LOGS"
+BENCH_SRC=$ROOT/loadtest/bench/target/tether-bench.jar
+GATEWAY_SRC=$ROOT/gateway/server/target/tether-gateway.jar
+if [[ $REBUILD == 1 || ! -f $BENCH_SRC || ! -f $GATEWAY_SRC ]]; then
+  log "building (mvn -q -B -DskipTests package, log: $LOGS/build.log)"
+  (cd "$ROOT" && mvn -q -B -DskipTests package -pl gateway/server,loadtest/bench -am) >"$LOGS/build.log" 2>&1 ||
+    { log "FATAL: build failed, see $LOGS/build.log"; exit 1; }
+fi
+cp "$BENCH_SRC" "$RUN/tether-bench.jar"
+cp "$GATEWAY_SRC" "$RUN/tether-gateway.jar"
+BENCH_JAR=$RUN/tether-bench.jar
+GATEWAY_JAR=$RUN/tether-gateway.jar
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+START_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+ROWS=()
+
+# Holds `count` sessions from process j (clientIds from `first`), against `urls`; PID in SPAWNED.
+start_holder() { # name j first count urls
+  local b=$((2 + 2 * $2))
+  spawn "$LOGS/hold-$1.log" java -Xmx1g -Xss256k -cp "$BENCH_JAR" io.tether.bench.HoldClient --urls "$5" \
+    --sessions "$4" --first "$3" --client-prefix "idle-$1" --sources "127.0.$b.1,127.0.$((b + 1)).1" \
+    --connect-rate "$RATE" --progress-ms 5000
+}
+
+# Warms a server up (class loading, pools: not counted) with 200 sessions that say hello then bye.
+warm_up() { # name url
+  spawn "$LOGS/warm-$1.log" java -Xmx256m -cp "$BENCH_JAR" io.tether.bench.HoldClient --urls "$2" --sessions 200 \
+    --client-prefix "warm-$1" --hold-s 1
+  wait "$SPAWNED" || log "warm-up of $1 did not finish cleanly: $(tail -2 "$LOGS/warm-$1.log")"
+  sleep 1
+}
+
+# Ramps the holders given as "j:first:count:url" items; sets RAMP_S; returns non-zero if one failed.
+ramp() { # name items…
+  local name=$1 item j first count url files=() pids=""
+  shift
+  local t0=$SECONDS
+  for item in "$@"; do
+    IFS=: read -r j first count url <<<"$item"
+    start_holder "$name-$j" "$j" "$first" "$count" "$url"
+    HOLDERS+=("$SPAWNED")
+    pids+=" $SPAWNED"
+    files+=("$LOGS/hold-$name-$j.log")
+  done
+  # Progress: the newest line of every holder, every 10 s.
+  while ! wait_for_line READY 10 "$pids" "${files[@]}"; do
+    local p dead=0
+    for p in $pids; do kill -0 "$p" 2>/dev/null || dead=1; done
+    if ((dead)) || ((SECONDS - t0 > 900)); then
+      log "ramp of $name failed:"; tail -n 3 "${files[@]}"; return 1
+    fi
+    log "ramping $name: $(for f in "${files[@]}"; do grep -h '^PROGRESS' "$f" | tail -1 | awk '{print $3}'; done | tr '\n' ' ')"
+  done
+  RAMP_S=$((SECONDS - t0))
+  log "$name: all holders READY after ${RAMP_S}s ($(grep -h '^READY' "${files[@]}" | awk '{print $3}' | tr '\n' ' '))"
+}
+
+stop_holders() {
+  local p
+  for p in "${HOLDERS[@]}"; do kill "$p" 2>/dev/null; done
+  for p in "${HOLDERS[@]}"; do wait "$p" 2>/dev/null; done
+  HOLDERS=()
+}
+
+kb_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" || n == 0) print "-"; else printf "%.1f", (b - a) / n }'; }
+
+# Measures one target: base readings, ramp, loaded readings, idle window. pids/mgmts are parallel lists.
+measure() { # name "pids" "mgmts" items…
+  local name=$1 pids=($2) mgmts=($3) i
+  shift 3
+  declare -A base_rss base_heap
+  for i in "${!pids[@]}"; do
+    base_rss[$i]=$(rss_kb "${pids[$i]}")
+    base_heap[$i]=$(live_heap "${pids[$i]}")
+  done
+  HOLDERS=()
+  ramp "$name" "$@" || return 1
+  sleep 5 # replication, presence writes and the first trims of the hellos settle
+  local susp0=() hbto0=() ticks0=() m
+  for i in "${!pids[@]}"; do
+    m=${mgmts[$i]}
+    [[ $m == - ]] && continue
+    susp0[$i]=$(metric "http://127.0.0.1:$m/metrics" 'tether_session_transitions_total{to="SUSPECT"}')
+    hbto0[$i]=$(metric "http://127.0.0.1:$m/metrics" tether_heartbeat_timeouts_total)
+  done
+  for i in "${!pids[@]}"; do ticks0[$i]=$(cpu_ticks "${pids[$i]}"); done
+  log "$name: idle window of ${WINDOW_S}s"
+  sleep "$WINDOW_S"
+  for i in "${!pids[@]}"; do
+    local pid=${pids[$i]} ticks cpu rss heap susp hbto held
+    ticks=$(cpu_ticks "$pid")
+    cpu=$(awk -v a="${ticks0[$i]}" -v b="$ticks" -v t="$TICK" -v w="$WINDOW_S" 'BEGIN { printf "%.1f", (b - a) / t / w * 100 }')
+    rss=$(rss_kb "$pid")
+    heap=$(live_heap "$pid")
+    m=${mgmts[$i]}
+    susp=-; hbto=-; held=$TOTAL
+    if [[ $m != - ]]; then
+      susp=$(($(metric "http://127.0.0.1:$m/metrics" 'tether_session_transitions_total{to="SUSPECT"}') - susp0[$i]))
+      hbto=$(($(metric "http://127.0.0.1:$m/metrics" tether_heartbeat_timeouts_total) - hbto0[$i]))
+      held=$(metric "http://127.0.0.1:$m/metrics" tether_connections)
+      curl -sf "http://127.0.0.1:$m/metrics" | grep -E '^tether_(memory|store_entries|store_memory|sessions|connections|buffered)' \
+        >"$LOGS/metrics-$name-$i.txt"
+    fi
+    # Per session of this node; a node without sockets (the replica) is charged for all the sessions it replicates.
+    local per_rss per_heap n=$((held > 0 ? held : TOTAL))
+    per_rss=$(kb_per "${base_rss[$i]}" "$rss" "$n")
+    per_heap=$(awk -v a="${base_heap[$i]}" -v b="$heap" -v n="$n" 'BEGIN { if (a == "" || b == "" || n == 0) print "-"; else printf "%.2f", (b - a) / n / 1024 }')
+    ROWS+=("| $name ${NAMES[$i]} | $held | $RAMP_S | $((base_rss[$i] / 1024)) → $((rss / 1024)) | $per_rss | $per_heap | $cpu | $susp | $hbto |")
+    log "$name ${NAMES[$i]}: held $held, RSS $((rss / 1024)) MB ($per_rss KB/session), live heap $per_heap KB/session, CPU ${cpu}% of a core, SUSPECT $susp, heartbeat timeouts $hbto"
+  done
+  stop_holders
+}
+
+# Splits TOTAL sessions into holder items "j:first:count:url" (at most PER_PROCESS_MAX each), round robin on urls.
+items_for() { # urls…
+  local urls=("$@") n=${#urls[@]} k per first=0 j=0 count out=()
+  k=$(((TOTAL + PER_PROCESS_MAX - 1) / PER_PROCESS_MAX))
+  ((k < n)) && k=$n
+  per=$(((TOTAL + k - 1) / k))
+  while ((first < TOTAL)); do
+    count=$((TOTAL - first < per ? TOTAL - first : per))
+    out+=("$j:$first:$count:${urls[$((j % n))]}")
+    first=$((first + count)); j=$((j + 1))
+  done
+  echo "${out[@]}"
+}
+
+TOTAL=$SESSIONS
+if [[ $MODE == single && $BARE == 1 ]]; then
+  port_in_use "$PORT_BASE" && { log "FATAL: port $PORT_BASE in use"; exit 1; }
+  spawn "$LOGS/bare.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port "$PORT_BASE"
+  BARE_PID=$SPAWNED
+  for _ in $(seq 100); do grep -qs listening "$LOGS/bare.log" && break; sleep 0.2; done
+  warm_up bare "ws://127.0.0.1:$PORT_BASE/ws"
+  NAMES=("(bare Vert.x)")
+  # shellcheck disable=SC2046
+  measure bare "$BARE_PID" "-" $(items_for "ws://127.0.0.1:$PORT_BASE/ws") || log "bare measurement failed"
+  kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null
+fi
+
+members=""
+for ((k = 1; k <= NODES; k++)); do members+="${members:+,}127.0.0.1:$((HZ_BASE + k))"; done
+NODE_PIDS=(); MGMTS=(); URLS=(); NAMES=()
+for ((k = 1; k <= NODES; k++)); do
+  start_node "$k" "$GATEWAY_JAR" "$HEAP" "$((PORT_BASE + k))" "$((MGMT_BASE + k))" "$((HZ_BASE + k))" "$members"
+  NODE_PIDS+=("$SPAWNED"); MGMTS+=("$((MGMT_BASE + k))"); URLS+=("ws://127.0.0.1:$((PORT_BASE + k))/ws")
+  NAMES+=("node $k")
+done
+wait_health 120 "${MGMTS[@]}" || { log "FATAL: the gateway nodes did not come up"; tail -n 20 "$LOGS"/node-*.log; exit 1; }
+log "gateway: $NODES nodes up ($members)"
+warm_up gateway "${URLS[0]}"
+if [[ $MODE == single ]]; then
+  NAMES=("node 1 (sockets)" "node 2 (replica)")
+  # shellcheck disable=SC2046
+  measure gateway "${NODE_PIDS[*]}" "${MGMTS[*]}" $(items_for "${URLS[0]}") || log "gateway measurement failed"
+else
+  # shellcheck disable=SC2046
+  measure gateway "${NODE_PIDS[*]}" "${MGMTS[*]}" $(items_for "${URLS[@]}") || log "gateway measurement failed"
+fi
+
+{
+  echo "# scripts/bench-idle.sh, $MODE: $TOTAL idle sessions"
+  echo "command: $COMMAND"
+  echo "date: $START_DATE; commit $(commit_of "$ROOT"); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1; idle window ${WINDOW_S}s; heartbeat 25 s (a ping every 20 s per session)"
+  echo
+  echo "| target | sessions held | ramp s | RSS MB (0 → loaded) | RSS KB / session | live heap KB / session | idle CPU % of a core | SUSPECT transitions | heartbeat timeouts |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "meters of node 1 at the end of the window:"
+  cat "$LOGS"/metrics-gateway-0.txt 2>/dev/null | sed 's/^/    /'
+} | tee "$RUN/summary.txt"
+cat "$RUN/summary.txt" >>"$RUN/history.txt"

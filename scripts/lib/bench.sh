@@ -1,0 +1,91 @@
+# Shared helpers of the benchmark scripts that hold many sessions (bench-idle.sh, bench-storm.sh). Sourced, not run.
+# The caller sets LOGS (a folder) and LABEL (its log prefix) before sourcing.
+
+PIDS=()
+
+log() { echo "[$LABEL $(date +%H:%M:%S)] $*"; }
+
+# Stops every process spawn() started: SIGTERM, up to 10 s each, then SIGKILL.
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || continue 2; sleep 0.2; done
+    kill -9 "$pid" 2>/dev/null
+  done
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Starts "$@" in the background with output to $1; its PID in SPAWNED (and in PIDS for the cleanup). The child
+# drops the caller's traps before exec: a signal arriving in between must not make it run the cleanup itself.
+spawn() { # log command…
+  local out=$1
+  shift
+  (
+    trap - EXIT INT TERM
+    exec "$@" >"$out" 2>&1
+  ) &
+  SPAWNED=$!
+  PIDS+=("$SPAWNED")
+}
+
+# Java 17 + Hazelcast (STACK.md trap 6); no phone-home (no outside network); no join wait (trap 4).
+GW_JVM_FLAGS=(--add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens java.management/sun.management=ALL-UNNAMED
+  --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
+  -Dhazelcast.phone.home.enabled=false -Dhazelcast.wait.seconds.before.join=0)
+
+# Live heap in bytes: GC.class_histogram runs a full GC and sums live objects only, whatever the collector.
+live_heap() {
+  jcmd "$1" GC.run >/dev/null 2>&1
+  jcmd "$1" GC.class_histogram 2>/dev/null | awk '$1 == "Total" { print $3 }'
+}
+
+rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# CPU time of a process (user + system, all threads) in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+
+# Value of one Prometheus sample line (exact name{labels}) from a /metrics page, 0 when absent.
+metric() { # url sample
+  curl -sf "$1" | awk -v s="$2" '$1 == s { v = $2 } END { printf "%.0f", v + 0 }'
+}
+
+# Waits until every file given has a line starting with the word; fails early if a watched PID exits.
+wait_for_line() { # word timeout-s "pids" files…
+  local word=$1 deadline=$((SECONDS + $2)) pids=$3 f p missing
+  shift 3
+  while ((SECONDS < deadline)); do
+    missing=0
+    for f in "$@"; do grep -qs "^$word" "$f" || missing=1; done
+    ((missing == 0)) && return 0
+    for p in $pids; do kill -0 "$p" 2>/dev/null || { log "process $p exited early"; return 1; }; done
+    sleep 0.5
+  done
+  return 1
+}
+
+# Starts a gateway node: n jar heap client-port management-port cluster-port members [extra options…]
+start_node() {
+  local n=$1 jar=$2 heap=$3 port=$4 mgmt=$5 cport=$6 members=$7
+  shift 7
+  spawn "$LOGS/node-$n.log" java -Xmx"$heap" "${GW_JVM_FLAGS[@]}" -jar "$jar" --demo --port "$port" \
+    --management-port "$mgmt" --cluster-host 127.0.0.1 --cluster-port "$cport" --members "$members" \
+    --node-id "bench-$n" "$@"
+}
+
+wait_health() { # timeout-s management-ports…
+  local deadline=$((SECONDS + $1)) p ok
+  shift
+  while ((SECONDS < deadline)); do
+    ok=1
+    for p in "$@"; do curl -sf -o /dev/null "http://127.0.0.1:$p/health" || ok=0; done
+    ((ok)) && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
+commit_of() { git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown; }
