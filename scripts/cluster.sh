@@ -6,6 +6,7 @@
 #   scripts/cluster.sh status                every process: pid, alive, /health; HAProxy's view (exit 1 if unhealthy)
 #   scripts/cluster.sh kill NODE             kill -9 one process (NODE: node-K, K, or backend)
 #   scripts/cluster.sh restart NODE          SIGTERM (graceful drain), wait for exit, start again, wait healthy
+#   scripts/cluster.sh lb-restart            kill -9 HAProxy and start it again: every client socket breaks at once
 #   scripts/cluster.sh cut NODE [NODE2]      (MEMBER_ADDRESSES only) drop all member traffic between NODE and NODE2,
 #                                            or between NODE and every other member: a network partition (iptables)
 #   scripts/cluster.sh heal                  remove every cut of this cluster
@@ -63,7 +64,7 @@ warn() {
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -667,6 +668,21 @@ cmd_restart() {
   echo "restarted $name (pid $(read_pid "$name")): stopped in $((t1 - t0)) s, healthy $((t2 - t1)) s after start, UP in haproxy after $((SECONDS - t2)) s more"
 }
 
+cmd_lb_restart() {
+  load_saved_settings
+  local pid k t0=$SECONDS
+  pid="$(read_pid haproxy)"
+  if alive "$pid"; then
+    kill -KILL "$pid"
+    wait_gone "$pid" 10 || die "haproxy (pid $pid) is still there 10 s after kill -9"
+  fi
+  start_haproxy
+  for ((k = 1; k <= NODES; k++)); do
+    wait_lb_server_up "node-$k"
+  done
+  echo "restarted haproxy (pid $(read_pid haproxy)): every node UP in it after $((SECONDS - t0)) s"
+}
+
 # ---------------------------------------------------------------------------------------------------------------
 # Network faults between members (MEMBER_ADDRESSES): see "Cuts" at the top.
 
@@ -762,6 +778,7 @@ case "$command" in
   status) cmd_status ;;
   kill) cmd_kill "$@" ;;
   restart) cmd_restart "$@" ;;
+  lb-restart) cmd_lb_restart "$@" ;;
   cut) cmd_cut "$@" ;;
   heal) cmd_heal ;;
   -h | --help | help) usage ;;

@@ -38,6 +38,10 @@ final class BareSession {
     }
     switch (frame.getString("type", "")) {
       case "hello" -> ws.writeTextMessage(welcome());
+      // No session to resume: the same answer for any id, so a reconnect storm costs only the sockets and handshakes.
+      case "resume" -> ws.writeTextMessage(new JsonObject().put("type", "resumed")
+        .put("sessionId", frame.getString("sessionId", "bare")).put("resumeToken", "bare").put("lastSeq", 0)
+        .put("node", "bare").encode());
       case "request" -> onRequest(frame);
       case "ping" -> ws.writeTextMessage(new JsonObject().put("type", "pong").put("ack", lastClientSeq).encode());
       default -> { } // ack, pong and anything else: nothing is buffered here, so nothing to do

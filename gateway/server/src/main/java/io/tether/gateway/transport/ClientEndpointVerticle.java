@@ -10,7 +10,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SocketAddress;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -37,6 +36,8 @@ public final class ClientEndpointVerticle extends VerticleBase {
   private final OriginPolicy origins;
   /** Each open connection, with the remote address its per-address place was taken for. */
   private final Map<Connection, String> connections = new HashMap<>();
+  /** The sweep's copy of the connections (grown as needed, cleared after each sweep). */
+  private Connection[] sweepScratch = new Connection[0];
   /**
    * TCP connections accepted whose upgrade request has not been read yet, oldest first, with their deadline
    * (System.nanoTime). A connection that does not complete its request within {@code handshakeTimeoutMs} of being
@@ -179,8 +180,13 @@ public final class ClientEndpointVerticle extends VerticleBase {
       closeNow(e.getKey());
     }
     long now = System.currentTimeMillis();
-    for (Connection c : new ArrayList<>(connections.keySet())) {
-      c.tick(now);
+    // A tick may close its connection, which removes it from the map: iterate over a copy, into an array kept from
+    // tick to tick, so that a sweep over tens of thousands of connections allocates nothing.
+    Connection[] all = connections.keySet().toArray(sweepScratch);
+    sweepScratch = all;
+    for (int i = 0; i < all.length && all[i] != null; i++) {
+      all[i].tick(now);
+      all[i] = null;
     }
     addressLimits.sweep(System.nanoTime());
   }
