@@ -45,7 +45,10 @@ public final class BareWsServer extends VerticleBase {
       // Same settings the gateway must use (PROTOCOL.md §1): no permessage-deflate, 64 KiB frames.
       .setPerMessageWebSocketCompressionSupported(false)
       .setPerFrameWebSocketCompressionSupported(false)
-      .setMaxWebSocketFrameSize(64 * 1024);
+      .setMaxWebSocketFrameSize(64 * 1024)
+      // Every write happens on the connection's event loop, so no cross-thread write queue per connection (the
+      // gateway runs the same way: docs/BENCHMARKS.md "Sessions at scale").
+      .setStrictThreadMode(true);
     return vertx.createHttpServer(options)
       .webSocketHandler(ws -> {
         if (!"/ws".equals(ws.path())) {

@@ -74,7 +74,11 @@ public final class ClientEndpointVerticle extends VerticleBase {
         // Netty drops anything above this on its own (close 1009, no error frame); between maxFrameBytes and this,
         // Connection answers with a too_large error frame first.
         .setMaxWebSocketFrameSize(maxFrame * 4)
-        .setMaxWebSocketMessageSize(maxFrame * 4);
+        .setMaxWebSocketMessageSize(maxFrame * 4)
+        // The HTTP phase of a connection (the upgrade, or a refusal) runs on its event loop only: strict mode spares
+        // the connection Vert.x's cross-thread write queue, whose first chunk is a 4 KB array kept for the socket's
+        // whole life, upgraded or not (docs/BENCHMARKS.md "Sessions at scale"). The WebSocket keeps its own queue.
+        .setStrictThreadMode(true);
     if (mgr.options().getTlsCert() != null) {
       // wss:// served by the node itself (docs/OPERATIONS.md "TLS"); the files are read when the server starts.
       options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
