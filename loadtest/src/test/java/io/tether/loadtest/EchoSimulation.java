@@ -28,11 +28,13 @@ import java.time.Duration;
  * coordinated omission: the percentiles are of the answered requests). With many users each user's pace is long
  * and the load is close to open.
  *
- * <p>Asserted: no failed request, exactly {@code users × requests} good responses, p50 and p99 of the response time
- * below {@code maxP50Ms} / {@code maxP99Ms}.
+ * <p>Asserted: no failed request, exactly {@code users × requests} good responses, the rate held (at least
+ * {@code minRatePercent} % of the responses per second a run at the pace would get over its whole length, ramp
+ * included: a gateway slower than the pace fails this), p50 and p99 of the response time below {@code maxP50Ms} /
+ * {@code maxP99Ms}. To offer a rate at latencies near the pace, use more users (each then paces more slowly).
  *
  * <p>Properties: baseUrl, users (50), rate (500 req/s in all), durationSeconds (30), padBytes (64), rampSeconds (5),
- * maxP50Ms (50), maxP99Ms (200), timeoutSeconds (10).
+ * minRatePercent (90), maxP50Ms (50), maxP99Ms (200), timeoutSeconds (10).
  */
 public class EchoSimulation extends Simulation {
 
@@ -44,6 +46,8 @@ public class EchoSimulation extends Simulation {
   private final int rampSeconds = Wire.intProp("rampSeconds", 5, 0);
   private final int maxP50Ms = Wire.intProp("maxP50Ms", 50, 1);
   private final int maxP99Ms = Wire.intProp("maxP99Ms", 200, 1);
+  /** Share of the paced rate the run must reach, in percent. */
+  private final int minRatePercent = Wire.intProp("minRatePercent", 90, 0);
   private final Duration timeout = Wire.timeout();
   /** Time between two requests of one user. */
   private final Duration pace = Duration.ofNanos(users * 1_000_000_000L / rate);
@@ -75,8 +79,18 @@ public class EchoSimulation extends Simulation {
             details("welcome").successfulRequests().count().is((long) users),
             details("echo response").successfulRequests().count().is((long) users * requests),
             details("close").successfulRequests().count().is((long) users),
+            // The offered rate held: Gatling's rate is over the whole run (ramp and last answers included).
+            details("echo response").requestsPerSec().gte(minRate()),
             details("echo response").responseTime().percentile(50).lt(maxP50Ms),
             details("echo response").responseTime().percentile(99).lt(maxP99Ms));
+  }
+
+  /**
+   * minRatePercent (90) % of the responses per second a run that keeps the pace gets, over the whole run:
+   * users × requests answers in about rampSeconds + durationSeconds + 1 (the last pace and answer).
+   */
+  private double minRate() {
+    return minRatePercent / 100.0 * users * requests / (rampSeconds + requests * pace.toMillis() / 1000.0 + 1);
   }
 
   /** Client seq of the current request: 1, 2, 3, … */
