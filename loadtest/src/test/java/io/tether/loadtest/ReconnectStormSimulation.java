@@ -26,6 +26,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * exactly the frames after that point, in order and equal to the originals ({@link FrameTracker}); then an echo on
  * the resumed session must carry the next server seq (a late duplicate fails it); then bye.
  *
+ * <p>The drop is Gatling's WebSocket close (a close frame, then the TCP connection ends), not a reset: the node sees
+ * the socket end without {@code bye}, so the session is detached and resumable, as after a lost connection.
+ *
  * <p>Asserted: no failed request, exactly {@code users} resumes, {@code users × (P + 1 − P/2)} replayed frames,
  * {@code users} echoes after the resume, and the p99 of the resume (resume sent to {@code resumed} received) below
  * {@code maxP99Ms}. At the end it prints how long the whole storm took (first drop to last {@code resumed}) and how
