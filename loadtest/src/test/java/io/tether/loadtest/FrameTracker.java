@@ -40,10 +40,14 @@ final class FrameTracker {
 
   /** A response to a {@code demo.echo} request on {@code stream} with body {@code {"n":n}}. */
   synchronized String onEcho(String text, int stream, long n) {
+    return onResponse(text, stream, JSON.createObjectNode().put("n", n));
+  }
+
+  /** A successful response on {@code stream} whose body equals {@code expected}. */
+  synchronized String onResponse(String text, long stream, JsonNode expected) {
     JsonNode f = parse(text);
     String problem = accept(f, text);
     if (problem != null) return problem;
-    ObjectNode expected = JSON.createObjectNode().put("n", n);
     if (!"response".equals(f.path("type").asText())
         || f.path("stream").asLong(-1) != stream
         || !f.path("ok").asBoolean(false)
@@ -58,7 +62,7 @@ final class FrameTracker {
    * that order, or the response {@code {"sent":P}}. They are told apart by type; their relative order is not
    * assumed, only that the seqs have no gap and that P pushes and one response arrive in all.
    */
-  synchronized String onPushPhase(String text, int stream) {
+  synchronized String onPushPhase(String text, long stream) {
     JsonNode f = parse(text);
     String problem = accept(f, text);
     if (problem != null) return problem;
@@ -85,6 +89,12 @@ final class FrameTracker {
       default:
         return "unexpected frame during the push phase: " + text;
     }
+  }
+
+  /** Before another demo.push on the same session: its P pushes count from 1 again (the seqs go on). */
+  synchronized void startPushPhase() {
+    pushesSeen = 0;
+    pushResponseSeen = false;
   }
 
   /** After the push phase: P pushes and the response arrived. */
