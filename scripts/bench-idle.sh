@@ -19,7 +19,7 @@ usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also ha
   --rate R          handshakes per second per load process    IDLE_RATE       1500
   --no-bare         single mode without the bare baseline
   --rebuild         build the jars even if they exist
-Ports (environment): IDLE_PORT_BASE 35100 (node k on +k, bare on +0), IDLE_MGMT_BASE 35200, IDLE_HZ_BASE 35300.
+Ports (environment): IDLE_PORT_BASE 24100 (node k on +k, bare on +0), IDLE_MGMT_BASE 24200, IDLE_HZ_BASE 24300.
 Output: run/bench-idle/summary.txt (also appended to by every run: run/bench-idle/history.txt); logs in
 run/bench-idle/logs.
 EOF
@@ -64,9 +64,9 @@ source "$ROOT/scripts/lib/bench.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT_BASE=${IDLE_PORT_BASE:-35100}
-MGMT_BASE=${IDLE_MGMT_BASE:-35200}
-HZ_BASE=${IDLE_HZ_BASE:-35300}
+PORT_BASE=${IDLE_PORT_BASE:-24100}
+MGMT_BASE=${IDLE_MGMT_BASE:-24200}
+HZ_BASE=${IDLE_HZ_BASE:-24300}
 TICK=$(getconf CLK_TCK)
 
 rm -rf "$LOGS"

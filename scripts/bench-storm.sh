@@ -22,8 +22,8 @@ usage: scripts/bench-storm.sh [kill|haproxy|both] [options]   (each option also 
   --timeout-s T    bound of one storm        STORM_TIMEOUT_S  60
   --no-bare        without the bare baseline
   --rebuild        build the jars even if they exist
-Ports (environment): STORM_PORT_BASE 35400 (HAProxy +80, its stats +81; nodes +1..+3; bare +11..+13, their HAProxy
-+90), STORM_MGMT_BASE 35500, STORM_HZ_BASE 35600.
+Ports (environment): STORM_PORT_BASE 24400 (HAProxy +80, its stats +81; nodes +1..+3; bare +11..+13, their HAProxy
++90), STORM_MGMT_BASE 24500, STORM_HZ_BASE 24600.
 Output: run/bench-storm/summary.txt (appended to history.txt too); logs in run/bench-storm/logs.
 EOF
 }
@@ -56,9 +56,9 @@ LOGS=$RUN/logs
 LABEL=bench-storm
 # shellcheck source=lib/bench.sh
 source "$ROOT/scripts/lib/bench.sh"
-PORT_BASE=${STORM_PORT_BASE:-35400}
-MGMT_BASE=${STORM_MGMT_BASE:-35500}
-HZ_BASE=${STORM_HZ_BASE:-35600}
+PORT_BASE=${STORM_PORT_BASE:-24400}
+MGMT_BASE=${STORM_MGMT_BASE:-24500}
+HZ_BASE=${STORM_HZ_BASE:-24600}
 LB_PORT=$((PORT_BASE + 80))
 BARE_LB_PORT=$((PORT_BASE + 90))
 export CLUSTER_DIR=$RUN/cluster
