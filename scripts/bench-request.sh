@@ -24,8 +24,9 @@ usage: scripts/bench-request.sh [options]          (each option also has an envi
                      once spends its warm-up on timeouts)
   --conns C          connections per target                        BENCH_RR_CONNS      100
   --timeout-s S      a request unanswered this long is a timeout   BENCH_RR_TIMEOUT_S  5
-  --profile RATE     JFR profile of gateway node 1 during its first BENCH_RR_PROFILE   (none)
-                     measured round at RATE (e.g. 5000)
+  --profile RATE     after the measured rounds, one more gateway    BENCH_RR_PROFILE   (none)
+                     round at RATE (e.g. 5000) with a JFR profile
+                     of node 1 (kept out of the figures)
   --bare-only        do not build or start the gateway             BENCH_RR_BARE_ONLY  0
   --rebuild          run the Maven build even if both jars exist   BENCH_RR_REBUILD    0
   -h, --help
@@ -207,9 +208,10 @@ start_gateway() {
 }
 
 # --- profile ----------------------------------------------------------------------------------------
-# Waits for the client's "ROUND target=<gateway> rate=<R> round=1" line and records node 1 for that round.
+# Waits for the client's "ROUND target=<gateway> rate=<R> round=profile" line (an extra round after the measured
+# ones, so the profiler's overhead is in no figure) and records node 1 for that round.
 watch_for_profile() { # client-log
-  local line="ROUND target=$GW_URL rate=$PROFILE_RATE round=1"
+  local line="ROUND target=$GW_URL rate=$PROFILE_RATE round=profile"
   mkdir -p "$PROFILE_DIR"
   (
     trap - EXIT INT TERM
@@ -264,20 +266,25 @@ start_gateway
 urls=$BARE_URL
 [[ $GATEWAY_OK == 1 ]] && urls="$urls,$GW_URL"
 CLIENT_LOG=$LOGS/client.log
-[[ -n $PROFILE_RATE && $GATEWAY_OK == 1 ]] && watch_for_profile "$CLIENT_LOG"
+PROFILE_ARGS=()
+if [[ -n $PROFILE_RATE && $GATEWAY_OK == 1 ]]; then
+  PROFILE_ARGS=(--profile-target 1 --profile-rate "$PROFILE_RATE")
+  watch_for_profile "$CLIENT_LOG"
+fi
 log "load: $CONNS conns per target, rates $RATES req/s, $ROUNDS rounds of ${ROUND_S}s, warm-up ${WARMUP_S}s at" \
   "each of $WARMUP_RATES; alternating $urls"
 spawn "$CLIENT_LOG" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.rr.RequestLoadClient --url "$urls" \
   --conns "$CONNS" --rates "$RATES" --rounds "$ROUNDS" --round-s "$ROUND_S" --warmup-s "$WARMUP_S" \
-  --warmup-rates "$WARMUP_RATES" --timeout-s "$TIMEOUT_S"
+  --warmup-rates "$WARMUP_RATES" --timeout-s "$TIMEOUT_S" \
+  ${PROFILE_ARGS[@]+"${PROFILE_ARGS[@]}"}
 CLIENT_PID=$SPAWNED
 # A progress line per round while the client runs (it is waited for, so Ctrl-C reaches the cleanup at once).
 shown=0
 while kill -0 "$CLIENT_PID" 2>/dev/null; do
-  total=$(grep -cE "^(WARMUP|RESULT|FAILED|PROBLEM)" "$CLIENT_LOG" 2>/dev/null)
+  total=$(grep -cE "^(WARMUP|RESULT|PROFILED|FAILED|PROBLEM)" "$CLIENT_LOG" 2>/dev/null)
   if ((total > shown)); then
-    grep -E "^(WARMUP|RESULT|FAILED|PROBLEM)" "$CLIENT_LOG" | sed -n "$((shown + 1)),${total}p" |
-      sed -E 's/^(WARMUP|RESULT) mode=rr target=ws:\/\/127.0.0.1:([0-9]+)\/ws /\1 :\2 /; s/ codes=- / /' |
+    grep -E "^(WARMUP|RESULT|PROFILED|FAILED|PROBLEM)" "$CLIENT_LOG" | sed -n "$((shown + 1)),${total}p" |
+      sed -E 's/^(WARMUP|RESULT|PROFILED) mode=rr target=ws:\/\/127.0.0.1:([0-9]+)\/ws /\1 :\2 /; s/ codes=- / /' |
       while read -r l; do log "$l"; done
     shown=$total
   fi
@@ -285,7 +292,7 @@ while kill -0 "$CLIENT_PID" 2>/dev/null; do
 done
 wait "$CLIENT_PID"
 CLIENT_RC=$?
-grep -E "^(RESULT|WARMUP|FAILED|PROBLEM)" "$CLIENT_LOG" | sed -n "$((shown + 1)),\$p" | while read -r l; do log "$l"; done
+grep -E "^(RESULT|WARMUP|PROFILED|FAILED|PROBLEM)" "$CLIENT_LOG" | sed -n "$((shown + 1)),\$p" | while read -r l; do log "$l"; done
 [[ -n $PROFILE_RATE && $GATEWAY_OK == 1 ]] && summarise_profile
 
 # --- report -----------------------------------------------------------------------------------------
@@ -336,6 +343,12 @@ IFS=, read -ra RATE_LIST <<<"$RATES"
                printf "%s%s (%s)", sep, f["p99"], f["achieved"]; sep = ", " }')
       [[ -n $rounds ]] && echo "     $rate $([[ $url == "$BARE_URL" ]] && echo "bare   " || echo gateway): $rounds"
     done
+    # Each gateway round against the bare round just before it: the closest in time, so the least apart in noise.
+    pairs=$(grep -E "^RESULT mode=rr target=($BARE_URL|$GW_URL) rate=$rate " "$CLIENT_LOG" |
+      awk -v bare="$BARE_URL" '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+             if (f["target"] == bare) b[f["round"]] = f["p99"]; else g[f["round"]] = f["p99"] }
+           END { for (r = 1; r in b; r++) if ((r in g) && b[r] > 0) { printf "%s%.2f", sep, g[r] / b[r]; sep = ", " } }')
+    [[ -n $pairs ]] && echo "     $rate gateway/bare p99, round by round: $pairs"
   done
   problems=$(grep -E "^(RESULT|WARMUP) .*status=errors" "$CLIENT_LOG" | sed -E 's/ p50=.* errors=/ errors=/')
   [[ -n $problems ]] && { echo "   rounds with errors or timeouts:"; sed 's/^/     /' <<<"$problems"; }
@@ -345,6 +358,9 @@ IFS=, read -ra RATE_LIST <<<"$RATES"
     if [[ -n $b && -n $g ]]; then
       r=$(ratio "$(field "$g" medP99)" "$(field "$b" medP99)")
       verdict=$(awk -v r="$r" 'BEGIN { print (r != "-" && r <= 2.0) ? "MET" : "NOT MET" }')
+      # Percentiles leave out timed-out and refused requests: with any of those, a figure flatters its side.
+      clean5k=$(field "$b" errors)$(field "$b" timeouts)$(field "$g" errors)$(field "$g" timeouts)
+      [[ $clean5k == 0000 ]] || verdict="UNDECIDED (rounds at 5000 req/s had errors or timeouts, so the percentiles leave requests out)"
       echo "target (issue 11): at 5000 req/s, gateway p99 <= 2x bare p99 in the same run: $verdict" \
         "(gateway $(field "$g" medP99) ms / bare $(field "$b" medP99) ms = ${r}x)"
     fi
@@ -352,8 +368,11 @@ IFS=, read -ra RATE_LIST <<<"$RATES"
     echo "GATEWAY NOT MEASURED: $GATEWAY_WHY"
     [[ $BARE_ONLY == 1 ]] || COMPLETE=0
   fi
-  [[ -n $PROFILE_RATE && -s $PROFILE_DIR/top-frames.txt ]] &&
-    echo "profile of gateway node 1 during its first $PROFILE_RATE req/s round: $PROFILE_DIR/top-frames.txt"
+  if [[ -n $PROFILE_RATE ]]; then
+    p=$(grep -E "^PROFILED " "$CLIENT_LOG" | sed -E 's/^PROFILED mode=rr target=[^ ]+ //; s/ conns=[0-9]+//')
+    echo "profiled extra gateway round (in no figure above): ${p:-none}"
+    [[ -s $PROFILE_DIR/top-frames.txt ]] && echo "   its JFR profile of node 1: $PROFILE_DIR/top-frames.txt"
+  fi
   echo "command: $COMMAND"
   echo "date: $START_DATE; commit: ${COMMIT:-unknown}; machine: $(nproc) cores"
   echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"

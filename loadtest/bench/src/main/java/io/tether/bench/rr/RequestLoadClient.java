@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  * <pre>
  * --url ws://127.0.0.1:8091/ws[,ws://…] --conns 100 --rates 1000,5000,10000 --rounds 3 --round-s 15
  * [--warmup-s 10] [--warmup-rates 1000,5000] [--timeout-s 5] [--threads 2] [--address demo.echo] [--client-prefix rr]
+ * [--profile-target I --profile-rate R]   (one more round on the I-th URL, 0-based, after the measured ones)
  * </pre>
  * Per round and target a {@code RESULT} line; per rate and target a {@code SUMMARY} line with the median over the
  * measured rounds of each percentile and the same percentiles of the rounds' pooled histograms. Before each round a
@@ -63,7 +64,8 @@ public final class RequestLoadClient {
 
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, Set.of("--url", "--conns", "--rates", "--rounds", "--round-s", "--warmup-s",
-      "--warmup-rates", "--timeout-s", "--threads", "--address", "--client-prefix"), Set.of());
+      "--warmup-rates", "--timeout-s", "--threads", "--address", "--client-prefix", "--profile-target",
+      "--profile-rate"), Set.of());
     String prefix = args.string("--client-prefix", "rr");
     if (!CLIENT_ID_PREFIX.matcher(prefix).matches()) {
       throw new IllegalArgumentException("--client-prefix must be 1-100 chars of [A-Za-z0-9._:@-]");
@@ -93,6 +95,12 @@ public final class RequestLoadClient {
     }
     for (int rate : rates) {
       client.measureRate(rate, args.integer("--rounds", 3), args.integer("--round-s", 15));
+    }
+    int profileTarget = args.integer("--profile-target", -1);
+    if (profileTarget >= 0 && profileTarget < urls.size() && !client.failed[profileTarget]) {
+      // An extra round for a profiler to record (the script starts it on this round's ROUND line): the measured
+      // rounds then carry no profiling overhead.
+      client.round(profileTarget, args.integer("--profile-rate", 5000), -1, args.integer("--round-s", 15));
     }
     client.byeAll();
     System.exit(client.anyFailed() || client.dirty ? 1 : 0);
@@ -146,10 +154,14 @@ public final class RequestLoadClient {
     }
   }
 
-  /** One round on one target; round 0 is a warm-up (printed as WARMUP, kept out of every figure). */
+  /**
+   * One round on one target. Round 0 is a warm-up (printed as WARMUP), round −1 the extra round for a profiler
+   * (PROFILED, round=profile): both are kept out of every figure.
+   */
   private RoundStats round(int target, int rate, int round, int seconds) throws Exception {
-    String label = round == 0 ? "WARMUP" : "RESULT";
-    System.out.println("ROUND target=" + urls.get(target) + " rate=" + rate + " round=" + round);
+    String label = round == 0 ? "WARMUP" : round < 0 ? "PROFILED" : "RESULT";
+    String roundName = round < 0 ? "profile" : Integer.toString(round);
+    System.out.println("ROUND target=" + urls.get(target) + " rate=" + rate + " round=" + roundName);
     long first = System.nanoTime() + START_DELAY_NANOS;
     int w = workers.size();
     List<Future<Void>> sent = new ArrayList<>();
@@ -174,9 +186,9 @@ public final class RequestLoadClient {
     stats.achieved = elapsed > 0 ? stats.ok / elapsed : 0.0;
     String status = stats.clean() ? "ok" : "errors";
     System.out.println(String.format(Locale.ROOT,
-      "%s mode=rr target=%s rate=%d round=%d conns=%d seconds=%d sent=%d ok=%d achieved=%.0f %s lagP99=%s"
+      "%s mode=rr target=%s rate=%d round=%s conns=%d seconds=%d sent=%d ok=%d achieved=%.0f %s lagP99=%s"
         + " errors=%d timeouts=%d gaps=%d dups=%d codes=%s status=%s",
-      label, urls.get(target), rate, round, conns, seconds, stats.sent, stats.ok,
+      label, urls.get(target), rate, roundName, conns, seconds, stats.sent, stats.ok,
       stats.achieved, stats.percentiles(), RoundStats.ms(stats.lag, 99),
       stats.errors, stats.timeouts, stats.gaps, stats.dups, stats.codesText(), status));
     if (round > 0) {
