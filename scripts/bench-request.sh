@@ -269,6 +269,12 @@ CLIENT_LOG=$LOGS/client.log
 PROFILE_ARGS=()
 if [[ -n $PROFILE_RATE && $GATEWAY_OK == 1 ]]; then
   PROFILE_ARGS=(--profile-target 1 --profile-rate "$PROFILE_RATE")
+  # A first recording costs the JVM seconds of CPU (JFR's own start-up) on these 2 shared cores: at 5k req/s that
+  # stall put the profiled round into a backlog it never left (3 runs out of 3). Paid here, before the warm-up.
+  mkdir -p "$PROFILE_DIR"
+  jcmd "$GW1_PID" JFR.start name=init duration=2s settings=profile filename="$PROFILE_DIR/init.jfr" \
+    >"$PROFILE_DIR/jfr-init.txt" 2>&1
+  sleep 3
   watch_for_profile "$CLIENT_LOG"
 fi
 log "load: $CONNS conns per target, rates $RATES req/s, $ROUNDS rounds of ${ROUND_S}s, warm-up ${WARMUP_S}s at" \
