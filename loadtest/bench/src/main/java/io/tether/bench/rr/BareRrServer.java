@@ -34,8 +34,10 @@ public final class BareRrServer extends VerticleBase {
     Vertx vertx = Vertx.vertx();
     // The backend first, as one verticle like the gateway's DemoBackend, so no request finds no consumer.
     vertx.deployVerticle(new EchoBackend())
-      .compose(id -> vertx.deployVerticle(() -> new BareRrServer(port), new DeploymentOptions().setInstances(instances)))
-      .onSuccess(id -> System.out.println("BareRrServer listening on 127.0.0.1:" + port + "/ws, instances=" + instances))
+      .compose(id -> vertx.deployVerticle(() -> new BareRrServer(port),
+        new DeploymentOptions().setInstances(instances)))
+      .onSuccess(id -> System.out.println(
+        "BareRrServer listening on 127.0.0.1:" + port + "/ws, instances=" + instances))
       .onFailure(err -> {
         err.printStackTrace();
         System.exit(1);

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One connection of {@link BareRrServer}; all methods run on the connection's event loop. A request goes to its
  * address on the event bus with the same headers the gateway adds (client, session, request id, stream) and the
- * same 30 s timeout and the same bound of open requests per connection; the reply body, or the failure, becomes the stream's {@code response}, encoded through
- * {@code JsonObject} as a real server would.
+ * same 30 s timeout and the same bound of open requests per connection; the reply body, or the failure, becomes
+ * the stream's {@code response}, encoded through {@code JsonObject} as a real server would.
  */
 final class BareRrSession {
 

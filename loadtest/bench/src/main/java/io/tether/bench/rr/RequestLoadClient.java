@@ -203,8 +203,8 @@ public final class RequestLoadClient {
     RoundStats pooled = new RoundStats();
     rounds.forEach(pooled::add);
     return String.format(Locale.ROOT,
-      "SUMMARY target=%s rate=%d rounds=%d medAchieved=%.0f medLagP99=%s medP50=%s medP99=%s medP999=%s medMax=%s pooled:%s errors=%d"
-        + " timeouts=%d gaps=%d dups=%d sent=%d ok=%d",
+      "SUMMARY target=%s rate=%d rounds=%d medAchieved=%.0f medLagP99=%s medP50=%s medP99=%s medP999=%s"
+        + " medMax=%s pooled:%s errors=%d timeouts=%d gaps=%d dups=%d sent=%d ok=%d",
       url, rate, rounds.size(), medianOf(rounds.stream().mapToDouble(r -> r.achieved).toArray()),
       RoundStats.fmt(medianOf(rounds.stream().mapToDouble(r -> r.lag.getValueAtPercentile(99) / 1000.0).toArray())),
       median(rounds, 50), median(rounds, 99), median(rounds, 99.9), median(rounds, 100),
