@@ -4,8 +4,11 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 
-/** Minimal {@code --name value} / {@code --flag} parser; unknown names are rejected so typos don't go unnoticed. */
-final class Args {
+/**
+ * Minimal {@code --name value} / {@code --flag} parser; unknown names are rejected so typos don't go unnoticed.
+ * Public because the {@code rr} package's tools use it too.
+ */
+public final class Args {
 
   private final Map<String, String> values = new HashMap<>();
 
@@ -16,7 +19,7 @@ final class Args {
    * @param valued names that take a value
    * @param flags  names that take none
    */
-  static Args parse(String[] argv, Set<String> valued, Set<String> flags) {
+  public static Args parse(String[] argv, Set<String> valued, Set<String> flags) {
     Args args = new Args();
     for (int i = 0; i < argv.length; i++) {
       String name = argv[i];
@@ -31,15 +34,15 @@ final class Args {
     return args;
   }
 
-  boolean has(String name) {
+  public boolean has(String name) {
     return values.containsKey(name);
   }
 
-  String string(String name, String fallback) {
+  public String string(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }
 
-  int integer(String name, int fallback) {
+  public int integer(String name, int fallback) {
     String v = values.get(name);
     return v == null ? fallback : Integer.parseInt(v);
   }
