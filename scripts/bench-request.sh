@@ -31,7 +31,7 @@ usage: scripts/bench-request.sh [options]          (each option also has an envi
   --rebuild          run the Maven build even if both jars exist   BENCH_RR_REBUILD    0
   -h, --help
 
-Ports (environment BENCH_RR_PORT_BASE, default 31000): bare server base+91; gateway clients base+80/base+81,
+Ports (environment BENCH_RR_PORT_BASE, default 23000; below the ephemeral ports 32768-60999): bare server base+91; gateway clients base+80/base+81,
 management base+190/base+191, cluster base+701/base+702.
 Output: run/bench-request/summary.txt (the final table), run/bench-request/logs/ (every process's output),
 run/bench-request/profile/ with --profile (the recording, `jfr summary`, the top frames).
@@ -49,7 +49,7 @@ TIMEOUT_S=${BENCH_RR_TIMEOUT_S:-5}
 PROFILE_RATE=${BENCH_RR_PROFILE:-}
 BARE_ONLY=${BENCH_RR_BARE_ONLY:-0}
 REBUILD=${BENCH_RR_REBUILD:-0}
-PORT_BASE=${BENCH_RR_PORT_BASE:-31000}
+PORT_BASE=${BENCH_RR_PORT_BASE:-23000}
 COMMAND="scripts/bench-request.sh${*:+ $*}"
 
 while [[ $# -gt 0 ]]; do
