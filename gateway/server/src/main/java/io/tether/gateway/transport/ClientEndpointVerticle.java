@@ -144,6 +144,7 @@ public final class ClientEndpointVerticle extends VerticleBase {
           addressLimits.release(address);
           return;
         }
+        LeanWebSocket.apply(ar.result()); // on this event loop, before anything is written
         Connection c = new Connection(ar.result(), mgr, context, this);
         connections.put(c, address);
         c.start();

@@ -14,6 +14,7 @@ import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.http.WebSocketFrame;
@@ -39,6 +40,7 @@ final class Connection implements Transport {
   private final ServerWebSocket ws;
   private final GatewayServices mgr;
   private final Context ctx;
+  private final io.netty.channel.EventLoop loop;
   private final ClientEndpointVerticle endpoint;
   private final long openedAt = System.currentTimeMillis();
   private Phase phase = Phase.HANDSHAKE;
@@ -58,6 +60,7 @@ final class Connection implements Transport {
     this.ws = ws;
     this.mgr = mgr;
     this.ctx = ctx;
+    this.loop = ((ContextInternal) ctx).nettyEventLoop();
     this.endpoint = endpoint;
     this.rates = new RateGuard(mgr.options().getMaxFramesPerSecond(), mgr.options().getMaxRequestsPerSecond(),
         mgr.options().getRateLimitCloseAfterMs());
@@ -323,6 +326,11 @@ final class Connection implements Transport {
 
   @Override
   public void write(String text) {
+    if (!loop.inEventLoop()) {
+      // The socket is written on its own event loop only (LeanWebSocket gave it Vert.x's direct write path).
+      ctx.runOnContext(v -> write(text));
+      return;
+    }
     if (phase != Phase.CLOSED) {
       // Counted as connection-lifetime memory until Netty has handed it to the kernel (or the write failed).
       int n = text.length();
@@ -350,6 +358,10 @@ final class Connection implements Transport {
 
   @Override
   public void close(short code, String reason) {
+    if (!loop.inEventLoop()) {
+      ctx.runOnContext(v -> close(code, reason));
+      return;
+    }
     if (!ws.isClosed()) {
       ws.close(code, reason);
     }
