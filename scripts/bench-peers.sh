@@ -21,8 +21,9 @@ usage: scripts/bench-peers.sh [options]           (each option also has an envir
   --rebuild              run the Maven build even if both jars exist     PEERS_REBUILD    0
   -h, --help
 
-Ports (all 127.0.0.1): bare 33090; Tether pair clients 33080/33081, management 33190/33191, cluster
-33701/33702; Tether single node (idle) 33085/33195/33705; Mosquitto 33883; Socket.IO 33300.
+Ports (all 127.0.0.1), push servers: bare 33090; Tether pair clients 33080/33081, management
+33190/33191, cluster 33701/33702; Mosquitto 33883; Socket.IO 33300. Idle servers: bare 33091; Tether
+single node 33085/33195/33705; Mosquitto 33884; Socket.IO 33301.
 Output: run/bench-peers/summary.txt (the tables), run/bench-peers/logs/ (every process's output).
 Needs: Java 17 and Maven (for the jars); mosquitto (apt-get install -y mosquitto); node 18+ with
 loadtest/peers/socketio installed (npm ci in that folder). Missing peers are skipped.
@@ -62,12 +63,16 @@ GATEWAY_JAR=$RUN/tether-gateway.jar
 
 BARE_PORT=33090
 BARE_URL=ws://127.0.0.1:$BARE_PORT/ws
+BARE_IDLE_PORT=33091
+BARE_IDLE_URL=ws://127.0.0.1:$BARE_IDLE_PORT/ws
 GW_URL=ws://127.0.0.1:33080/ws
 SOLO_URL=ws://127.0.0.1:33085/ws
 MQTT_PORT=33883
 MQTT_TARGET=mqtt://127.0.0.1:$MQTT_PORT
+MQTT_IDLE_PORT=33884
 SIO_PORT=33300
 SIO_URL=http://127.0.0.1:$SIO_PORT
+SIO_IDLE_URL=http://127.0.0.1:33301
 # As scripts/bench-push.sh: Java 17 + Hazelcast flags (STACK.md trap 6), no phone-home, no join wait (trap 4).
 GW_JVM=(-Xmx1g --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
@@ -176,15 +181,31 @@ fi
 [[ -z $MQTT_WHY ]] || log "SKIPPING Mosquitto: $MQTT_WHY"
 [[ -z $SIO_WHY ]] || log "SKIPPING Socket.IO: $SIO_WHY"
 
-for port in $BARE_PORT 33080 33081 33085 33190 33191 33195 33701 33702 33705 $MQTT_PORT $SIO_PORT; do
+for port in $BARE_PORT $BARE_IDLE_PORT 33080 33081 33085 33190 33191 33195 33701 33702 33705 $MQTT_PORT \
+  $MQTT_IDLE_PORT $SIO_PORT 33301; do
   port_in_use "$port" && { log "FATAL: port $port is already in use"; exit 1; }
 done
 
+# Our ports lie inside the kernel's ephemeral range (32768-60999): a client socket anywhere on the machine, or
+# one in TIME_WAIT after our own idle clients close (60 s), can hold one of them, and Hazelcast does not bind
+# over TIME_WAIT. So the push servers listen before any load, and each idle server waits for its ports.
+wait_ports_free() { # port…
+  local deadline=$((SECONDS + 90)) p busy
+  while ((SECONDS < deadline)); do
+    busy=
+    for p in "$@"; do [[ -n $(ss -Htan "( sport = :$p )") ]] && busy="$busy $p"; done
+    [[ -z $busy ]] && return 0
+    sleep 1
+  done
+  log "ports still held after 90 s:$busy"
+  return 1
+}
+
 # --- servers: each start_* sets its PID variable, or its *_WHY on failure ---------------------------------
-start_bare() {
-  spawn "$LOGS/bare-$1.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port $BARE_PORT
+start_bare() { # label port: sets BARE_PID
+  spawn "$LOGS/bare-$1.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port "$2"
   BARE_PID=$SPAWNED
-  wait_for_line "$LOGS/bare-$1.log" listening "$BARE_PID" 30 && { log "bare server up (pid $BARE_PID)"; return 0; }
+  wait_for_line "$LOGS/bare-$1.log" listening "$BARE_PID" 30 && { log "bare server up (pid $BARE_PID, port $2)"; return 0; }
   log "FATAL: bare server did not start:"; tail -20 "$LOGS/bare-$1.log"; exit 1
 }
 
@@ -210,9 +231,11 @@ wait_health() { # seconds pid… then management ports after "--"
 }
 
 start_gateway_solo() { # one node, no replica: the idle figure
+  wait_ports_free 33085 33195 33705 || { GATEWAY_IDLE_WHY="ports 33085/33195/33705 stayed busy"; return 1; }
   start_gateway_node solo 33085 33195 33705 127.0.0.1:33705
   SOLO_PID=$SPAWNED
   wait_health $GW_START_TIMEOUT_S "$SOLO_PID" -- 33195 && { log "Tether single node up (pid $SOLO_PID)"; return 0; }
+  GATEWAY_IDLE_WHY="the single node did not answer /health within ${GW_START_TIMEOUT_S}s"
   log "Tether single node did not start:"; tail -15 "$LOGS/gateway-solo.log"
   stop_pid "$SOLO_PID"; SOLO_PID=
   return 1
@@ -236,12 +259,12 @@ start_gateway_pair() { # two nodes, backup-count 1: every session record replica
   return 1
 }
 
-start_mosquitto() {
+start_mosquitto() { # label port: sets MQTT_PID
   # QoS 1 with in-memory persistent sessions. The queue and inflight limits are raised so that the broker
   # neither drops (default max_queued_messages 1000 would drop at 2000 per subscriber) nor throttles to 20
   # unacked messages: 1000 inflight per client mirrors the gateway's 1000 unacked frames per session.
-  cat >"$RUN/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
+  cat >"$RUN/mosquitto-$1.conf" <<EOF
+listener $2 127.0.0.1
 allow_anonymous true
 persistence false
 max_inflight_messages 1000
@@ -251,25 +274,25 @@ log_type error
 log_type warning
 connection_messages false
 EOF
-  spawn "$LOGS/mosquitto-$1.log" mosquitto -c "$RUN/mosquitto.conf"
+  spawn "$LOGS/mosquitto-$1.log" mosquitto -c "$RUN/mosquitto-$1.conf"
   MQTT_PID=$SPAWNED
   local deadline=$((SECONDS + 10))
   while ((SECONDS < deadline)); do
-    port_in_use $MQTT_PORT && { log "Mosquitto $MQTT_VERSION up (pid $MQTT_PID)"; return 0; }
+    port_in_use "$2" && { log "Mosquitto $MQTT_VERSION up (pid $MQTT_PID, port $2)"; return 0; }
     kill -0 "$MQTT_PID" 2>/dev/null || break
     sleep 0.2
   done
-  MQTT_WHY="mosquitto did not start: $(tail -3 "$LOGS/mosquitto-$1.log")"
-  log "$MQTT_WHY"; stop_pid "$MQTT_PID"; MQTT_PID=
+  START_WHY="mosquitto did not start: $(tail -3 "$LOGS/mosquitto-$1.log")"
+  log "$START_WHY"; stop_pid "$MQTT_PID"; MQTT_PID=
   return 1
 }
 
-start_socketio() {
-  spawn "$LOGS/socketio-$1.log" node "$SIO_DIR/server.js" --port $SIO_PORT
+start_socketio() { # label port: sets SIO_PID
+  spawn "$LOGS/socketio-$1.log" node "$SIO_DIR/server.js" --port "$2"
   SIO_PID=$SPAWNED
-  wait_for_line "$LOGS/socketio-$1.log" "^listening" "$SIO_PID" 20 && { log "Socket.IO $SIO_VERSION up (pid $SIO_PID)"; return 0; }
-  SIO_WHY="socket.io server did not start: $(tail -3 "$LOGS/socketio-$1.log")"
-  log "$SIO_WHY"; stop_pid "$SIO_PID"; SIO_PID=
+  wait_for_line "$LOGS/socketio-$1.log" "^listening" "$SIO_PID" 20 && { log "Socket.IO $SIO_VERSION up (pid $SIO_PID, port $2)"; return 0; }
+  START_WHY="socket.io server did not start: $(tail -3 "$LOGS/socketio-$1.log")"
+  log "$START_WHY"; stop_pid "$SIO_PID"; SIO_PID=
   return 1
 }
 
@@ -277,13 +300,13 @@ start_socketio() {
 # Idle clients per kind of target: $1 = kind, $2 = conns, $3 = client prefix.
 idle_client() {
   case $1 in
-    bare) spawn "$LOGS/idle-$3.log" java -Xmx1g -jar "$BENCH_JAR" --idle --url "$BARE_URL" --conns "$2" \
+    bare) spawn "$LOGS/idle-$3.log" java -Xmx1g -jar "$BENCH_JAR" --idle --url "$BARE_IDLE_URL" --conns "$2" \
       --client-prefix "$3" --timeout-s "$TIMEOUT_S" ;;
     tether) spawn "$LOGS/idle-$3.log" java -Xmx1g -jar "$BENCH_JAR" --idle --url "$SOLO_URL" --conns "$2" \
       --client-prefix "$3" --timeout-s "$TIMEOUT_S" ;;
     mosquitto) spawn "$LOGS/idle-$3.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.MqttPeerBench --idle \
-      --port $MQTT_PORT --conns "$2" --client-prefix "$3" --timeout-s "$TIMEOUT_S" ;;
-    socketio) spawn "$LOGS/idle-$3.log" node "$SIO_DIR/client.js" --idle --url "$SIO_URL" --conns "$2" \
+      --port $MQTT_IDLE_PORT --conns "$2" --client-prefix "$3" --timeout-s "$TIMEOUT_S" ;;
+    socketio) spawn "$LOGS/idle-$3.log" node "$SIO_DIR/client.js" --idle --url "$SIO_IDLE_URL" --conns "$2" \
       --timeout-s "$TIMEOUT_S" ;;
   esac
   IDLE_CLIENT_PID=$SPAWNED
@@ -396,31 +419,50 @@ LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 BARE_PID= SOLO_PID= GW1_PID= GW2_PID= MQTT_PID= SIO_PID=
 
-# Phase 1, idle, on fresh processes, one target at a time.
+# The push servers first, fresh and listening before any load (see wait_ports_free); idle until phase 2.
+start_bare push $BARE_PORT
+PUSH_BARE_PID=$BARE_PID
+[[ -z $GATEWAY_WHY ]] && start_gateway_pair
+PUSH_MQTT_PID= PUSH_SIO_PID=
+GATEWAY_IDLE_WHY=$GATEWAY_WHY MQTT_IDLE_WHY=$MQTT_WHY SIO_IDLE_WHY=$SIO_WHY
+if [[ -z $MQTT_WHY ]]; then
+  if start_mosquitto push $MQTT_PORT; then PUSH_MQTT_PID=$MQTT_PID; else MQTT_WHY=$START_WHY; fi
+fi
+if [[ -z $SIO_WHY ]]; then
+  if start_socketio push $SIO_PORT; then PUSH_SIO_PID=$SIO_PID; else SIO_WHY=$START_WHY; fi
+fi
+
+# Phase 1, idle: a fresh process per target, one target at a time.
 if [[ ${STAGE_LIST[0]:-0} -gt 0 ]]; then
-  start_bare idle
+  wait_ports_free $BARE_IDLE_PORT && start_bare idle $BARE_IDLE_PORT
   measure_idle bare "$BARE_PID"
   stop_pid "$BARE_PID"
-  if [[ -z $GATEWAY_WHY ]] && start_gateway_solo; then
+  if [[ -z $GATEWAY_IDLE_WHY ]] && start_gateway_solo; then
     measure_idle tether "$SOLO_PID"
     stop_pid "$SOLO_PID"
   fi
-  if [[ -z $MQTT_WHY ]] && start_mosquitto idle; then
-    measure_idle mosquitto "$MQTT_PID"
-    stop_pid "$MQTT_PID"
+  if [[ -z $MQTT_IDLE_WHY ]]; then
+    START_WHY="port $MQTT_IDLE_PORT stayed busy"
+    if wait_ports_free $MQTT_IDLE_PORT && start_mosquitto idle $MQTT_IDLE_PORT; then
+      measure_idle mosquitto "$MQTT_PID"
+      stop_pid "$MQTT_PID"
+    else
+      MQTT_IDLE_WHY=$START_WHY
+    fi
   fi
-  if [[ -z $SIO_WHY ]] && start_socketio idle; then
-    measure_idle socketio "$SIO_PID"
-    stop_pid "$SIO_PID"
+  if [[ -z $SIO_IDLE_WHY ]]; then
+    START_WHY="port 33301 stayed busy"
+    if wait_ports_free 33301 && start_socketio idle 33301; then
+      measure_idle socketio "$SIO_PID"
+      stop_pid "$SIO_PID"
+    else
+      SIO_IDLE_WHY=$START_WHY
+    fi
   fi
-  BARE_PID= SOLO_PID= MQTT_PID= SIO_PID=
 fi
 
-# Phase 2, push, on fresh processes: all servers up, each driven in turn while the others idle.
-start_bare push
-[[ -z $GATEWAY_WHY ]] && start_gateway_pair
-[[ -z $MQTT_WHY ]] && start_mosquitto push
-[[ -z $SIO_WHY ]] && start_socketio push
+# Phase 2, push: each target driven in turn while the others idle.
+BARE_PID=$PUSH_BARE_PID MQTT_PID=$PUSH_MQTT_PID SIO_PID=$PUSH_SIO_PID
 IFS=, read -ra VARIANT_LIST <<<"$VARIANTS"
 for v in "${VARIANT_LIST[@]}"; do run_variant "$v"; done
 
@@ -488,7 +530,9 @@ COMPLETE=1
     for kind in bare tether mosquitto socketio; do
       printf "%-36s" "${IDLE_LABEL[$kind]}"
       if [[ -z ${IDLE[$kind.base]:-} ]]; then
-        w=$(why "$kind")
+        case $kind in
+          tether) w=$GATEWAY_IDLE_WHY ;; mosquitto) w=$MQTT_IDLE_WHY ;; socketio) w=$SIO_IDLE_WHY ;; *) w= ;;
+        esac
         echo "   NOT MEASURED${w:+: $w}"
         [[ -z $w ]] && COMPLETE=0
         continue
