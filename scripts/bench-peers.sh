@@ -14,6 +14,7 @@ usage() {
 usage: scripts/bench-peers.sh [options]           (each option also has an environment variable)
 
   --variants NxM[,NxM…]  push variants: N connections x M messages each  PEERS_VARIANTS   100x2000,1000x200
+                         (none = idle only: no push servers are started)
   --rounds R             rounds per variant and target                   PEERS_ROUNDS     9
   --warmup W             leading rounds left out of the median           PEERS_WARMUP     4
   --idle-conns K1[,K2]   idle connections held, in stages (0 = skip)     PEERS_IDLE_CONNS 2000,10000
@@ -79,7 +80,7 @@ GW_JVM=(-Xmx1g --add-modules java.se --add-exports java.base/jdk.internal.ref=AL
   --add-opens java.management/sun.management=ALL-UNNAMED
   --add-opens jdk.management/com.sun.management.internal=ALL-UNNAMED
   -Dhazelcast.phone.home.enabled=false -Dhazelcast.wait.seconds.before.join=0)
-GW_START_TIMEOUT_S=90
+GW_START_TIMEOUT_S=${PEERS_GW_START_TIMEOUT_S:-180} # a 2-node start took 87 s at load average 35
 CLK_TCK=$(getconf CLK_TCK)
 
 PIDS=()
@@ -323,7 +324,7 @@ IFS=, read -ra STAGE_LIST <<<"$IDLE_STAGES"
 measure_idle() {
   local kind=$1 pid=$2 held=0 k clients=() c
   log "idle: $kind, warm-up with 200 connections"
-  idle_client "$kind" 200 "warm-$kind" || return 1
+  idle_client "$kind" 200 "warm-$kind" || { stop_pid "$IDLE_CLIENT_PID"; return 1; }
   stop_pid "$IDLE_CLIENT_PID"
   sleep 2
   IDLE[$kind.base]=$(rss_kb "$pid")
@@ -341,6 +342,7 @@ measure_idle() {
     log "idle: $kind RSS ${IDLE[$kind.base]} kB -> ${IDLE[$kind.$k]} kB with $k connections"
   done
   for c in "${clients[@]}"; do stop_pid "$c"; done
+  [[ -n ${IDLE[$kind.base]:-} ]]
 }
 
 # --- push throughput --------------------------------------------------------------------------------------
@@ -420,15 +422,18 @@ STARTED=$(date -u '+%Y-%m-%d %H:%M UTC')
 BARE_PID= SOLO_PID= GW1_PID= GW2_PID= MQTT_PID= SIO_PID=
 
 # The push servers first, fresh and listening before any load (see wait_ports_free); idle until phase 2.
-start_bare push $BARE_PORT
-PUSH_BARE_PID=$BARE_PID
-[[ -z $GATEWAY_WHY ]] && start_gateway_pair
-PUSH_MQTT_PID= PUSH_SIO_PID=
+[[ $VARIANTS == none ]] && VARIANTS=
+PUSH_BARE_PID= PUSH_MQTT_PID= PUSH_SIO_PID=
 GATEWAY_IDLE_WHY=$GATEWAY_WHY MQTT_IDLE_WHY=$MQTT_WHY SIO_IDLE_WHY=$SIO_WHY
-if [[ -z $MQTT_WHY ]]; then
+if [[ -n $VARIANTS ]]; then
+  start_bare push $BARE_PORT
+  PUSH_BARE_PID=$BARE_PID
+  [[ -z $GATEWAY_WHY ]] && start_gateway_pair
+fi
+if [[ -n $VARIANTS && -z $MQTT_WHY ]]; then
   if start_mosquitto push $MQTT_PORT; then PUSH_MQTT_PID=$MQTT_PID; else MQTT_WHY=$START_WHY; fi
 fi
-if [[ -z $SIO_WHY ]]; then
+if [[ -n $VARIANTS && -z $SIO_WHY ]]; then
   if start_socketio push $SIO_PORT; then PUSH_SIO_PID=$SIO_PID; else SIO_WHY=$START_WHY; fi
 fi
 
@@ -438,7 +443,7 @@ if [[ ${STAGE_LIST[0]:-0} -gt 0 ]]; then
   measure_idle bare "$BARE_PID"
   stop_pid "$BARE_PID"
   if [[ -z $GATEWAY_IDLE_WHY ]] && start_gateway_solo; then
-    measure_idle tether "$SOLO_PID"
+    measure_idle tether "$SOLO_PID" || GATEWAY_IDLE_WHY="the idle client failed (see $LOGS/idle-*tether*.log)"
     stop_pid "$SOLO_PID"
   fi
   if [[ -z $MQTT_IDLE_WHY ]]; then
@@ -490,6 +495,7 @@ COMPLETE=1
   echo "Command: $COMMAND_LINE"
   echo "Date: $STARTED; commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
   echo
+  [[ -n $VARIANTS ]] && {
   echo "== Push, delivered msgs/s: median of rounds $((WARMUP + 1))..$ROUNDS (1..$WARMUP warm-up); x bare; server CPU us/msg =="
   printf "%-36s" "target"
   for v in "${VARIANT_LIST[@]}"; do printf " %11s %6s %7s" "$v" "x bare" "us/msg"; done
@@ -521,6 +527,7 @@ COMPLETE=1
       [[ -n ${PUSH[$v.$kind]:-} ]] && printf "     %-9s %-10s %s\n" "$v" "$kind" "$(cut -d'|' -f2 <<<"${PUSH[$v.$kind]}")"
     done
   done
+  }
   if [[ ${STAGE_LIST[0]:-0} -gt 0 ]]; then
     echo
     echo "== Idle connections: server VmRSS, KiB per connection = (RSS at K - RSS at 0) / K =="
