@@ -22,9 +22,9 @@ usage: scripts/bench-peers.sh [options]           (each option also has an envir
   --rebuild              run the Maven build even if both jars exist     PEERS_REBUILD    0
   -h, --help
 
-Ports (all 127.0.0.1), push servers: bare 33090; Tether pair clients 33080/33081, management
-33190/33191, cluster 33701/33702; Mosquitto 33883; Socket.IO 33300. Idle servers: bare 33091; Tether
-single node 33085/33195/33705; Mosquitto 33884; Socket.IO 33301.
+Ports (all 127.0.0.1), push servers: bare 22090; Tether pair clients 22080/22081, management
+22190/22191, cluster 22701/22702; Mosquitto 22883; Socket.IO 22300. Idle servers: bare 22091; Tether
+single node 22085/22195/22705; Mosquitto 22884; Socket.IO 22301.
 Output: run/bench-peers/summary.txt (the tables), run/bench-peers/logs/ (every process's output).
 Needs: Java 17 and Maven (for the jars); mosquitto (apt-get install -y mosquitto); node 18+ with
 loadtest/peers/socketio installed (npm ci in that folder). Missing peers are skipped.
@@ -62,18 +62,18 @@ GATEWAY_SRC=$ROOT/gateway/server/target/tether-gateway.jar
 BENCH_JAR=$RUN/tether-bench.jar
 GATEWAY_JAR=$RUN/tether-gateway.jar
 
-BARE_PORT=33090
+BARE_PORT=22090
 BARE_URL=ws://127.0.0.1:$BARE_PORT/ws
-BARE_IDLE_PORT=33091
+BARE_IDLE_PORT=22091
 BARE_IDLE_URL=ws://127.0.0.1:$BARE_IDLE_PORT/ws
-GW_URL=ws://127.0.0.1:33080/ws
-SOLO_URL=ws://127.0.0.1:33085/ws
-MQTT_PORT=33883
+GW_URL=ws://127.0.0.1:22080/ws
+SOLO_URL=ws://127.0.0.1:22085/ws
+MQTT_PORT=22883
 MQTT_TARGET=mqtt://127.0.0.1:$MQTT_PORT
-MQTT_IDLE_PORT=33884
-SIO_PORT=33300
+MQTT_IDLE_PORT=22884
+SIO_PORT=22300
 SIO_URL=http://127.0.0.1:$SIO_PORT
-SIO_IDLE_URL=http://127.0.0.1:33301
+SIO_IDLE_URL=http://127.0.0.1:22301
 # As scripts/bench-push.sh: Java 17 + Hazelcast flags (STACK.md trap 6), no phone-home, no join wait (trap 4).
 GW_JVM=(-Xmx1g --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED
@@ -182,12 +182,13 @@ fi
 [[ -z $MQTT_WHY ]] || log "SKIPPING Mosquitto: $MQTT_WHY"
 [[ -z $SIO_WHY ]] || log "SKIPPING Socket.IO: $SIO_WHY"
 
-for port in $BARE_PORT $BARE_IDLE_PORT 33080 33081 33085 33190 33191 33195 33701 33702 33705 $MQTT_PORT \
-  $MQTT_IDLE_PORT $SIO_PORT 33301; do
+for port in $BARE_PORT $BARE_IDLE_PORT 22080 22081 22085 22190 22191 22195 22701 22702 22705 $MQTT_PORT \
+  $MQTT_IDLE_PORT $SIO_PORT 22301; do
   port_in_use "$port" && { log "FATAL: port $port is already in use"; exit 1; }
 done
 
-# Our ports lie inside the kernel's ephemeral range (32768-60999): a client socket anywhere on the machine, or
+# Our ports lie below the kernel's ephemeral range (32768-60999); ports that lie inside it (set by hand) can be held
+# by a client socket anywhere on the machine, or
 # one in TIME_WAIT after our own idle clients close (60 s), can hold one of them, and Hazelcast does not bind
 # over TIME_WAIT. So the push servers listen before any load, and each idle server waits for its ports.
 wait_ports_free() { # port…
@@ -232,10 +233,10 @@ wait_health() { # seconds pid… then management ports after "--"
 }
 
 start_gateway_solo() { # one node, no replica: the idle figure
-  wait_ports_free 33085 33195 33705 || { GATEWAY_IDLE_WHY="ports 33085/33195/33705 stayed busy"; return 1; }
-  start_gateway_node solo 33085 33195 33705 127.0.0.1:33705
+  wait_ports_free 22085 22195 22705 || { GATEWAY_IDLE_WHY="ports 22085/22195/22705 stayed busy"; return 1; }
+  start_gateway_node solo 22085 22195 22705 127.0.0.1:22705
   SOLO_PID=$SPAWNED
-  wait_health $GW_START_TIMEOUT_S "$SOLO_PID" -- 33195 && { log "Tether single node up (pid $SOLO_PID)"; return 0; }
+  wait_health $GW_START_TIMEOUT_S "$SOLO_PID" -- 22195 && { log "Tether single node up (pid $SOLO_PID)"; return 0; }
   GATEWAY_IDLE_WHY="the single node did not answer /health within ${GW_START_TIMEOUT_S}s"
   log "Tether single node did not start:"; tail -15 "$LOGS/gateway-solo.log"
   stop_pid "$SOLO_PID"; SOLO_PID=
@@ -243,14 +244,14 @@ start_gateway_solo() { # one node, no replica: the idle figure
 }
 
 start_gateway_pair() { # two nodes, backup-count 1: every session record replicated (the push figure)
-  local members=127.0.0.1:33701,127.0.0.1:33702
-  start_gateway_node 1 33080 33190 33701 $members
+  local members=127.0.0.1:22701,127.0.0.1:22702
+  start_gateway_node 1 22080 22190 22701 $members
   GW1_PID=$SPAWNED
-  start_gateway_node 2 33081 33191 33702 $members
+  start_gateway_node 2 22081 22191 22702 $members
   GW2_PID=$SPAWNED
-  if wait_health $GW_START_TIMEOUT_S "$GW1_PID" "$GW2_PID" -- 33190 33191; then
+  if wait_health $GW_START_TIMEOUT_S "$GW1_PID" "$GW2_PID" -- 22190 22191; then
     log "Tether pair up (pids $GW1_PID $GW2_PID)"
-    ss -Htnp state established "( dport = :33701 or dport = :33702 )" | grep -qE "pid=($GW1_PID|$GW2_PID)," ||
+    ss -Htnp state established "( dport = :22701 or dport = :22702 )" | grep -qE "pid=($GW1_PID|$GW2_PID)," ||
       log "WARNING: no member connection between the Tether nodes; are they really one cluster?"
     return 0
   fi
@@ -456,8 +457,8 @@ if [[ ${STAGE_LIST[0]:-0} -gt 0 ]]; then
     fi
   fi
   if [[ -z $SIO_IDLE_WHY ]]; then
-    START_WHY="port 33301 stayed busy"
-    if wait_ports_free 33301 && start_socketio idle 33301; then
+    START_WHY="port 22301 stayed busy"
+    if wait_ports_free 22301 && start_socketio idle 22301; then
       measure_idle socketio "$SIO_PID"
       stop_pid "$SIO_PID"
     else

@@ -7,7 +7,7 @@
 // CPU in the round: near the round's seconds means the single-threaded client was the limit).
 // idle: N sockets connect, then only Engine.IO's heartbeats; prints "READY conns=N" and holds until killed.
 //
-// usage: node client.js --url http://127.0.0.1:33300 --conns 100 --count 2000 [--rounds 1] [--timeout-s 120]
+// usage: node client.js --url http://127.0.0.1:22300 --conns 100 --count 2000 [--rounds 1] [--timeout-s 120]
 //        node client.js --idle --url … --conns 2000 [--timeout-s 120]
 "use strict";
 const { io } = require("socket.io-client");
@@ -17,7 +17,7 @@ function arg(name, fallback) {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const url = arg("--url", "http://127.0.0.1:33300");
+const url = arg("--url", "http://127.0.0.1:22300");
 const conns = Number(arg("--conns", "100"));
 const count = Number(arg("--count", "2000"));
 const rounds = Number(arg("--rounds", "1"));

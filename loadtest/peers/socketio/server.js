@@ -7,7 +7,7 @@
 // client that reconnects within it is sent what it missed. That buffer is in this process only and
 // nothing acknowledges delivery: recovery is best-effort (see docs/BENCHMARKS.md).
 //
-// usage: node server.js --port 33300 [--host 127.0.0.1]
+// usage: node server.js --port 22300 [--host 127.0.0.1]
 "use strict";
 const http = require("node:http");
 const { Server } = require("socket.io");
@@ -17,7 +17,7 @@ function arg(name, fallback) {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 
-const port = Number(arg("--port", "33300"));
+const port = Number(arg("--port", "22300"));
 const host = arg("--host", "127.0.0.1");
 const maxCount = 100000; // bounds one request's work
 
