@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -36,8 +37,18 @@ import java.util.function.Supplier;
  * subscriber never saw (the gateway may skip only when a notify could not be buffered).
  *
  * <pre>
- * --url ws://…/ws[,ws://…] [--subscribers 500] [--publishes 2000] [--rounds 4] [--window 64]
- * [--topic bench/t] [--timeout-s 120] [--client-prefix notify] [--threads 2]
+ * --url ws://…/ws[|ws://…][,ws://…] [--metrics http://…/metrics[|…][,…]] [--subscribers 500]
+ * [--publishes 2000] [--rounds 4] [--window 64] [--topic bench/t] [--timeout-s 120] [--client-prefix notify]
+ * [--threads 2] [--settle-ms 500]
+ * </pre>
+ *
+ * <p>A target may be a cluster: its node URLs separated by '|'; subscribers are spread over them in turn and the
+ * publisher is on the first. With {@code --metrics} (per target, in the same order; nodes separated by '|', "-" for
+ * none) each RESULT also gives the store operations the target's nodes issued during the round
+ * ({@code tether_store_operations_total}, read before the round and {@code --settle-ms} after its end so the trims
+ * that the round's last acks cause are counted): {@code storeOps}, {@code flushOps} and both per publish.
+ *
+ * <pre>
  * </pre>
  */
 public final class NotifyLoadClient {
@@ -58,6 +69,8 @@ public final class NotifyLoadClient {
   private final String topic;
   private final long timeoutMs;
   private final boolean[] failed;
+  private final List<StoreOps> storeOps = new ArrayList<>();
+  private long settleMs;
   private boolean dirty;
 
   private NotifyLoadClient(int threads, List<String> urls, String topic, long timeoutMs) {
@@ -77,10 +90,15 @@ public final class NotifyLoadClient {
 
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, Set.of("--url", "--subscribers", "--publishes", "--rounds", "--window", "--topic",
-      "--timeout-s", "--client-prefix", "--threads"), Set.of());
+      "--timeout-s", "--client-prefix", "--threads", "--metrics", "--settle-ms"), Set.of());
     List<String> urls = List.of(args.string("--url", "ws://127.0.0.1:8080/ws").split(","));
     NotifyLoadClient c = new NotifyLoadClient(args.integer("--threads", 2), urls, args.string("--topic", "bench/t"),
       args.integer("--timeout-s", 120) * 1000L);
+    String[] metrics = args.string("--metrics", "").split(",", -1);
+    for (int t = 0; t < urls.size(); t++) {
+      c.storeOps.add(new StoreOps(t < metrics.length ? metrics[t] : null));
+    }
+    c.settleMs = args.integer("--settle-ms", 500);
     Runtime.getRuntime().addShutdownHook(new Thread(c::byeAll));
     c.connectAll(args.string("--client-prefix", "notify"), args.integer("--subscribers", 500));
     c.rounds(args.integer("--rounds", 4), args.integer("--publishes", 2000), args.integer("--window", 64),
@@ -91,25 +109,27 @@ public final class NotifyLoadClient {
   private void connectAll(String prefix, int subs) throws Exception {
     for (int t = 0; t < urls.size(); t++) {
       String idPrefix = prefix + "-t" + t + "-";
-      WebSocketConnectOptions options = connectOptions(urls.get(t));
+      List<WebSocketConnectOptions> nodes = Arrays.stream(urls.get(t).split("\\|"))
+        .map(NotifyLoadClient::connectOptions).toList();
       long start = System.nanoTime();
       List<List<NotifySubscriber>> perLoop = new ArrayList<>();
       List<Future<Void>> opened = new ArrayList<>();
       for (int w = 0; w < loops.size(); w++) {
         List<NotifySubscriber> group = new ArrayList<>();
         perLoop.add(group);
-        List<String> ids = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (int i = w; i < subs; i += loops.size()) {
-          ids.add(idPrefix + i);
+          ids.add(i);
         }
         int loop = w;
         opened.add(call(loops.get(w), () -> {
           Future<Void> chain = Future.succeededFuture();
           for (int from = 0; from < ids.size(); from += CONNECT_BATCH) {
-            List<String> batch = ids.subList(from, Math.min(from + CONNECT_BATCH, ids.size()));
-            chain = chain.compose(v -> Future.all(batch.stream().map(id -> clients.get(loop).connect(options)
+            List<Integer> batch = ids.subList(from, Math.min(from + CONNECT_BATCH, ids.size()));
+            chain = chain.compose(v -> Future.all(batch.stream().map(i -> clients.get(loop)
+              .connect(nodes.get(i % nodes.size()))
               .compose(ws -> {
-                NotifySubscriber s = new NotifySubscriber(ws, id);
+                NotifySubscriber s = new NotifySubscriber(ws, idPrefix + i);
                 group.add(s);
                 return s.subscribe(topic);
               })).toList()).mapEmpty());
@@ -122,7 +142,7 @@ public final class NotifyLoadClient {
       publishers.add(publisher);
       try {
         await(Future.all(opened));
-        await(call(loops.get(0), () -> clients.get(0).connect(options).compose(ws -> publisher.open(ws, idPrefix + "pub"))));
+        await(call(loops.get(0), () -> clients.get(0).connect(nodes.get(0)).compose(ws -> publisher.open(ws, idPrefix + "pub"))));
         System.out.println(String.format(Locale.ROOT, "CONNECTED target=%s subscribers=%d seconds=%.3f",
           urls.get(t), subs, (System.nanoTime() - start) / 1e9));
       } catch (Exception e) {
@@ -174,6 +194,8 @@ public final class NotifyLoadClient {
       }));
     }
     NotifyPublisher publisher = publishers.get(t);
+    StoreOps ops = storeOps.get(t);
+    long[] opsBefore = ops.enabled() ? ops.read() : null;
     round.start = System.nanoTime();
     loops.get(0).runOnContext(v -> publisher.startRound(round, window, () -> {
       // The final version is known: let every subscriber that already has it finish.
@@ -209,12 +231,21 @@ public final class NotifyLoadClient {
     double seconds = (end - round.start) / 1e9;
     double pubSeconds = ((round.publishDone == 0 ? System.nanoTime() : round.publishDone) - round.start) / 1e9;
     String status = !finished ? "timeout" : violations == 0 ? "ok" : "violations";
+    String opsFields = "";
+    if (opsBefore != null) {
+      Thread.sleep(settleMs);
+      long[] opsAfter = ops.read();
+      long total = opsBefore[0] < 0 || opsAfter[0] < 0 ? -1 : opsAfter[0] - opsBefore[0];
+      long flushes = opsBefore[1] < 0 || opsAfter[1] < 0 ? -1 : opsAfter[1] - opsBefore[1];
+      opsFields = String.format(Locale.ROOT, " storeOps=%d flushOps=%d storeOpsPerPublish=%.1f flushOpsPerPublish=%.1f",
+        total, flushes, (double) total / publishes, (double) flushes / publishes);
+    }
     System.out.println(String.format(Locale.ROOT,
       "RESULT mode=notify target=%s round=%d subscribers=%d publishes=%d finalVersion=%d pubSeconds=%.3f"
         + " publishesPerSec=%.0f received=%d seconds=%.3f notifiesPerSec=%.0f violations=%d skipped=%d"
-        + " notReached=%d status=%s",
+        + " notReached=%d status=%s%s",
       urls.get(t), number, subs, publishes, round.finalVersion, pubSeconds, publishes / pubSeconds, received, seconds,
-      received / seconds, violations, skipped, notReached, status));
+      received / seconds, violations, skipped, notReached, status, opsFields));
     dirty |= violations != 0;
     return finished;
   }

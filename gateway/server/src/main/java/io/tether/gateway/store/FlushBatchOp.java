@@ -22,8 +22,10 @@ public final class FlushBatchOp extends SessionOp<Integer> {
   public FlushBatchOp() {
   }
 
+  /** Session id → its write; copied the way {@link #readData} rebuilds it, so a copy writes the same bytes. */
   FlushBatchOp(Map<String, FlushOp> ops) {
-    this.ops = ops;
+    this.ops = new HashMap<>(ops.size() * 2);
+    this.ops.putAll(ops);
   }
 
   @Override
