@@ -46,7 +46,9 @@ import java.util.function.Supplier;
  * publisher is on the first. With {@code --metrics} (per target, in the same order; nodes separated by '|', "-" for
  * none) each RESULT also gives the store operations the target's nodes issued during the round
  * ({@code tether_store_operations_total}, read before the round and {@code --settle-ms} after its end so the trims
- * that the round's last acks cause are counted): {@code storeOps}, {@code flushOps} and both per publish.
+ * that the round's last acks cause are counted): {@code storeOps}, {@code flushOps}, {@code sessionWrites} (session batches written, {@code tether_store_flush_duration}:
+ * a gateway without tether_store_operations, e.g. an older jar, issued one operation per session write) and each per
+ * publish.
  *
  * <pre>
  * </pre>
@@ -237,8 +239,10 @@ public final class NotifyLoadClient {
       long[] opsAfter = ops.read();
       long total = opsBefore[0] < 0 || opsAfter[0] < 0 ? -1 : opsAfter[0] - opsBefore[0];
       long flushes = opsBefore[1] < 0 || opsAfter[1] < 0 ? -1 : opsAfter[1] - opsBefore[1];
-      opsFields = String.format(Locale.ROOT, " storeOps=%d flushOps=%d storeOpsPerPublish=%.1f flushOpsPerPublish=%.1f",
-        total, flushes, (double) total / publishes, (double) flushes / publishes);
+      long writes = opsBefore[2] < 0 || opsAfter[2] < 0 ? -1 : opsAfter[2] - opsBefore[2];
+      opsFields = String.format(Locale.ROOT, " storeOps=%d flushOps=%d sessionWrites=%d storeOpsPerPublish=%.1f"
+        + " flushOpsPerPublish=%.1f sessionWritesPerPublish=%.1f", total, flushes, writes, (double) total / publishes,
+        (double) flushes / publishes, (double) writes / publishes);
     }
     System.out.println(String.format(Locale.ROOT,
       "RESULT mode=notify target=%s round=%d subscribers=%d publishes=%d finalVersion=%d pubSeconds=%.3f"

@@ -14,6 +14,8 @@ import java.util.List;
 final class StoreOps {
 
   private static final String METRIC = "tether_store_operations_total{";
+  /** Session writes (one per session batch), counted by main's gateway too: there each one is its own operation. */
+  private static final String WRITES = "tether_store_flush_duration_seconds_count";
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final List<String> urls;
 
@@ -26,10 +28,11 @@ final class StoreOps {
     return !urls.isEmpty();
   }
 
-  /** {all operations, flush operations} summed over the nodes; {-1, -1} if a node did not answer. */
+  /** {all operations, flush operations, session writes} summed over the nodes; -1s if a node did not answer. */
   long[] read() {
     long total = 0;
     long flush = 0;
+    long writes = 0;
     for (String url : urls) {
       try {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
@@ -41,12 +44,14 @@ final class StoreOps {
             if (line.contains("op=\"flush\"")) {
               flush += v;
             }
+          } else if (line.startsWith(WRITES)) {
+            writes += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
           }
         }
       } catch (Exception e) {
-        return new long[] {-1, -1};
+        return new long[] {-1, -1, -1};
       }
     }
-    return new long[] {total, flush};
+    return new long[] {total, flush, writes};
   }
 }
