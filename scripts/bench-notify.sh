@@ -80,6 +80,14 @@ stop_pids() { # pid…
   for pid in "$@"; do
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || continue 2; sleep 0.2; done
     kill -9 "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || continue 2; sleep 0.2; done
+  done
+}
+wait_ports_free() { # port…: the previous phase's processes may hold them for a moment after they exit
+  local port
+  for port in "$@"; do
+    for _ in $(seq 150); do port_in_use "$port" || continue 2; sleep 0.2; done
+    log "port $port still in use after 30 s"
   done
 }
 cleanup() { stop_pids "${PIDS[@]}"; }
@@ -177,6 +185,7 @@ bare_phase() {
 gateway_phase() { # phase jar nodes label
   local phase=$1 jar=$2 n=$3 members= urls= metrics= i pids=()
   for ((i = 1; i <= n; i++)); do members+="${members:+,}127.0.0.1:$(cluster_port $i)"; done
+  for ((i = 1; i <= n; i++)); do wait_ports_free "$(client_port $i)" "$(mgmt_port $i)" "$(cluster_port $i)"; done
   for ((i = 1; i <= n; i++)); do
     spawn "$LOGS/$phase-node$i.log" java "${GW_JVM[@]}" -jar "$jar" --demo --port "$(client_port $i)" \
       --management-port "$(mgmt_port $i)" --cluster-host 127.0.0.1 --cluster-port "$(cluster_port $i)" \
