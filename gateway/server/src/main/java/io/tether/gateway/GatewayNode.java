@@ -108,7 +108,8 @@ public final class GatewayNode {
           })
           .onSuccess(vertx -> {
             GatewayMetrics metrics = new GatewayMetrics(registry);
-            GatewayServices mgr = new GatewayServices(vertx, opts, instance, new ClusterStore(vertx, hz), metrics);
+            GatewayServices mgr =
+                new GatewayServices(vertx, opts, instance, new ClusterStore(vertx, hz, metrics), metrics);
             GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
             node.deploy(registry).onComplete(ar -> {
               if (ar.succeeded()) {

@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -36,13 +37,24 @@ import java.util.function.Supplier;
  * subscriber never saw (the gateway may skip only when a notify could not be buffered).
  *
  * <pre>
- * --url ws://…/ws[,ws://…] [--subscribers 500] [--publishes 2000] [--rounds 4] [--window 64]
- * [--topic bench/t] [--timeout-s 120] [--client-prefix notify] [--threads 2]
+ * --url ws://…/ws[|ws://…][,ws://…] [--metrics http://…/metrics[|…][,…]] [--subscribers 500]
+ * [--publishes 2000] [--rounds 4] [--window 64] [--topic bench/t] [--timeout-s 120] [--client-prefix notify]
+ * [--threads 2] [--settle-ms 500]
+ * </pre>
+ *
+ * <p>A target may be a cluster: its node URLs separated by '|'; subscribers are spread over them in turn and the
+ * publisher is on the first. With {@code --metrics} (per target, in the same order; nodes separated by '|', "-" for
+ * none) each RESULT also gives the store operations the target's nodes issued during the round
+ * ({@code tether_store_operations_total}, read before the round and {@code --settle-ms} after its end so the trims
+ * that the round's last acks cause are counted): {@code storeOps}, {@code flushOps}, {@code sessionWrites} (session batches written, {@code tether_store_flush_duration}:
+ * a gateway without tether_store_operations, e.g. an older jar, issued one operation per session write) and each per
+ * publish.
+ *
+ * <pre>
  * </pre>
  */
 public final class NotifyLoadClient {
 
-  private static final int ACK_EVERY = 100;
   private static final long ACK_FLUSH_MS = 20;
   private static final long PING_MS = 10_000;
   private static final int CONNECT_BATCH = 50;
@@ -53,12 +65,14 @@ public final class NotifyLoadClient {
   private final List<Context> loops = new ArrayList<>();
   private final List<WebSocketClient> clients = new ArrayList<>();
   /** subscribers.get(target).get(loop) */
-  private final List<List<List<Subscriber>>> subscribers = new ArrayList<>();
-  private final List<Publisher> publishers = new ArrayList<>();
+  private final List<List<List<NotifySubscriber>>> subscribers = new ArrayList<>();
+  private final List<NotifyPublisher> publishers = new ArrayList<>();
   private final List<String> urls;
   private final String topic;
   private final long timeoutMs;
   private final boolean[] failed;
+  private final List<StoreOps> storeOps = new ArrayList<>();
+  private long settleMs;
   private boolean dirty;
 
   private NotifyLoadClient(int threads, List<String> urls, String topic, long timeoutMs) {
@@ -78,10 +92,15 @@ public final class NotifyLoadClient {
 
   public static void main(String[] argv) throws Exception {
     Args args = Args.parse(argv, Set.of("--url", "--subscribers", "--publishes", "--rounds", "--window", "--topic",
-      "--timeout-s", "--client-prefix", "--threads"), Set.of());
+      "--timeout-s", "--client-prefix", "--threads", "--metrics", "--settle-ms"), Set.of());
     List<String> urls = List.of(args.string("--url", "ws://127.0.0.1:8080/ws").split(","));
     NotifyLoadClient c = new NotifyLoadClient(args.integer("--threads", 2), urls, args.string("--topic", "bench/t"),
       args.integer("--timeout-s", 120) * 1000L);
+    String[] metrics = args.string("--metrics", "").split(",", -1);
+    for (int t = 0; t < urls.size(); t++) {
+      c.storeOps.add(new StoreOps(t < metrics.length ? metrics[t] : null));
+    }
+    c.settleMs = args.integer("--settle-ms", 500);
     Runtime.getRuntime().addShutdownHook(new Thread(c::byeAll));
     c.connectAll(args.string("--client-prefix", "notify"), args.integer("--subscribers", 500));
     c.rounds(args.integer("--rounds", 4), args.integer("--publishes", 2000), args.integer("--window", 64),
@@ -92,25 +111,27 @@ public final class NotifyLoadClient {
   private void connectAll(String prefix, int subs) throws Exception {
     for (int t = 0; t < urls.size(); t++) {
       String idPrefix = prefix + "-t" + t + "-";
-      WebSocketConnectOptions options = connectOptions(urls.get(t));
+      List<WebSocketConnectOptions> nodes = Arrays.stream(urls.get(t).split("\\|"))
+        .map(NotifyLoadClient::connectOptions).toList();
       long start = System.nanoTime();
-      List<List<Subscriber>> perLoop = new ArrayList<>();
+      List<List<NotifySubscriber>> perLoop = new ArrayList<>();
       List<Future<Void>> opened = new ArrayList<>();
       for (int w = 0; w < loops.size(); w++) {
-        List<Subscriber> group = new ArrayList<>();
+        List<NotifySubscriber> group = new ArrayList<>();
         perLoop.add(group);
-        List<String> ids = new ArrayList<>();
+        List<Integer> ids = new ArrayList<>();
         for (int i = w; i < subs; i += loops.size()) {
-          ids.add(idPrefix + i);
+          ids.add(i);
         }
         int loop = w;
         opened.add(call(loops.get(w), () -> {
           Future<Void> chain = Future.succeededFuture();
           for (int from = 0; from < ids.size(); from += CONNECT_BATCH) {
-            List<String> batch = ids.subList(from, Math.min(from + CONNECT_BATCH, ids.size()));
-            chain = chain.compose(v -> Future.all(batch.stream().map(id -> clients.get(loop).connect(options)
+            List<Integer> batch = ids.subList(from, Math.min(from + CONNECT_BATCH, ids.size()));
+            chain = chain.compose(v -> Future.all(batch.stream().map(i -> clients.get(loop)
+              .connect(nodes.get(i % nodes.size()))
               .compose(ws -> {
-                Subscriber s = new Subscriber(ws, id);
+                NotifySubscriber s = new NotifySubscriber(ws, idPrefix + i);
                 group.add(s);
                 return s.subscribe(topic);
               })).toList()).mapEmpty());
@@ -119,11 +140,11 @@ public final class NotifyLoadClient {
         }));
       }
       subscribers.add(perLoop);
-      Publisher publisher = new Publisher(topic);
+      NotifyPublisher publisher = new NotifyPublisher(topic);
       publishers.add(publisher);
       try {
         await(Future.all(opened));
-        await(call(loops.get(0), () -> clients.get(0).connect(options).compose(ws -> publisher.open(ws, idPrefix + "pub"))));
+        await(call(loops.get(0), () -> clients.get(0).connect(nodes.get(0)).compose(ws -> publisher.open(ws, idPrefix + "pub"))));
         System.out.println(String.format(Locale.ROOT, "CONNECTED target=%s subscribers=%d seconds=%.3f",
           urls.get(t), subs, (System.nanoTime() - start) / 1e9));
       } catch (Exception e) {
@@ -134,11 +155,11 @@ public final class NotifyLoadClient {
     for (int w = 0; w < loops.size(); w++) { // one ack timer and one ping timer per loop, not per socket
       int loop = w;
       loops.get(w).runOnContext(v -> {
-        vertx.setPeriodic(ACK_FLUSH_MS, id -> eachOnLoop(loop, Subscriber::flushAck));
+        vertx.setPeriodic(ACK_FLUSH_MS, id -> eachOnLoop(loop, NotifySubscriber::flushAck));
         vertx.setPeriodic(PING_MS, id -> {
-          eachOnLoop(loop, Subscriber::ping);
+          eachOnLoop(loop, NotifySubscriber::ping);
           if (loop == 0) {
-            publishers.forEach(Publisher::ping);
+            publishers.forEach(NotifyPublisher::ping);
           }
         });
       });
@@ -148,8 +169,8 @@ public final class NotifyLoadClient {
   }
 
   /** Runs on loop {@code w}; the lists are complete before the timers start. */
-  private void eachOnLoop(int w, java.util.function.Consumer<Subscriber> action) {
-    for (List<List<Subscriber>> perLoop : subscribers) {
+  private void eachOnLoop(int w, java.util.function.Consumer<NotifySubscriber> action) {
+    for (List<List<NotifySubscriber>> perLoop : subscribers) {
       perLoop.get(w).forEach(action);
     }
   }
@@ -168,19 +189,21 @@ public final class NotifyLoadClient {
   private boolean round(int t, int number, int publishes, int window, int subs) throws Exception {
     NotifyRound round = new NotifyRound(number, publishes, subs);
     for (int w = 0; w < loops.size(); w++) {
-      List<Subscriber> group = subscribers.get(t).get(w);
+      List<NotifySubscriber> group = subscribers.get(t).get(w);
       await(call(loops.get(w), () -> {
         group.forEach(s -> s.startRound(round));
         return Future.succeededFuture();
       }));
     }
-    Publisher publisher = publishers.get(t);
+    NotifyPublisher publisher = publishers.get(t);
+    StoreOps ops = storeOps.get(t);
+    long[] opsBefore = ops.enabled() ? ops.read() : null;
     round.start = System.nanoTime();
     loops.get(0).runOnContext(v -> publisher.startRound(round, window, () -> {
       // The final version is known: let every subscriber that already has it finish.
       for (int w = 0; w < loops.size(); w++) {
-        List<Subscriber> group = subscribers.get(t).get(w);
-        loops.get(w).runOnContext(x -> group.forEach(Subscriber::checkDone));
+        List<NotifySubscriber> group = subscribers.get(t).get(w);
+        loops.get(w).runOnContext(x -> group.forEach(NotifySubscriber::checkDone));
       }
     }));
     boolean finished = round.subsDone.await(timeoutMs, TimeUnit.MILLISECONDS) && round.publishDone != 0;
@@ -190,10 +213,10 @@ public final class NotifyLoadClient {
     long skipped = 0;
     long notReached = 0;
     for (int w = 0; w < loops.size(); w++) {
-      List<Subscriber> group = subscribers.get(t).get(w);
+      List<NotifySubscriber> group = subscribers.get(t).get(w);
       long[] sums = await(call(loops.get(w), () -> {
         long[] s = new long[4];
-        for (Subscriber sub : group) {
+        for (NotifySubscriber sub : group) {
           s[0] += sub.received;
           s[1] += sub.violations;
           s[2] += sub.skipped;
@@ -210,12 +233,23 @@ public final class NotifyLoadClient {
     double seconds = (end - round.start) / 1e9;
     double pubSeconds = ((round.publishDone == 0 ? System.nanoTime() : round.publishDone) - round.start) / 1e9;
     String status = !finished ? "timeout" : violations == 0 ? "ok" : "violations";
+    String opsFields = "";
+    if (opsBefore != null) {
+      Thread.sleep(settleMs);
+      long[] opsAfter = ops.read();
+      long total = opsBefore[0] < 0 || opsAfter[0] < 0 ? -1 : opsAfter[0] - opsBefore[0];
+      long flushes = opsBefore[1] < 0 || opsAfter[1] < 0 ? -1 : opsAfter[1] - opsBefore[1];
+      long writes = opsBefore[2] < 0 || opsAfter[2] < 0 ? -1 : opsAfter[2] - opsBefore[2];
+      opsFields = String.format(Locale.ROOT, " storeOps=%d flushOps=%d sessionWrites=%d storeOpsPerPublish=%.1f"
+        + " flushOpsPerPublish=%.1f sessionWritesPerPublish=%.1f", total, flushes, writes, (double) total / publishes,
+        (double) flushes / publishes, (double) writes / publishes);
+    }
     System.out.println(String.format(Locale.ROOT,
       "RESULT mode=notify target=%s round=%d subscribers=%d publishes=%d finalVersion=%d pubSeconds=%.3f"
         + " publishesPerSec=%.0f received=%d seconds=%.3f notifiesPerSec=%.0f violations=%d skipped=%d"
-        + " notReached=%d status=%s",
+        + " notReached=%d status=%s%s",
       urls.get(t), number, subs, publishes, round.finalVersion, pubSeconds, publishes / pubSeconds, received, seconds,
-      received / seconds, violations, skipped, notReached, status));
+      received / seconds, violations, skipped, notReached, status, opsFields));
     dirty |= violations != 0;
     return finished;
   }
@@ -224,8 +258,8 @@ public final class NotifyLoadClient {
     failed[t] = true;
     for (int w = 0; w < loops.size(); w++) {
       if (subscribers.size() > t) {
-        List<Subscriber> group = subscribers.get(t).get(w);
-        loops.get(w).runOnContext(v -> group.forEach(Subscriber::bye));
+        List<NotifySubscriber> group = subscribers.get(t).get(w);
+        loops.get(w).runOnContext(v -> group.forEach(NotifySubscriber::bye));
       }
     }
   }
@@ -242,13 +276,13 @@ public final class NotifyLoadClient {
   private void byeAll() {
     try {
       List<Future<Void>> all = new ArrayList<>();
-      for (List<List<Subscriber>> perTarget : subscribers) {
+      for (List<List<NotifySubscriber>> perTarget : subscribers) {
         for (int w = 0; w < loops.size(); w++) {
-          List<Subscriber> group = perTarget.get(w);
-          all.add(call(loops.get(w), () -> Future.join(group.stream().map(Subscriber::bye).toList()).mapEmpty()));
+          List<NotifySubscriber> group = perTarget.get(w);
+          all.add(call(loops.get(w), () -> Future.join(group.stream().map(NotifySubscriber::bye).toList()).mapEmpty()));
         }
       }
-      for (Publisher p : publishers) {
+      for (NotifyPublisher p : publishers) {
         all.add(call(loops.get(0), p::bye));
       }
       Future.join(all).toCompletionStage().toCompletableFuture().get(3, TimeUnit.SECONDS);
@@ -276,303 +310,9 @@ public final class NotifyLoadClient {
       .setURI(uri.getRawPath().isEmpty() ? "/" : uri.getRawPath());
   }
 
-  private static void problem(String who, String what) {
+  static void problem(String who, String what) {
     if (printedProblems.incrementAndGet() <= MAX_PRINTED_PROBLEMS) {
       System.out.println("PROBLEM " + who + ": " + what);
-    }
-  }
-
-  /** One round of one target; shared by the event loops. */
-  static final class NotifyRound {
-    final int number;
-    final int publishes;
-    final CountDownLatch subsDone;
-    final AtomicLong lastDone = new AtomicLong();
-    final AtomicLong publishErrors = new AtomicLong();
-    volatile long start;
-    volatile long publishDone;
-    /** Highest version in this round's publish responses; Long.MAX_VALUE until all responses are in. */
-    volatile long finalVersion = Long.MAX_VALUE;
-
-    NotifyRound(int number, int publishes, int subscribers) {
-      this.number = number;
-      this.publishes = publishes;
-      this.subsDone = new CountDownLatch(subscribers);
-    }
-
-    void subscriberDone() {
-      lastDone.accumulateAndGet(System.nanoTime(), Math::max);
-      subsDone.countDown();
-    }
-  }
-
-  /** A subscriber socket; all methods run on its event loop. */
-  static final class Subscriber {
-    private final WebSocket ws;
-    private final String clientId;
-    private final Promise<Void> subscribed = Promise.promise();
-    private boolean welcomed;
-    private boolean closed;
-    private long lastSeq;
-    private long ackedSeq;
-    /** Highest version received, across rounds. */
-    private long lastVersion;
-    private NotifyRound round;
-    long received;
-    long violations;
-    long skipped;
-    boolean done;
-
-    Subscriber(WebSocket ws, String clientId) {
-      this.ws = ws;
-      this.clientId = clientId;
-      ws.textMessageHandler(this::onText);
-      ws.exceptionHandler(err -> problem(clientId, "socket error: " + err));
-      ws.closeHandler(v -> {
-        if (!closed) {
-          closed = true;
-          violations++;
-          problem(clientId, "closed by the server (code " + ws.closeStatusCode() + ")");
-          subscribed.tryFail("closed");
-          finish();
-        }
-      });
-    }
-
-    /** hello, then subscribe (client seq 1); completes when the server acks the subscribe. */
-    Future<Void> subscribe(String topic) {
-      ws.writeTextMessage(ClientFrames.hello(clientId));
-      ws.writeTextMessage("{\"type\":\"subscribe\",\"seq\":1,\"topic\":\"" + topic + "\",\"version\":0}");
-      return subscribed.future();
-    }
-
-    void startRound(NotifyRound next) {
-      round = next;
-      received = 0;
-      violations = 0;
-      skipped = 0;
-      done = closed;
-      if (closed) {
-        violations++;
-        next.subscriberDone();
-      }
-    }
-
-    void checkDone() {
-      if (round != null && !done && lastVersion >= round.finalVersion) {
-        finish();
-      }
-    }
-
-    private void finish() {
-      if (round != null && !done) {
-        done = true;
-        round.subscriberDone();
-      }
-    }
-
-    void flushAck() {
-      if (!closed && lastSeq > ackedSeq) {
-        sendAck();
-      }
-    }
-
-    void ping() {
-      if (!closed) {
-        ws.writeTextMessage(ClientFrames.ping(lastSeq));
-        ackedSeq = lastSeq;
-      }
-    }
-
-    Future<Void> bye() {
-      if (closed) {
-        return Future.succeededFuture();
-      }
-      closed = true;
-      ws.writeTextMessage(ClientFrames.bye());
-      return ws.close((short) 1000);
-    }
-
-    private void onText(String text) {
-      JsonObject frame = new JsonObject(text);
-      Long seq = frame.getLong("seq");
-      if (seq != null && seq > 0) {
-        if (seq <= lastSeq) {
-          violations++;
-          sendAck();
-          return;
-        }
-        if (seq != lastSeq + 1) {
-          violations++;
-          problem(clientId, "gap: expected seq " + (lastSeq + 1) + ", got " + seq);
-        }
-        lastSeq = seq;
-        if (lastSeq - ackedSeq >= ACK_EVERY) {
-          sendAck();
-        }
-      }
-      switch (frame.getString("type", "")) {
-        case "welcome" -> welcomed = true;
-        case "ack" -> {
-          if (welcomed && frame.getLong("ack", 0L) >= 1) {
-            subscribed.tryComplete();
-          }
-        }
-        case "notify" -> onNotify(frame.getLong("version", 0L));
-        case "ping" -> {
-          ws.writeTextMessage(ClientFrames.pong(lastSeq));
-          ackedSeq = lastSeq;
-        }
-        case "error", "bye", "reconnect" -> {
-          violations++;
-          problem(clientId, text);
-          subscribed.tryFail(text);
-        }
-        default -> { }
-      }
-    }
-
-    private void onNotify(long version) {
-      if (version <= lastVersion) {
-        violations++;
-        problem(clientId, "version " + version + " after " + lastVersion);
-        return;
-      }
-      if (round != null && !done && version > lastVersion + 1) {
-        skipped += version - lastVersion - 1;
-      }
-      lastVersion = version;
-      if (round != null && !done) {
-        received++;
-        checkDone();
-      }
-    }
-
-    private void sendAck() {
-      ws.writeTextMessage(ClientFrames.ack(lastSeq));
-      ackedSeq = lastSeq;
-    }
-  }
-
-  /** The publisher socket: pipelined demo.publish requests; all methods run on loop 0. */
-  static final class Publisher {
-    private final String topic;
-    private WebSocket ws;
-    private String clientId;
-    private final Promise<Void> welcomed = Promise.promise();
-    private boolean closed;
-    private long nextClientSeq = 1;
-    private long lastSeq;
-    private long ackedSeq;
-    private NotifyRound round;
-    private int sent;
-    private int answered;
-    private long maxVersion;
-    private Runnable onAllAnswered;
-
-    Publisher(String topic) {
-      this.topic = topic;
-    }
-
-    Future<Void> open(WebSocket socket, String id) {
-      ws = socket;
-      clientId = id;
-      ws.textMessageHandler(this::onText);
-      ws.exceptionHandler(err -> problem(clientId, "socket error: " + err));
-      ws.closeHandler(v -> {
-        if (!closed) {
-          closed = true;
-          problem(clientId, "publisher closed by the server (code " + ws.closeStatusCode() + ")");
-          welcomed.tryFail("closed");
-        }
-      });
-      ws.writeTextMessage(ClientFrames.hello(clientId));
-      return welcomed.future();
-    }
-
-    void startRound(NotifyRound next, int window, Runnable allAnswered) {
-      round = next;
-      sent = 0;
-      answered = 0;
-      maxVersion = 0;
-      onAllAnswered = allAnswered;
-      while (sent < next.publishes && sent < window) {
-        sendOne();
-      }
-    }
-
-    void ping() {
-      if (!closed && ws != null) {
-        ws.writeTextMessage(ClientFrames.ping(lastSeq));
-        ackedSeq = lastSeq;
-      }
-    }
-
-    Future<Void> bye() {
-      if (closed || ws == null) {
-        return Future.succeededFuture();
-      }
-      closed = true;
-      ws.writeTextMessage(ClientFrames.bye());
-      return ws.close((short) 1000);
-    }
-
-    private void sendOne() {
-      long seq = nextClientSeq++;
-      sent++;
-      ws.writeTextMessage("{\"type\":\"request\",\"seq\":" + seq + ",\"stream\":" + (2 * seq - 1)
-        + ",\"address\":\"demo.publish\",\"body\":{\"topic\":\"" + topic + "\",\"body\":{\"r\":" + round.number
-        + ",\"i\":" + sent + "}}}");
-    }
-
-    private void onText(String text) {
-      JsonObject frame = new JsonObject(text);
-      Long seq = frame.getLong("seq");
-      if (seq != null && seq > lastSeq) {
-        lastSeq = seq;
-        if (lastSeq - ackedSeq >= 32) {
-          ws.writeTextMessage(ClientFrames.ack(lastSeq));
-          ackedSeq = lastSeq;
-        }
-      }
-      switch (frame.getString("type", "")) {
-        case "welcome" -> welcomed.tryComplete();
-        case "response" -> onResponse(frame);
-        case "ping" -> {
-          ws.writeTextMessage(ClientFrames.pong(lastSeq));
-          ackedSeq = lastSeq;
-        }
-        case "error", "bye", "reconnect" -> problem(clientId, text);
-        default -> { }
-      }
-    }
-
-    private void onResponse(JsonObject frame) {
-      if (round == null) {
-        return;
-      }
-      answered++;
-      if (!frame.getBoolean("ok", false)) {
-        round.publishErrors.incrementAndGet();
-        problem(clientId, "publish failed: " + text(frame));
-      } else {
-        JsonObject body = frame.getJsonObject("body");
-        maxVersion = Math.max(maxVersion, body == null ? 0 : body.getLong("version", 0L));
-      }
-      if (sent < round.publishes) {
-        sendOne();
-      }
-      if (answered == round.publishes) {
-        ws.writeTextMessage(ClientFrames.ack(lastSeq));
-        ackedSeq = lastSeq;
-        round.publishDone = System.nanoTime();
-        round.finalVersion = maxVersion;
-        onAllAnswered.run();
-      }
-    }
-
-    private static String text(JsonObject frame) {
-      return frame.encode();
     }
   }
 }

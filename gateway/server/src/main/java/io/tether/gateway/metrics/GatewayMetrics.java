@@ -28,6 +28,12 @@ public final class GatewayMetrics {
   public static final String REQUEST_DURATION = "tether_request_duration";
   public static final String STORE_FLUSH_DURATION = "tether_store_flush_duration";
   public static final String STORE_FLUSH_FRAMES = "tether_store_flush_frames";
+  /**
+   * Hazelcast operations the session store issued, by {@code op}: flush (one per partition batch of session writes),
+   * resume, append, end, owner, pending, orphan, create, presence, presence_read, publish, topic_read, and sweep /
+   * query (one cluster-wide call each). Exported as {@code tether_store_operations_total}.
+   */
+  public static final String STORE_OPERATIONS = "tether_store_operations";
   public static final String ERRORS = "tether_errors";
   public static final String VOLATILE_DROPPED = "tether_volatile_dropped";
   /** Client requests dispatched again because the node that forwarded them left the cluster. */
@@ -74,6 +80,7 @@ public final class GatewayMetrics {
   private final Map<String, Counter> framesIn = new ConcurrentHashMap<>();
   private final Map<String, Counter> framesOut = new ConcurrentHashMap<>();
   private final Map<String, Timer> requestTimers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> storeOperations = new ConcurrentHashMap<>();
   private final Timer flushTimer;
   private final DistributionSummary flushFrames;
   private final Counter replayed;
@@ -281,6 +288,14 @@ public final class GatewayMetrics {
   public void volatileDropped() {
     if (volatileDropped != null) {
       volatileDropped.increment();
+    }
+  }
+
+  /** The store issued one Hazelcast operation of kind {@code op} (a fixed name, see {@link #STORE_OPERATIONS}). */
+  public void storeOperation(String op) {
+    if (registry != null) {
+      storeOperations.computeIfAbsent(op, o -> Counter.builder(STORE_OPERATIONS).tag("op", o)
+          .description("Hazelcast operations issued by the session store").register(registry)).increment();
     }
   }
 

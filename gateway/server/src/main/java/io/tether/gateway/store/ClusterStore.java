@@ -10,6 +10,7 @@ import com.hazelcast.query.PagingPredicate;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import com.hazelcast.splitbrainprotection.SplitBrainProtection;
+import io.tether.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -45,12 +46,23 @@ public final class ClusterStore {
   /** The maps' split-brain protection, or null when none is configured (splitBrainQuorum 0). */
   private final SplitBrainProtection quorum;
 
+  /** Store writes of sessions, grouped by partition. */
+  private final PartitionFlushes flushes;
+  private final GatewayMetrics metrics;
+
   public ClusterStore(Vertx vertx, HazelcastInstance hz) {
+    this(vertx, hz, GatewayMetrics.NOOP);
+  }
+
+  /** {@code metrics} counts the Hazelcast operations this store issues ({@link GatewayMetrics#STORE_OPERATIONS}). */
+  public ClusterStore(Vertx vertx, HazelcastInstance hz, GatewayMetrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.hz = hz;
     this.sessions = hz.getMap(SESSIONS);
     this.clients = hz.getMap(CLIENTS);
     this.topics = hz.getMap(TOPICS);
+    this.flushes = new PartitionFlushes(vertx, sessions, metrics);
     // One listener, so that whoever hears of a departure (onNodeLeft) finds liveNodes already without it: a resume that
     // checks liveNodes after a departure handler ran cannot see the departed node as alive (Hazelcast may run separate
     // listeners in any order).
@@ -88,7 +100,8 @@ public final class ClusterStore {
    * callback when the common ForkJoin pool has parallelism 1 (any 2-core machine), which capped the store at a few
    * thousand operations per second (docs/BENCHMARKS.md).
    */
-  private <T> Future<T> bridge(CompletionStage<T> stage) {
+  private <T> Future<T> bridge(String op, CompletionStage<T> stage) {
+    metrics.storeOperation(op);
     Promise<T> promise = ((ContextInternal) vertx.getOrCreateContext()).promise();
     stage.whenCompleteAsync((value, failure) -> {
       if (failure == null) {
@@ -112,34 +125,44 @@ public final class ClusterStore {
   // -- sessions -----------------------------------------------------------------------------------------------
 
   public Future<Void> create(String sessionId, SessionRecord record) {
-    return bridge(sessions.setAsync(sessionId, record));
+    return bridge("create", sessions.setAsync(sessionId, record));
   }
 
+  /**
+   * Writes a session's batch: with the writes of other sessions in the same partition as one operation (see
+   * {@link PartitionFlushes}); completes with OK, FENCED or GONE on the caller's context once primary and backup
+   * have it.
+   */
   public Future<Integer> flush(String sessionId, FlushOp op) {
-    return bridge(sessions.submitToKey(sessionId, op));
+    return flushes.flush(sessionId, op);
+  }
+
+  /** The partitions of the session map: the most store operations one round of session writes can take. */
+  public int partitionCount() {
+    return flushes.partitionCount();
   }
 
   public Future<ResumeOutcome> resume(String sessionId, ResumeOp op) {
-    return bridge(sessions.submitToKey(sessionId, op));
+    return bridge("resume", sessions.submitToKey(sessionId, op));
   }
 
   public Future<AppendOutcome> append(String sessionId, AppendOp op) {
-    return bridge(sessions.submitToKey(sessionId, op));
+    return bridge("append", sessions.submitToKey(sessionId, op));
   }
 
   /** Ends a session for good; completes with its clientId, or null if it was unknown or already ended. */
   public Future<String> end(String sessionId, String reason, long now) {
-    return bridge(sessions.submitToKey(sessionId, new EndOp(reason, false, now)));
+    return bridge("end", sessions.submitToKey(sessionId, new EndOp(reason, false, now)));
   }
 
   /** Seqs of the session's pending requests recorded as dispatched by {@code node} (see {@link PendingOp}). */
   public Future<long[]> pendingOf(String sessionId, String node) {
-    return bridge(sessions.submitToKey(sessionId, new PendingOp(node)));
+    return bridge("pending", sessions.submitToKey(sessionId, new PendingOp(node)));
   }
 
   /** The node the session is attached to, or null when it is detached, ended or unknown. */
   public Future<String> owner(String sessionId) {
-    return bridge(sessions.submitToKey(sessionId, new OwnerOp()));
+    return bridge("owner", sessions.submitToKey(sessionId, new OwnerOp()));
   }
 
   /**
@@ -147,6 +170,7 @@ public final class ClusterStore {
    * Partition-wide processing has no async form in Hazelcast 5.3, so it runs on a worker thread.
    */
   public Future<Map<String, String>> expireDetached(long now) {
+    metrics.storeOperation("sweep");
     return vertx.executeBlocking(() -> {
       Map<String, String> ended = new HashMap<>();
       sessions.executeOnEntries(new EndOp(null, true, now)).forEach((k, v) -> {
@@ -163,6 +187,7 @@ public final class ClusterStore {
    * clientId of those detached. Runs on a worker thread, like {@link #expireDetached}.
    */
   public Future<Map<String, String>> orphan(String deadNode, long now) {
+    metrics.storeOperation("sweep");
     return vertx.executeBlocking(() -> {
       Map<String, String> detached = new HashMap<>();
       sessions.executeOnEntries(new OrphanOp(deadNode, now)).forEach((k, v) -> {
@@ -176,7 +201,7 @@ public final class ClusterStore {
 
   /** Detaches one session if it is still attached to {@code deadNode}; completes with its clientId if it did. */
   public Future<String> orphan(String sessionId, String deadNode, long now) {
-    return bridge(sessions.submitToKey(sessionId, new OrphanOp(deadNode, now)));
+    return bridge("orphan", sessions.submitToKey(sessionId, new OrphanOp(deadNode, now)));
   }
 
   /**
@@ -215,11 +240,11 @@ public final class ClusterStore {
   // -- presence -----------------------------------------------------------------------------------------------
 
   public Future<PresenceRecord> presence(String clientId, PresenceOp op) {
-    return bridge(clients.submitToKey(clientId, op));
+    return bridge("presence", clients.submitToKey(clientId, op));
   }
 
   public Future<PresenceRecord> presence(String clientId) {
-    return bridge(clients.getAsync(clientId));
+    return bridge("presence_read", clients.getAsync(clientId));
   }
 
   /**
@@ -229,6 +254,7 @@ public final class ClusterStore {
    * than the first (docs/OPERATIONS.md "Console").
    */
   public Future<PresencePage> presencePage(int page, int size, String state) {
+    metrics.storeOperation("query");
     return vertx.executeBlocking(() -> {
       Predicate<String, PresenceRecord> filter = state == null ? Predicates.alwaysTrue() : new PresenceFilter(state);
       PagingPredicate<String, PresenceRecord> paging = Predicates.pagingPredicate(filter, new PresenceOrder(), size);
@@ -240,6 +266,7 @@ public final class ClusterStore {
 
   /** The presence records counted by state over the cluster (on a worker thread, like {@link #presencePage}). */
   public Future<Map<String, Long>> presenceCounts() {
+    metrics.storeOperation("query");
     return vertx.executeBlocking(() -> clients.aggregate(new PresenceCounts()), false);
   }
 
@@ -247,15 +274,16 @@ public final class ClusterStore {
 
   /** Completes with the new version, or {@link PublishOp#REFUSED} for a new topic when {@code mayCreate} is false. */
   public Future<Long> publish(String topic, String body, boolean mayCreate, long ttlMs) {
-    return bridge(topics.submitToKey(topic, new PublishOp(body, mayCreate, ttlMs, System.currentTimeMillis())));
+    return bridge("publish", topics.submitToKey(topic, new PublishOp(body, mayCreate, ttlMs, System.currentTimeMillis())));
   }
 
   /** How many topics the cluster holds (a cluster-wide count: on a worker thread). */
   public Future<Integer> topicCount() {
+    metrics.storeOperation("query");
     return vertx.executeBlocking(topics::size, false);
   }
 
   public Future<TopicRecord> topic(String topic) {
-    return bridge(topics.getAsync(topic));
+    return bridge("topic_read", topics.getAsync(topic));
   }
 }

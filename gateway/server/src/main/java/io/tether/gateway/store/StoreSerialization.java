@@ -25,6 +25,7 @@ public final class StoreSerialization implements DataSerializableFactory {
   static final int PRESENCE_FILTER = 15;
   static final int PRESENCE_ORDER = 16;
   static final int PRESENCE_COUNTS = 17;
+  static final int FLUSH_BATCH_OP = 18;
 
   @Override
   public IdentifiedDataSerializable create(int classId) {
@@ -46,6 +47,7 @@ public final class StoreSerialization implements DataSerializableFactory {
       case PRESENCE_FILTER: return new PresenceFilter();
       case PRESENCE_ORDER: return new PresenceOrder();
       case PRESENCE_COUNTS: return new PresenceCounts();
+      case FLUSH_BATCH_OP: return new FlushBatchOp();
       default: return null;
     }
   }

@@ -208,7 +208,11 @@ class StoreSerializationTest {
         Arguments.of("expiry sweep", new EndOp(null, true, T0 + WINDOW_MS + 1),
             (Supplier<FakeEntry<String, SessionRecord>>) () -> Sessions.detachedAt(T0, 2)),
         Arguments.of("orphan", new OrphanOp(NODE_A, T0), withPending),
-        Arguments.of("owner", new OwnerOp(), withPending));
+        Arguments.of("owner", new OwnerOp(), withPending),
+        Arguments.of("batch of flushes", new FlushBatchOp(Map.of(Sessions.SESSION, Flush.epoch(1).frames(3, 4).ack(1).op(),
+            "s-2", Flush.epoch(1).frames(1, 1).op(), "s-3", Flush.epoch(5).op())), withPending),
+        Arguments.of("batch with a fenced flush", new FlushBatchOp(Map.of(Sessions.SESSION, Flush.epoch(7).frames(4, 4).op())),
+            withPending));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -321,11 +325,11 @@ class StoreSerializationTest {
   @Test
   void everyClassIdOfTheFactoryNamesItsOwnClass() {
     StoreSerialization factory = new StoreSerialization();
-    for (int id = 1; id <= 17; id++) {
+    for (int id = 1; id <= 18; id++) {
       IdentifiedDataSerializable o = factory.create(id);
       assertEquals(id, o.getClassId(), o.getClass().getSimpleName());
       assertEquals(StoreSerialization.FACTORY_ID, o.getFactoryId());
     }
-    assertNull(factory.create(18));
+    assertNull(factory.create(19));
   }
 }
