@@ -109,7 +109,7 @@ public final class GatewayNode {
           .onSuccess(vertx -> {
             GatewayMetrics metrics = new GatewayMetrics(registry);
             GatewayServices mgr =
-                new GatewayServices(vertx, opts, instance, new ClusterStore(vertx, hz, metrics), metrics);
+                new GatewayServices(vertx, opts, instance, new ClusterStore(vertx, hz, metrics::storeOperation), metrics);
             GatewayNode node = new GatewayNode(opts, hz, vertx, mgr);
             node.deploy(registry).onComplete(ar -> {
               if (ar.succeeded()) {

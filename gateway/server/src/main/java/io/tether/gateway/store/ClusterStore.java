@@ -10,7 +10,6 @@ import com.hazelcast.query.PagingPredicate;
 import com.hazelcast.query.Predicate;
 import com.hazelcast.query.Predicates;
 import com.hazelcast.splitbrainprotection.SplitBrainProtection;
-import io.tether.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -48,14 +47,14 @@ public final class ClusterStore {
 
   /** Store writes of sessions, grouped by partition. */
   private final PartitionFlushes flushes;
-  private final GatewayMetrics metrics;
+  private final OperationCounter metrics;
 
   public ClusterStore(Vertx vertx, HazelcastInstance hz) {
-    this(vertx, hz, GatewayMetrics.NOOP);
+    this(vertx, hz, OperationCounter.NONE);
   }
 
-  /** {@code metrics} counts the Hazelcast operations this store issues ({@link GatewayMetrics#STORE_OPERATIONS}). */
-  public ClusterStore(Vertx vertx, HazelcastInstance hz, GatewayMetrics metrics) {
+  /** {@code metrics} is told of every Hazelcast operation this store issues ({@code tether_store_operations_total}). */
+  public ClusterStore(Vertx vertx, HazelcastInstance hz, OperationCounter metrics) {
     this.vertx = vertx;
     this.metrics = metrics;
     this.hz = hz;
@@ -101,7 +100,7 @@ public final class ClusterStore {
    * thousand operations per second (docs/BENCHMARKS.md).
    */
   private <T> Future<T> bridge(String op, CompletionStage<T> stage) {
-    metrics.storeOperation(op);
+    metrics.counted(op);
     Promise<T> promise = ((ContextInternal) vertx.getOrCreateContext()).promise();
     stage.whenCompleteAsync((value, failure) -> {
       if (failure == null) {
@@ -170,7 +169,7 @@ public final class ClusterStore {
    * Partition-wide processing has no async form in Hazelcast 5.3, so it runs on a worker thread.
    */
   public Future<Map<String, String>> expireDetached(long now) {
-    metrics.storeOperation("sweep");
+    metrics.counted("sweep");
     return vertx.executeBlocking(() -> {
       Map<String, String> ended = new HashMap<>();
       sessions.executeOnEntries(new EndOp(null, true, now)).forEach((k, v) -> {
@@ -187,7 +186,7 @@ public final class ClusterStore {
    * clientId of those detached. Runs on a worker thread, like {@link #expireDetached}.
    */
   public Future<Map<String, String>> orphan(String deadNode, long now) {
-    metrics.storeOperation("sweep");
+    metrics.counted("sweep");
     return vertx.executeBlocking(() -> {
       Map<String, String> detached = new HashMap<>();
       sessions.executeOnEntries(new OrphanOp(deadNode, now)).forEach((k, v) -> {
@@ -254,7 +253,7 @@ public final class ClusterStore {
    * than the first (docs/OPERATIONS.md "Console").
    */
   public Future<PresencePage> presencePage(int page, int size, String state) {
-    metrics.storeOperation("query");
+    metrics.counted("query");
     return vertx.executeBlocking(() -> {
       Predicate<String, PresenceRecord> filter = state == null ? Predicates.alwaysTrue() : new PresenceFilter(state);
       PagingPredicate<String, PresenceRecord> paging = Predicates.pagingPredicate(filter, new PresenceOrder(), size);
@@ -266,7 +265,7 @@ public final class ClusterStore {
 
   /** The presence records counted by state over the cluster (on a worker thread, like {@link #presencePage}). */
   public Future<Map<String, Long>> presenceCounts() {
-    metrics.storeOperation("query");
+    metrics.counted("query");
     return vertx.executeBlocking(() -> clients.aggregate(new PresenceCounts()), false);
   }
 
@@ -279,7 +278,7 @@ public final class ClusterStore {
 
   /** How many topics the cluster holds (a cluster-wide count: on a worker thread). */
   public Future<Integer> topicCount() {
-    metrics.storeOperation("query");
+    metrics.counted("query");
     return vertx.executeBlocking(topics::size, false);
   }
 

@@ -9,7 +9,6 @@ import com.hazelcast.map.impl.operation.MapOperationProvider;
 import com.hazelcast.map.impl.proxy.MapProxyImpl;
 import com.hazelcast.spi.impl.NodeEngine;
 import com.hazelcast.spi.impl.operationservice.Operation;
-import io.tether.gateway.metrics.GatewayMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -50,10 +49,10 @@ final class PartitionFlushes {
   private final NodeEngine nodeEngine;
   private final SerializationService serialization;
   private final MapOperationProvider operations;
-  private final GatewayMetrics metrics;
+  private final OperationCounter metrics;
   private final Lane[] lanes;
 
-  PartitionFlushes(Vertx vertx, IMap<String, SessionRecord> map, GatewayMetrics metrics) {
+  PartitionFlushes(Vertx vertx, IMap<String, SessionRecord> map, OperationCounter metrics) {
     this.vertx = vertx;
     this.mapName = map.getName();
     // The member's own map proxy: its node engine invokes operations the way IMap's methods do.
@@ -118,7 +117,7 @@ final class PartitionFlushes {
     }
     Map<String, FlushOp> ops = new HashMap<>(batch.size() * 2);
     batch.values().forEach(p -> ops.put(p.sessionId, p.op));
-    metrics.storeOperation("flush");
+    metrics.counted("flush");
     try {
       Operation op = operations.createMultipleEntryOperationFactory(mapName, new HashSet<>(batch.keySet()),
           new FlushBatchOp(ops))

@@ -44,7 +44,7 @@ class PartitionFlushesTest {
       a = nodes.get(0);
       b = nodes.get(1);
       registry = new SimpleMeterRegistry();
-      store = new ClusterStore(a.vertx(), a.hazelcast(), new GatewayMetrics(registry));
+      store = new ClusterStore(a.vertx(), a.hazelcast(), new GatewayMetrics(registry)::storeOperation);
       ctx.completeNow();
     }));
   }
