@@ -303,21 +303,18 @@ public final class Session {
   }
 
   void onAck(long ack) {
+    long before = out.clientAck();
     if (!out.ack(ack)) {
       sendError(Frame.Error.of(ErrorCode.BAD_FRAME, "ack " + ack + " is beyond the last frame sent ("
           + out.writtenSeq() + ")", false));
       return;
     }
-    writer.trimDue();
-    armTrimTimer();
+    if (out.clientAck() > before) { // idle heartbeats repeat their ack: no store write for those (BENCHMARKS.md)
+      writer.trimDue();
+      writer.armTrimTimer(port, this::write);
+    }
     if (subscriptions.holdsAny()) {
       subscriptions.releaseHeld(frame -> enqueue(frame, 0));
-    }
-  }
-
-  private void armTrimTimer() {
-    if (!writer.trimTimerSet()) {
-      writer.armTrimTimer(port, this::write);
     }
   }
 
@@ -492,7 +489,7 @@ public final class Session {
       } else if (dirty()) {
         write();
       } else if (writer.isTrimDue()) {
-        armTrimTimer();
+        writer.armTrimTimer(port, this::write);
       }
     });
   }

@@ -91,10 +91,6 @@ final class StoreWriter {
         || refusals != null;
   }
 
-  boolean trimTimerSet() {
-    return trimTimerSet;
-  }
-
   /**
    * Sets the one trim timer, unless it is set: after {@link #TRIM_DELAY_MS}, {@code write} runs if a trim is still due (no
    * other write has carried it meanwhile).

@@ -102,6 +102,43 @@ class SessionTest {
         })));
   }
 
+  /**
+   * Verifies that a heartbeat repeating an ack already taken costs no store write: an idle client pings every 20 s
+   * with the same ack, and each such ping used to write the session (a trim with nothing to trim).
+   */
+  @Test
+  void aHeartbeatRepeatingItsAckWritesNothingToTheStore(Vertx vertx, VertxTestContext test) {
+    step(() -> session.enqueue(push(1), 0))
+        .compose(v -> step(() -> {
+          port.writes.get(0).ok();
+          return null;
+        }))
+        .compose(v -> step(() -> {
+          session.onFrame(new Frame.Ack(1));
+          return null;
+        }))
+        .compose(v -> afterTrimDelay(vertx))
+        .compose(v -> step(() -> {
+          test.verify(() -> assertEquals(2, port.writes.size(), "the first ack of frame 1 trims it: one write"));
+          port.writes.get(1).ok();
+          session.onFrame(new Frame.Ping(1, null));
+          return null;
+        }))
+        .compose(v -> afterTrimDelay(vertx))
+        .onComplete(test.succeeding(v -> test.verify(() -> {
+          assertEquals(2, port.writes.size(), "a ping with the same ack adds no write");
+          test.completeNow();
+        })));
+  }
+
+  /** Completes on the session's context after a trim write, had one been due, would have been issued. */
+  private Future<Void> afterTrimDelay(Vertx vertx) {
+    Promise<Void> p = Promise.promise();
+    // Timers of one event loop fire in deadline order: this one after the session's 100 ms trim timer.
+    ctx.runOnContext(v -> vertx.setTimer(250, id -> p.complete()));
+    return p.future();
+  }
+
   /** Verifies that frames produced in one event-loop turn travel in one store write. */
   @Test
   void framesOfOneTurnShareOneStoreWrite(VertxTestContext test) {
