@@ -54,6 +54,11 @@ else
   SESSIONS=${SESSIONS:-100000}; HEAP=${HEAP:-1500m}; BARE=0
 fi
 PER_PROCESS_MAX=18500
+# The same JVM settings for every server measured (gateway nodes and the bare server): G1 gives back heap it no
+# longer needs once the process is idle (JEP 346), and keeps at most 30 % of the heap free after a collection.
+# Without them a JVM keeps the heap its ramp grew to, and RSS says more about the ramp than about the sessions.
+IDLE_JVM=${IDLE_JVM:--XX:G1PeriodicGCInterval=15000 -XX:MaxHeapFreeRatio=30 -XX:MinHeapFreeRatio=10}
+export NODE_EXTRA_JVM=$IDLE_JVM
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RUN=$ROOT/run/bench-idle
@@ -202,7 +207,8 @@ items_for() { # urls…
 TOTAL=$SESSIONS
 if [[ $MODE == single && $BARE == 1 ]]; then
   port_in_use "$PORT_BASE" && { log "FATAL: port $PORT_BASE in use"; exit 1; }
-  spawn "$LOGS/bare.log" java -Xmx1g -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port "$PORT_BASE"
+  # shellcheck disable=SC2086
+  spawn "$LOGS/bare.log" java -Xmx1g $IDLE_JVM -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port "$PORT_BASE"
   BARE_PID=$SPAWNED
   for _ in $(seq 100); do grep -qs listening "$LOGS/bare.log" && break; sleep 0.2; done
   warm_up bare "ws://127.0.0.1:$PORT_BASE/ws"
@@ -237,6 +243,7 @@ fi
   echo "command: $COMMAND"
   echo "date: $START_DATE; commit $(commit_of "$ROOT"); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1; idle window ${WINDOW_S}s; heartbeat 25 s (a ping every 20 s per session)"
+  echo "JVM options of every server measured: $IDLE_JVM"
   echo
   echo "| target | sessions held | ramp s | RSS MB (0 → loaded) | RSS KB / session | live heap KB / session | idle CPU % of a core | SUSPECT transitions | heartbeat timeouts |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"

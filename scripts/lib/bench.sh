@@ -71,7 +71,8 @@ wait_for_line() { # word timeout-s "pids" files…
 start_node() {
   local n=$1 jar=$2 heap=$3 port=$4 mgmt=$5 cport=$6 members=$7
   shift 7
-  spawn "$LOGS/node-$n.log" java -Xmx"$heap" "${GW_JVM_FLAGS[@]}" -jar "$jar" --demo --port "$port" \
+  # shellcheck disable=SC2086 # NODE_EXTRA_JVM: extra JVM options, word-split on purpose
+  spawn "$LOGS/node-$n.log" java -Xmx"$heap" "${GW_JVM_FLAGS[@]}" ${NODE_EXTRA_JVM:-} -jar "$jar" --demo --port "$port" \
     --management-port "$mgmt" --cluster-host 127.0.0.1 --cluster-port "$cport" --members "$members" \
     --node-id "bench-$n" "$@"
 }
