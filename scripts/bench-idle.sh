@@ -17,8 +17,9 @@ usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also ha
   --idle-s W        idle window over which CPU is measured    IDLE_WINDOW_S   60
   --heap H          gateway node -Xmx                         IDLE_HEAP       1g (single) / 1500m (cluster)
   --rate R          handshakes per second per load process    IDLE_RATE       1500
-  --no-bare         single mode without the bare baseline
+  --no-bare         without the bare baseline (in cluster mode it holds one node's share, sessions / nodes)
   --rebuild         build the jars even if they exist
+Extra gateway options (environment): IDLE_NODE_ARGS, e.g. "--heartbeat-ms 60000".
 Ports (environment): IDLE_PORT_BASE 24100 (node k on +k, bare on +0), IDLE_MGMT_BASE 24200, IDLE_HZ_BASE 24300.
 Output: run/bench-idle/summary.txt (also appended to by every run: run/bench-idle/history.txt); logs in
 run/bench-idle/logs.
@@ -51,7 +52,7 @@ done
 if [[ $MODE == single ]]; then
   SESSIONS=${SESSIONS:-18000}; HEAP=${HEAP:-1g}; NODES=2
 else
-  SESSIONS=${SESSIONS:-100000}; HEAP=${HEAP:-1500m}; BARE=0
+  SESSIONS=${SESSIONS:-100000}; HEAP=${HEAP:-1500m}
 fi
 PER_PROCESS_MAX=18500
 # The same JVM settings for every server measured (gateway nodes and the bare server): G1 gives back heap it no
@@ -205,7 +206,9 @@ items_for() { # urls…
 }
 
 TOTAL=$SESSIONS
-if [[ $MODE == single && $BARE == 1 ]]; then
+# The bare baseline holds one node's share: all the sessions (single), or sessions / nodes (cluster).
+if [[ $BARE == 1 ]]; then
+  [[ $MODE == cluster ]] && TOTAL=$(((SESSIONS + NODES - 1) / NODES))
   port_in_use "$PORT_BASE" && { log "FATAL: port $PORT_BASE in use"; exit 1; }
   # shellcheck disable=SC2086
   spawn "$LOGS/bare.log" java -Xmx1g $IDLE_JVM -cp "$BENCH_JAR" io.tether.bench.BareWsServer --port "$PORT_BASE"
@@ -216,13 +219,16 @@ if [[ $MODE == single && $BARE == 1 ]]; then
   # shellcheck disable=SC2046
   measure bare "$BARE_PID" "-" $(items_for "ws://127.0.0.1:$PORT_BASE/ws") || log "bare measurement failed"
   kill "$BARE_PID"; wait "$BARE_PID" 2>/dev/null
+  TOTAL=$SESSIONS
 fi
 
 members=""
 for ((k = 1; k <= NODES; k++)); do members+="${members:+,}127.0.0.1:$((HZ_BASE + k))"; done
 NODE_PIDS=(); MGMTS=(); URLS=(); NAMES=()
 for ((k = 1; k <= NODES; k++)); do
-  start_node "$k" "$GATEWAY_JAR" "$HEAP" "$((PORT_BASE + k))" "$((MGMT_BASE + k))" "$((HZ_BASE + k))" "$members"
+  # shellcheck disable=SC2086 # IDLE_NODE_ARGS: extra gateway options, word-split on purpose
+  start_node "$k" "$GATEWAY_JAR" "$HEAP" "$((PORT_BASE + k))" "$((MGMT_BASE + k))" "$((HZ_BASE + k))" "$members" \
+    ${IDLE_NODE_ARGS:-}
   NODE_PIDS+=("$SPAWNED"); MGMTS+=("$((MGMT_BASE + k))"); URLS+=("ws://127.0.0.1:$((PORT_BASE + k))/ws")
   NAMES+=("node $k")
 done
@@ -242,7 +248,7 @@ fi
   echo "# scripts/bench-idle.sh, $MODE: $TOTAL idle sessions"
   echo "command: $COMMAND"
   echo "date: $START_DATE; commit $(commit_of "$ROOT"); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1; idle window ${WINDOW_S}s; heartbeat 25 s (a ping every 20 s per session)"
+  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1, options: ${IDLE_NODE_ARGS:-(defaults: heartbeat 25 s)}; idle window ${WINDOW_S}s; a ping every 20 s per session"
   echo "JVM options of every server measured: $IDLE_JVM"
   echo
   echo "| target | sessions held | ramp s | RSS MB (0 → loaded) | RSS KB / session | live heap KB / session | idle CPU % of a core | SUSPECT transitions | heartbeat timeouts |"
