@@ -132,8 +132,15 @@ public final class ClusterStore {
    * {@link PartitionFlushes}); completes with OK, FENCED or GONE on the caller's context once primary and backup
    * have it.
    */
+  /**
+   * One session's write. Grouped with other sessions' writes per partition ({@link PartitionFlushes}) unless
+   * split-brain protection is configured: then every write goes through the map proxy, which refuses it on the
+   * minority side of a split. The grouped path invokes partition operations directly, and with a quorum of 3 of 4
+   * PartitionFaultTest lost 3 to 7 sessions of the cut-off member through it (checking the quorum before each batch did
+   * not fix it); it is left for another change to find out why.
+   */
   public Future<Integer> flush(String sessionId, FlushOp op) {
-    return flushes.flush(sessionId, op);
+    return quorum == null ? flushes.flush(sessionId, op) : bridge("flush", sessions.submitToKey(sessionId, op));
   }
 
   /** The partitions of the session map: the most store operations one round of session writes can take. */
