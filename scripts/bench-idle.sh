@@ -75,19 +75,7 @@ MGMT_BASE=${IDLE_MGMT_BASE:-24200}
 HZ_BASE=${IDLE_HZ_BASE:-24300}
 TICK=$(getconf CLK_TCK)
 
-rm -rf "$LOGS"
-mkdir -p "$LOGS"
-BENCH_SRC=$ROOT/loadtest/bench/target/tether-bench.jar
-GATEWAY_SRC=$ROOT/gateway/server/target/tether-gateway.jar
-if [[ $REBUILD == 1 || ! -f $BENCH_SRC || ! -f $GATEWAY_SRC ]]; then
-  log "building (mvn -q -B -DskipTests package, log: $LOGS/build.log)"
-  (cd "$ROOT" && mvn -q -B -DskipTests package -pl gateway/server,loadtest/bench -am) >"$LOGS/build.log" 2>&1 ||
-    { log "FATAL: build failed, see $LOGS/build.log"; exit 1; }
-fi
-cp "$BENCH_SRC" "$RUN/tether-bench.jar"
-cp "$GATEWAY_SRC" "$RUN/tether-gateway.jar"
-BENCH_JAR=$RUN/tether-bench.jar
-GATEWAY_JAR=$RUN/tether-gateway.jar
+stage_jars
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -90,3 +90,20 @@ wait_health() { # timeout-s management-ports…
 }
 
 commit_of() { git -C "$1" rev-parse --short HEAD 2>/dev/null || echo unknown; }
+
+# Fresh logs, the jars built if missing (or REBUILD=1) and copied to RUN (never run from target/: STACK.md trap 11);
+# sets BENCH_JAR and GATEWAY_JAR. Needs ROOT, RUN, LOGS, REBUILD.
+stage_jars() {
+  local bench_src=$ROOT/loadtest/bench/target/tether-bench.jar gateway_src=$ROOT/gateway/server/target/tether-gateway.jar
+  rm -rf "$LOGS"
+  mkdir -p "$LOGS"
+  if [[ $REBUILD == 1 || ! -f $bench_src || ! -f $gateway_src ]]; then
+    log "building (mvn -q -B -DskipTests package, log: $LOGS/build.log)"
+    (cd "$ROOT" && mvn -q -B -DskipTests package -pl gateway/server,loadtest/bench -am) >"$LOGS/build.log" 2>&1 ||
+      { log "FATAL: build failed, see $LOGS/build.log"; exit 1; }
+  fi
+  cp "$bench_src" "$RUN/tether-bench.jar"
+  cp "$gateway_src" "$RUN/tether-gateway.jar"
+  BENCH_JAR=$RUN/tether-bench.jar
+  GATEWAY_JAR=$RUN/tether-gateway.jar
+}
