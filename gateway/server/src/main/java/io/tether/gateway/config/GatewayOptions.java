@@ -19,6 +19,8 @@ public class GatewayOptions {
   public static final String DEFAULT_CLUSTER_HOST = "127.0.0.1";
   public static final int DEFAULT_CLUSTER_PORT = 5701;
   public static final long DEFAULT_HEARTBEAT_MS = 25_000;
+  /** A heartbeat without new attrs refreshes the presence record's lastSeen at most this often (PROTOCOL.md §4). */
+  public static final long DEFAULT_PRESENCE_REFRESH_MS = 60_000;
   public static final long DEFAULT_RESUME_WINDOW_MS = 120_000;
   public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
   public static final int DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -67,6 +69,7 @@ public class GatewayOptions {
   private int splitBrainQuorum;
   private String nodeId = "node-" + UUID.randomUUID().toString().substring(0, 8);
   private long heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private long presenceRefreshMs = DEFAULT_PRESENCE_REFRESH_MS;
   private long resumeWindowMs = DEFAULT_RESUME_WINDOW_MS;
   private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
   private int maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
@@ -159,7 +162,8 @@ public class GatewayOptions {
         .put("clusterConfig", clusterConfig).put("backupCount", backupCount)
         .put("splitBrainQuorum", splitBrainQuorum)
         .put("nodeId", nodeId)
-        .put("heartbeatMs", heartbeatMs).put("resumeWindowMs", resumeWindowMs)
+        .put("heartbeatMs", heartbeatMs).put("presenceRefreshMs", presenceRefreshMs)
+        .put("resumeWindowMs", resumeWindowMs)
         .put("handshakeTimeoutMs", handshakeTimeoutMs).put("maxFrameBytes", maxFrameBytes)
         .put("bufferMaxFrames", bufferMaxFrames).put("bufferMaxBytes", bufferMaxBytes)
         .put("maxPendingRequests", maxPendingRequests).put("requestTimeoutMs", requestTimeoutMs)
@@ -194,6 +198,8 @@ public class GatewayOptions {
     requirePort("managementPort", managementPort, true);
     requirePort("clusterPort", clusterPort, false);
     require(heartbeatMs >= 100 && heartbeatMs <= 3_600_000, "heartbeatMs must be between 100 and 3600000");
+    require(presenceRefreshMs >= 0 && presenceRefreshMs <= 3_600_000,
+        "presenceRefreshMs must be between 0 (every heartbeat) and 3600000");
     require(resumeWindowMs >= 1000, "resumeWindowMs must be at least 1000");
     require(handshakeTimeoutMs >= 100, "handshakeTimeoutMs must be at least 100");
     require(maxFrameBytes >= 1024 && maxFrameBytes <= 16 * 1024 * 1024,
@@ -302,6 +308,8 @@ public class GatewayOptions {
   public GatewayOptions setNodeId(String nodeId) { this.nodeId = nodeId; return this; }
   public long getHeartbeatMs() { return heartbeatMs; }
   public GatewayOptions setHeartbeatMs(long heartbeatMs) { this.heartbeatMs = heartbeatMs; return this; }
+  public long getPresenceRefreshMs() { return presenceRefreshMs; }
+  public GatewayOptions setPresenceRefreshMs(long ms) { this.presenceRefreshMs = ms; return this; }
   public long getResumeWindowMs() { return resumeWindowMs; }
   public GatewayOptions setResumeWindowMs(long resumeWindowMs) { this.resumeWindowMs = resumeWindowMs; return this; }
   public long getHandshakeTimeoutMs() { return handshakeTimeoutMs; }

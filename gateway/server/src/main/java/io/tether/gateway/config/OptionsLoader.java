@@ -88,6 +88,8 @@ public final class OptionsLoader {
       spec("node-id", "this node's name in presence records and logs (default node-<random>)", GatewayOptions::setNodeId),
       spec("heartbeat-ms", "heartbeat interval told to clients (default 25000)",
           (o, v) -> o.setHeartbeatMs(Long.parseLong(v))),
+      spec("presence-refresh-ms", "how often a heartbeat without new attrs refreshes presence lastSeen (default "
+          + "60000; 0: every heartbeat)", (o, v) -> o.setPresenceRefreshMs(Long.parseLong(v))),
       spec("resume-window-ms", "how long a detached session stays resumable (default 120000)",
           (o, v) -> o.setResumeWindowMs(Long.parseLong(v))),
       spec("handshake-timeout-ms", "time allowed for hello/resume on a new socket (default 10000)",

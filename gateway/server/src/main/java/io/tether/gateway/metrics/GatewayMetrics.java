@@ -62,9 +62,8 @@ public final class GatewayMetrics {
   /** Operators' console event streams open on this node (docs/OPERATIONS.md "Console"). */
   public static final String CONSOLE_STREAMS = "tether_console_streams";
 
-  /** Metrics that record nothing, for components used without a registry. */
-  /** Byte streams open on this node (docs/PROXY.md). */
   public static final String STORE_ENTRIES = "tether_store_entries";
+  /** Byte streams open on this node (docs/PROXY.md). */
   public static final String STREAMS = "tether_streams";
   /** Bytes relayed by byte streams, by direction: {@code up} (client to upstream) or {@code down}. */
   public static final String STREAM_BYTES = "tether_stream_bytes";
@@ -73,6 +72,7 @@ public final class GatewayMetrics {
   /** Upstream bytes a released stream could not deliver (docs/PROXY.md "Release"). */
   public static final String STREAM_BYTES_DROPPED = "tether_stream_bytes_dropped";
 
+  /** Metrics that record nothing, for components used without a registry. */
   public static final GatewayMetrics NOOP = new GatewayMetrics(null);
 
   private final MeterRegistry registry;
@@ -228,10 +228,18 @@ public final class GatewayMetrics {
     }
   }
 
-  /** Frame counters are on the hot path: one map lookup by type, no key building. */
+  /**
+   * Frame counters are on the hot path (one call per frame): one map read by type, no key building, and no capturing
+   * lambda unless the type is new (a {@code computeIfAbsent} with one allocated a lambda per frame: 2.3 % of a push
+   * run's samples, docs/BENCHMARKS.md, the push profile).
+   */
   private void countFrame(Map<String, Counter> byType, String name, String type) {
     if (registry != null) {
-      byType.computeIfAbsent(type, t -> Counter.builder(name).tag("type", t).register(registry)).increment();
+      Counter counter = byType.get(type);
+      if (counter == null) {
+        counter = byType.computeIfAbsent(type, t -> Counter.builder(name).tag("type", t).register(registry));
+      }
+      counter.increment();
     }
   }
 

@@ -42,7 +42,10 @@ final class ClientFrames {
             false));
         attrs = null;
       }
-      session.port().heartbeat(session, attrs);
+      if (session.liveness().presenceDue(System.currentTimeMillis(), attrs != null,
+          session.port().options().getPresenceRefreshMs())) {
+        session.port().heartbeat(session, attrs);
+      }
       session.send(new Frame.Pong(session.durableInSeq()));
     } else if (frame instanceof Frame.Pong p) {
       if (p.ack() >= 0) {

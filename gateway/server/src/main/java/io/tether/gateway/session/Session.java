@@ -44,7 +44,7 @@ public final class Session {
   private final long epoch;
   private SessionState state = SessionState.ONLINE;
   private Transport transport;
-  private long lastHeard;
+  private final Liveness liveness = new Liveness(System.currentTimeMillis());
   private final Outbox out;
   private final Inbox in;
   private final StoreWriter writer = new StoreWriter();
@@ -68,7 +68,6 @@ public final class Session {
     this.out = out.chargedTo(port.nodeBuffer());
     this.in = new Inbox(inSeq);
     this.subscriptions = new Subscriptions(subscriptions, writer, port.codec());
-    this.lastHeard = System.currentTimeMillis();
   }
 
   /** A new session (after {@code hello}), as {@code grant} allows: nothing sent, nothing received. */
@@ -121,6 +120,7 @@ public final class Session {
   Subscriptions topics() { return subscriptions; }
   Streams streams() { return streams == null ? streams = new Streams(transport) : streams; }
   Credential credential() { return credential; }
+  Liveness liveness() { return liveness; }
 
   private boolean isOpen(long stream) { return streams != null && streams.isOpen(stream); }
 
@@ -140,6 +140,7 @@ public final class Session {
     }
     state = next;
     if (announce) {
+      liveness.presenceWritten(System.currentTimeMillis());
       port.stateChanged(this, next);
     }
   }
@@ -149,7 +150,7 @@ public final class Session {
     if (attached()) {
       credential.check(this, now);
     }
-    long silent = now - lastHeard;
+    long silent = liveness.silentFor(now);
     long hb = port.options().getHeartbeatMs();
     if (state == SessionState.ONLINE && silent > hb * 3 / 2) {
       setState(SessionState.SUSPECT, true);
@@ -270,7 +271,7 @@ public final class Session {
     if (!state.attached()) {
       return;
     }
-    lastHeard = System.currentTimeMillis();
+    liveness.heard(System.currentTimeMillis());
     if (state == SessionState.SUSPECT) {
       setState(SessionState.ONLINE, true);
     }

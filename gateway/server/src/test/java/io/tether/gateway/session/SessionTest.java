@@ -131,6 +131,25 @@ class SessionTest {
         })));
   }
 
+  /**
+   * Verifies that an idle client's pings do not each write its presence record: within {@code presenceRefreshMs} of
+   * the last write only a ping with new attrs does (every ping used to, most of an idle node's store work).
+   */
+  @Test
+  void pingsWithinThePresenceRefreshIntervalWritePresenceOnlyWithNewAttrs(VertxTestContext test) {
+    step(() -> {
+      session.onFrame(new Frame.Ping(0, null));
+      session.onFrame(new Frame.Ping(0, null));
+      test.verify(() -> assertEquals(List.of(), port.events, "no presence write for a bare heartbeat"));
+      session.onFrame(new Frame.Ping(0, RawJson.of("{\"room\":\"b\"}")));
+      return null;
+    }).onComplete(test.succeeding(v -> test.verify(() -> {
+      assertEquals(List.of("heartbeat"), port.events, "new attrs are written at once");
+      assertEquals(List.of("pong", "pong", "pong"), types(), "every ping is answered");
+      test.completeNow();
+    })));
+  }
+
   /** Completes on the session's context after a trim write, had one been due, would have been issued. */
   private Future<Void> afterTrimDelay(Vertx vertx) {
     Promise<Void> p = Promise.promise();
