@@ -15,6 +15,7 @@ usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also ha
   --sessions S      sessions held                             IDLE_SESSIONS   18000 (single) / 100000 (cluster)
   --nodes K         cluster mode: gateway node processes      IDLE_NODES      6
   --idle-s W        idle window over which CPU is measured    IDLE_WINDOW_S   60
+  --settle-s T      wait after the ramp before the window      IDLE_SETTLE_S   30
   --heap H          gateway node -Xmx                         IDLE_HEAP       1g (single) / 1500m (cluster)
   --rate R          handshakes per second per load process    IDLE_RATE       1500
   --no-bare         without the bare baseline (in cluster mode it holds one node's share, sessions / nodes)
@@ -31,6 +32,7 @@ if [[ ${1:-} == single || ${1:-} == cluster ]]; then MODE=$1; shift; fi
 SESSIONS=${IDLE_SESSIONS:-}
 NODES=${IDLE_NODES:-6}
 WINDOW_S=${IDLE_WINDOW_S:-60}
+SETTLE_S=${IDLE_SETTLE_S:-30}
 HEAP=${IDLE_HEAP:-}
 RATE=${IDLE_RATE:-1500}
 BARE=1
@@ -41,6 +43,7 @@ while [[ $# -gt 0 ]]; do
     --sessions) SESSIONS=$2; shift 2 ;;
     --nodes) NODES=$2; shift 2 ;;
     --idle-s) WINDOW_S=$2; shift 2 ;;
+    --settle-s) SETTLE_S=$2; shift 2 ;;
     --heap) HEAP=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --no-bare) BARE=0; shift ;;
@@ -81,6 +84,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 START_DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 ROWS=()
+THREAD_ROWS=()
 
 # Holds `count` sessions from process j (clientIds from `first`), against `urls`; PID in SPAWNED.
 start_holder() { # name j first count urls
@@ -143,7 +147,7 @@ measure() { # name "pids" "mgmts" items…
   done
   HOLDERS=()
   ramp "$name" "$@" || return 1
-  sleep 5 # replication, presence writes and the first trims of the hellos settle
+  sleep "$SETTLE_S" # replication, the first trims of the hellos and most of the JIT compilation the ramp caused
   local susp0=() hbto0=() ticks0=() m
   for i in "${!pids[@]}"; do
     m=${mgmts[$i]}
@@ -151,12 +155,19 @@ measure() { # name "pids" "mgmts" items…
     susp0[$i]=$(metric "http://127.0.0.1:$m/metrics" 'tether_session_transitions_total{to="SUSPECT"}')
     hbto0[$i]=$(metric "http://127.0.0.1:$m/metrics" tether_heartbeat_timeouts_total)
   done
-  for i in "${!pids[@]}"; do ticks0[$i]=$(cpu_ticks "${pids[$i]}"); done
+  for i in "${!pids[@]}"; do
+    ticks0[$i]=$(cpu_ticks "${pids[$i]}")
+    thread_ticks "${pids[$i]}" >"$LOGS/threads0-$name-$i.txt"
+  done
   log "$name: idle window of ${WINDOW_S}s"
   sleep "$WINDOW_S"
   for i in "${!pids[@]}"; do
     local pid=${pids[$i]} ticks cpu rss heap susp hbto held
     ticks=$(cpu_ticks "$pid")
+    thread_ticks "$pid" >"$LOGS/threads1-$name-$i.txt"
+    # Where the idle CPU went, by thread (JIT compiler threads still busy after the ramp show here).
+    thread_cpu "$LOGS/threads0-$name-$i.txt" "$LOGS/threads1-$name-$i.txt" "$WINDOW_S" >"$LOGS/threads-$name-$i.txt"
+    THREAD_ROWS+=("$name ${NAMES[$i]}: $(head -n 6 "$LOGS/threads-$name-$i.txt" | sed 's/^ *//; s/ %  /% /' | paste -sd ';' | sed 's/;/; /g')")
     cpu=$(awk -v a="${ticks0[$i]}" -v b="$ticks" -v t="$TICK" -v w="$WINDOW_S" 'BEGIN { printf "%.1f", (b - a) / t / w * 100 }')
     rss=$(rss_kb "$pid")
     heap=$(live_heap "$pid")
@@ -236,12 +247,15 @@ fi
   echo "# scripts/bench-idle.sh, $MODE: $TOTAL idle sessions"
   echo "command: $COMMAND"
   echo "date: $START_DATE; commit $(commit_of "$ROOT"); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1, options: ${IDLE_NODE_ARGS:-(defaults: heartbeat 25 s)}; idle window ${WINDOW_S}s; a ping every 20 s per session"
+  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1, options: ${IDLE_NODE_ARGS:-(defaults: heartbeat 25 s)}; idle window ${WINDOW_S}s after ${SETTLE_S}s; a ping every 20 s per session"
   echo "JVM options of every server measured: $IDLE_JVM"
   echo
   echo "| target | sessions held | ramp s | RSS MB (0 → loaded) | RSS KB / session | live heap KB / session | idle CPU % of a core | SUSPECT transitions | heartbeat timeouts |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "idle CPU by thread (% of a core over the window, the six largest; all in logs/threads-*.txt):"
+  printf -- '- %s\n' "${THREAD_ROWS[@]}"
   echo
   echo "meters of node 1 at the end of the window:"
   cat "$LOGS"/metrics-gateway-0.txt 2>/dev/null | sed 's/^/    /'

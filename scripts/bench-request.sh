@@ -229,31 +229,7 @@ summarise_profile() {
   for _ in $(seq 50); do [[ -s $jfr ]] && break; sleep 0.2; done # JFR writes the file when the duration ends
   [[ -s $jfr ]] || { log "no profile recorded (see $PROFILE_DIR/jfr-start.txt)"; return; }
   jfr summary "$jfr" >"$PROFILE_DIR/jfr-summary.txt" 2>&1
-  jfr print --events jdk.ExecutionSample --stack-depth 64 "$jfr" >"$PROFILE_DIR/samples.txt" 2>&1
-  awk '
-    /stackTrace = \[/ { inside = 1; top = 1; tether = 0; delete seen; n++; next }
-    inside && /^[[:space:]]*\]/ { inside = 0; next }
-    inside {
-      frame = $0; sub(/^[[:space:]]+/, "", frame); sub(/[[:space:]]+line:.*/, "", frame)
-      if (top) { tops[frame]++; top = 0 }
-      if (!tether && index(frame, "io.tether") == 1) { tether = 1; tethers[frame]++ }
-      split("com.hazelcast io.netty io.vertx io.tether com.fasterxml java.util.concurrent sun.nio", comps, " ")
-      for (c in comps) if (index(frame, comps[c]) == 1 && !seen[comps[c]]++) incl[comps[c]]++
-    }
-    /sampledThread = / { t = $0; sub(/.*sampledThread = "/, "", t); sub(/".*/, "", t); gsub(/[0-9]+$/, "N", t); threads[t]++ }
-    END {
-      printf "samples: %d\n\nsamples by thread (numbers folded):\n", n
-      for (t in threads) printf "%7d %5.1f%%  %s\n", threads[t], 100 * threads[t] / n, t | "sort -rn | head -12"
-      close("sort -rn | head -12")
-      printf "\nsamples with a frame of (inclusive):\n"
-      for (c in incl) printf "%7d %5.1f%%  %s\n", incl[c], 100 * incl[c] / n, c | "sort -rn"
-      close("sort -rn")
-      printf "\ntop 25 executing methods:\n"
-      for (f in tops) printf "%7d %5.1f%%  %s\n", tops[f], 100 * tops[f] / n, f | "sort -rn | head -25"
-      close("sort -rn | head -25")
-      printf "\ntop 20 innermost io.tether frames (the gateway code each sample runs under):\n"
-      for (f in tethers) printf "%7d %5.1f%%  %s\n", tethers[f], 100 * tethers[f] / n, f | "sort -rn | head -20"
-    }' "$PROFILE_DIR/samples.txt" >"$PROFILE_DIR/top-frames.txt"
+  "$ROOT/scripts/jfr-top.sh" "$jfr" >"$PROFILE_DIR/top-frames.txt" 2>&1
   log "profile: $jfr, top frames in $PROFILE_DIR/top-frames.txt"
 }
 

@@ -21,6 +21,8 @@ usage: scripts/bench-storm.sh [kill|haproxy|both] [options]   (each option also 
   --unacked U      frames left to replay     STORM_UNACKED    3
   --timeout-s T    bound of one storm        STORM_TIMEOUT_S  60
   --no-bare        without the bare baseline
+  --profile        JFR (settings=profile) of the gateway nodes that take the sessions and of the load client, from
+                   just before the break to the storm's end; summaries by scripts/jfr-top.sh in run/bench-storm/profile
   --rebuild        build the jars even if they exist
 Ports (environment): STORM_PORT_BASE 24400 (HAProxy +80, its stats +81; nodes +1..+3; bare +11..+13, their HAProxy
 +90), STORM_MGMT_BASE 24500, STORM_HZ_BASE 24600.
@@ -36,6 +38,7 @@ UNACKED=${STORM_UNACKED:-3}
 TIMEOUT_S=${STORM_TIMEOUT_S:-60}
 BARE=1
 REBUILD=0
+PROFILE=0
 COMMAND="scripts/bench-storm.sh $MODES $*"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -44,6 +47,7 @@ while [[ $# -gt 0 ]]; do
     --unacked) UNACKED=$2; shift 2 ;;
     --timeout-s) TIMEOUT_S=$2; shift 2 ;;
     --no-bare) BARE=0; shift ;;
+    --profile) PROFILE=1; shift ;;
     --rebuild) REBUILD=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
@@ -91,13 +95,42 @@ storm() { # name sessions pushes unacked urls failover breaker…
   if ! wait_for_line ARMED 600 "$holder" "$out"; then
     log "$name: the sessions did not all come up:"; tail -n 5 "$out"; kill "$holder" 2>/dev/null; return 1
   fi
+  [[ $PROFILE == 1 && $name == gateway-* ]] && profile_start "$name" "$holder"
   log "$name: $(grep -h '^READY' "$out"); breaking every socket: $*"
   date +%s%3N >"$mark"
   "$@" >>"$LOGS/breaker-$name.log" 2>&1 || log "$name: the breaker failed: $(tail -2 "$LOGS/breaker-$name.log")"
   wait "$holder"
+  [[ $PROFILE == 1 && $name == gateway-* ]] && profile_stop "$name"
   line=$(grep -h '^STORM' "$out")
   log "$name: ${line:-no STORM line (see $out)}"
   ROWS+=("$name|$line")
+}
+
+# JFR on the load client (written when it exits) and on every gateway node that will still run after the break,
+# started a few seconds before it: a first JFR.start stalls a JVM for a moment, which must not fall into the storm.
+PROFILE_DIR=$RUN/profile
+PROFILED=()
+profile_start() { # name holder-pid
+  local name=$1 k pid
+  mkdir -p "$PROFILE_DIR"
+  PROFILED=()
+  jcmd "$2" JFR.start name=storm settings=profile dumponexit=true filename="$PROFILE_DIR/$name-client.jfr" >/dev/null
+  for k in 1 2 3; do
+    [[ $name == gateway-kill && $k == 1 ]] && continue
+    pid=$(cat "$CLUSTER_DIR/node-$k.pid" 2>/dev/null) || continue
+    jcmd "$pid" JFR.start name=storm settings=profile >/dev/null && PROFILED+=("node-$k:$pid")
+  done
+  sleep 5
+}
+profile_stop() { # name
+  local name=$1 entry f
+  for entry in "${PROFILED[@]}"; do
+    jcmd "${entry#*:}" JFR.dump name=storm filename="$PROFILE_DIR/$name-${entry%%:*}.jfr" >/dev/null
+    jcmd "${entry#*:}" JFR.stop name=storm >/dev/null
+  done
+  for f in "$PROFILE_DIR/$name"-*.jfr; do
+    "$ROOT/scripts/jfr-top.sh" "$f" >"${f%.jfr}.txt" 2>&1 && log "profile: ${f%.jfr}.txt"
+  done
 }
 
 field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" <<<"$1"; }

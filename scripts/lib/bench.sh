@@ -48,6 +48,22 @@ rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # CPU time of a process (user + system, all threads) in clock ticks.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
 
+# CPU ticks (user + system) of each thread of a process, summed by thread name with its trailing number folded
+# (vert.x-eventloop-thread-N): one "name<TAB>ticks" line each. The kernel keeps 15 characters of a thread's name.
+thread_ticks() { # pid
+  local t
+  for t in /proc/"$1"/task/*; do cat "$t/stat" 2>/dev/null; echo; done | awk '
+    NF { match($0, /\(.*\)/); name = substr($0, RSTART + 1, RLENGTH - 2); split(substr($0, RSTART + RLENGTH + 1), f, " ")
+         gsub(/[0-9]+$/, "N", name); s[name] += f[12] + f[13] }
+    END { for (n in s) print n "\t" s[n] }'
+}
+
+# Share of a core each thread group used between two thread_ticks readings taken window-s apart, largest first.
+thread_cpu() { # before-file after-file window-s
+  awk -F'\t' -v t="$(getconf CLK_TCK)" -v w="$3" 'NR == FNR { a[$1] = $2; next }
+    { d = $2 - a[$1]; if (d > 0) printf "%6.1f %%  %s\n", d / t / w * 100, $1 }' "$1" "$2" | sort -rn
+}
+
 # Value of one Prometheus sample line (exact name{labels}) from a /metrics page, 0 when absent.
 metric() { # url sample
   curl -sf "$1" | awk -v s="$2" '$1 == s { v = $2 } END { printf "%.0f", v + 0 }'

@@ -373,9 +373,9 @@ public final class Session {
 
   /** Sends the frames the client missed after a resume, as stored, and accounts them as unacknowledged. */
   public void replay(List<StoredFrame> missed) {
-    for (StoredFrame f : missed) {
-      out.replayed(f);
-      transport.write(f.text());
+    for (int i = 0; i < missed.size(); i++) {
+      out.replayed(missed.get(i));
+      transport.write(missed.get(i).text(), i < missed.size() - 1);
     }
     port.metrics().replayed(missed.size());
   }
@@ -470,9 +470,10 @@ public final class Session {
       }
       in.durable(inSeq);
       if (transport != null) {
-        for (StoredFrame f : batch.frames()) {
-          transport.write(f.text());
-          out.written(f.seq());
+        List<StoredFrame> frames = batch.frames();
+        for (int i = 0; i < frames.size(); i++) { // one flush for the batch
+          transport.write(frames.get(i).text(), i < frames.size() - 1);
+          out.written(frames.get(i).seq());
         }
       }
       batch.stored();

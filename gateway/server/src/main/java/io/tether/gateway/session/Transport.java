@@ -6,6 +6,14 @@ public interface Transport {
   /** Writes one frame's text. */
   void write(String text);
 
+  /**
+   * Writes one frame's text; {@code more}: other frames follow at once (the last of them is written with false), so
+   * the socket may hold its flush until then: a batch of frames costs one system call instead of one per frame.
+   */
+  default void write(String text, boolean more) {
+    write(text);
+  }
+
   /** True when the socket's write queue is full; volatile pushes are dropped then, never queued. */
   boolean writeQueueFull();
 

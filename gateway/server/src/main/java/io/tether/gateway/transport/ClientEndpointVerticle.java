@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.internal.http.WebSocketInternal;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.SocketAddress;
 import java.util.HashMap;
@@ -144,8 +145,11 @@ public final class ClientEndpointVerticle extends VerticleBase {
           addressLimits.release(address);
           return;
         }
-        LeanWebSocket.apply(ar.result()); // on this event loop, before anything is written
-        Connection c = new Connection(ar.result(), mgr, context, this);
+        boolean lean = LeanWebSocket.apply(ar.result()); // on this event loop, before anything is written
+        // With the direct write path nothing of Vert.x waits in a queue, so frames written to the channel and through
+        // the WebSocket API reach the socket in the order they were written (Connection.write(text, more)).
+        Connection c = new Connection(ar.result(),
+            lean ? ((WebSocketInternal) ar.result()).channelHandlerContext() : null, mgr, context, this);
         connections.put(c, address);
         c.start();
       });

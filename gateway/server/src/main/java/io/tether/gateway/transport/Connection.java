@@ -13,6 +13,10 @@ import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.vertx.core.AsyncResult;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Context;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.buffer.Buffer;
@@ -38,6 +42,12 @@ final class Connection implements Transport {
   private enum Phase { HANDSHAKE, ATTACHING, ATTACHED, CLOSED }
 
   private final ServerWebSocket ws;
+  private final ChannelHandlerContext channel;
+  /** Larger frames go through the WebSocket API, which splits them into continuation frames. */
+  private final int maxFrameBytes;
+  /** Text written with its flush held ({@link #write(String, boolean)}), counted off when the batch is flushed. */
+  private int heldChars;
+  private ChannelFuture lastHeld;
   private final GatewayServices mgr;
   private final Context ctx;
   private final io.netty.channel.EventLoop loop;
@@ -56,8 +66,15 @@ final class Connection implements Transport {
   /** Closed for staying over its rates: frames still arriving are not handed on (never acked: resent on resume). */
   private boolean rateClosed;
 
-  Connection(ServerWebSocket ws, GatewayServices mgr, Context ctx, ClientEndpointVerticle endpoint) {
+  /**
+   * @param channel the socket's channel context when Vert.x's direct write path is in place ({@link LeanWebSocket}),
+   *     for batches written with one flush; null: every frame through the WebSocket API
+   */
+  Connection(ServerWebSocket ws, ChannelHandlerContext channel, GatewayServices mgr, Context ctx,
+      ClientEndpointVerticle endpoint) {
     this.ws = ws;
+    this.channel = channel;
+    this.maxFrameBytes = mgr.options().getMaxFrameBytes() * 4; // the socket's frame size (ClientEndpointVerticle)
     this.mgr = mgr;
     this.ctx = ctx;
     this.loop = ((ContextInternal) ctx).nettyEventLoop();
@@ -326,17 +343,56 @@ final class Connection implements Transport {
 
   @Override
   public void write(String text) {
+    write(text, false);
+  }
+
+  /**
+   * Frames written with {@code more} go to the channel without a flush; the next one without it flushes them all
+   * (docs/BENCHMARKS.md, the push profile: a flush per frame was a system call per frame). Without the direct
+   * channel, or for a frame Vert.x would split, each goes through the WebSocket API, which flushes.
+   */
+  @Override
+  public void write(String text, boolean more) {
     if (!loop.inEventLoop()) {
       // The socket is written on its own event loop only (LeanWebSocket gave it Vert.x's direct write path).
-      ctx.runOnContext(v -> write(text));
+      ctx.runOnContext(v -> write(text, more));
       return;
     }
-    if (phase != Phase.CLOSED) {
-      // Counted as connection-lifetime memory until Netty has handed it to the kernel (or the write failed).
-      int n = text.length();
-      MemoryByLifetime memory = mgr.metrics().memory();
-      memory.connectionQueued(n);
+    if (phase == Phase.CLOSED) {
+      return;
+    }
+    // Counted as connection-lifetime memory until Netty has handed it to the kernel (or the write failed).
+    int n = text.length();
+    MemoryByLifetime memory = mgr.metrics().memory();
+    memory.connectionQueued(n);
+    byte[] bytes = channel == null ? null : text.getBytes(StandardCharsets.UTF_8);
+    if (bytes == null || bytes.length > maxFrameBytes || ws.isClosed()) {
+      flushHeld();
       ws.writeTextMessage(text).onComplete(ar -> memory.connectionWritten(n));
+      return;
+    }
+    heldChars += n;
+    TextWebSocketFrame frame = new TextWebSocketFrame(true, 0, Unpooled.wrappedBuffer(bytes));
+    if (more) {
+      lastHeld = channel.write(frame);
+    } else {
+      int batch = heldChars;
+      heldChars = 0;
+      lastHeld = null;
+      // Netty completes a channel's writes in order: this one done, the held ones before it are done too.
+      channel.writeAndFlush(frame).addListener(f -> memory.connectionWritten(batch));
+    }
+  }
+
+  /** A frame that must go through the WebSocket API follows held ones: flush those first, in order. */
+  private void flushHeld() {
+    if (lastHeld != null) {
+      int batch = heldChars;
+      heldChars = 0;
+      MemoryByLifetime memory = mgr.metrics().memory();
+      lastHeld.addListener(f -> memory.connectionWritten(batch));
+      lastHeld = null;
+      channel.flush();
     }
   }
 

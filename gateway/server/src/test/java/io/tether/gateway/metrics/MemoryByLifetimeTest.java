@@ -17,10 +17,12 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.Timeout;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.junit5.VertxTestContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.DoublePredicate;
@@ -106,6 +108,46 @@ class MemoryByLifetimeTest {
           return until(vertx, "connection", "bytes", b -> b == 0);
         }).eventually(() -> ws.close()))
         .onComplete(ctx.succeedingThenComplete());
+  }
+
+  /**
+   * Verifies that a batch of reliable pushes released by one store write (written to the socket with one flush, the
+   * earlier frames held until the last) reaches the client complete and in order, and that the connection memory
+   * counted for the held frames is all given back.
+   */
+  @Test
+  void aBatchWrittenWithOneFlushArrivesInOrderAndGivesItsMemoryBack(Vertx vertx, VertxTestContext ctx) {
+    WebSocketClient client = vertx.createWebSocketClient();
+    WebSocketConnectOptions target = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port())
+        .setURI(WireClient.PATH);
+    int n = 40;
+    JsonArray bodies = new JsonArray();
+    for (int i = 1; i <= n; i++) {
+      bodies.add(new JsonObject().put("i", i).put("pad", "z".repeat(20_000)));
+    }
+    List<Long> seqs = new ArrayList<>();
+    Promise<Void> all = Promise.promise();
+    client.connect(target).compose(ws -> hello(ws, "mem-batch").compose(v -> {
+      ws.textMessageHandler(text -> {
+        JsonObject f = new JsonObject(text);
+        if ("push".equals(f.getString("type"))) {
+          seqs.add(f.getLong("seq"));
+          ctx.verify(() -> assertEquals(seqs.size(), f.getJsonObject("body").getInteger("i"), "in order"));
+          if (seqs.size() == n) {
+            all.tryComplete();
+          }
+        }
+      });
+      return node.vertx().eventBus().request("gateway.send", new JsonObject().put("clientId", "mem-batch")
+          .put("bodies", bodies)).mapEmpty();
+    }).compose(v -> all.future())
+        .compose(v -> until(vertx, "connection", "bytes", b -> b == 0))
+        .eventually(() -> ws.close()))
+        .onComplete(ctx.succeeding(v -> ctx.verify(() -> {
+          assertEquals(n, seqs.size());
+          assertEquals(seqs.get(0) + n - 1, seqs.get(n - 1), "no gap, no duplicate");
+          ctx.completeNow();
+        })));
   }
 
   private static Future<Void> hello(WebSocket ws, String clientId) {
