@@ -16,6 +16,7 @@ usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also ha
   --nodes K         cluster mode: gateway node processes      IDLE_NODES      6
   --idle-s W        idle window over which CPU is measured    IDLE_WINDOW_S   60
   --settle-s T      wait after the ramp before the window      IDLE_SETTLE_S   30
+  --profile         JFR of gateway node 1 during the ramp and during the window: run/bench-idle/profile/*.txt
   --heap H          gateway node -Xmx                         IDLE_HEAP       1g (single) / 1500m (cluster)
   --rate R          handshakes per second per load process    IDLE_RATE       1500
   --no-bare         without the bare baseline (in cluster mode it holds one node's share, sessions / nodes)
@@ -33,6 +34,7 @@ SESSIONS=${IDLE_SESSIONS:-}
 NODES=${IDLE_NODES:-6}
 WINDOW_S=${IDLE_WINDOW_S:-60}
 SETTLE_S=${IDLE_SETTLE_S:-30}
+PROFILE=0
 HEAP=${IDLE_HEAP:-}
 RATE=${IDLE_RATE:-1500}
 BARE=1
@@ -44,6 +46,7 @@ while [[ $# -gt 0 ]]; do
     --nodes) NODES=$2; shift 2 ;;
     --idle-s) WINDOW_S=$2; shift 2 ;;
     --settle-s) SETTLE_S=$2; shift 2 ;;
+    --profile) PROFILE=1; shift ;;
     --heap) HEAP=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
     --no-bare) BARE=0; shift ;;
@@ -134,6 +137,17 @@ stop_holders() {
   HOLDERS=()
 }
 
+# JFR (settings=profile) of gateway node 1 during its ramp and, separately, during the idle window; each summarised
+# by scripts/jfr-top.sh into run/bench-idle/profile/<phase>.txt. The window's CPU figure then includes JFR's own.
+jfr_on() { # pid phase
+  mkdir -p "$RUN/profile"
+  jcmd "$1" JFR.start name="$2" settings=profile >/dev/null
+}
+jfr_off() { # pid phase
+  jcmd "$1" JFR.dump name="$2" filename="$RUN/profile/$2.jfr" >/dev/null && jcmd "$1" JFR.stop name="$2" >/dev/null
+  "$ROOT/scripts/jfr-top.sh" "$RUN/profile/$2.jfr" >"$RUN/profile/$2.txt" 2>&1 && log "profile of the $2: $RUN/profile/$2.txt"
+}
+
 kb_per() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (a == "" || b == "" || n == 0) print "-"; else printf "%.1f", (b - a) / n }'; }
 
 # Measures one target: base readings, ramp, loaded readings, idle window. pids/mgmts are parallel lists.
@@ -146,8 +160,11 @@ measure() { # name "pids" "mgmts" items…
     base_heap[$i]=$(live_heap "${pids[$i]}")
   done
   HOLDERS=()
+  [[ $PROFILE == 1 && $name == gateway ]] && jfr_on "${pids[0]}" ramp
   ramp "$name" "$@" || return 1
+  [[ $PROFILE == 1 && $name == gateway ]] && jfr_off "${pids[0]}" ramp
   sleep "$SETTLE_S" # replication, the first trims of the hellos and most of the JIT compilation the ramp caused
+  [[ $PROFILE == 1 && $name == gateway ]] && jfr_on "${pids[0]}" idle
   local susp0=() hbto0=() ticks0=() m
   for i in "${!pids[@]}"; do
     m=${mgmts[$i]}
@@ -165,6 +182,7 @@ measure() { # name "pids" "mgmts" items…
     local pid=${pids[$i]} ticks cpu rss heap susp hbto held
     ticks=$(cpu_ticks "$pid")
     thread_ticks "$pid" >"$LOGS/threads1-$name-$i.txt"
+    [[ $PROFILE == 1 && $name == gateway && $i == 0 ]] && jfr_off "$pid" idle
     # Where the idle CPU went, by thread (JIT compiler threads still busy after the ramp show here).
     thread_cpu "$LOGS/threads0-$name-$i.txt" "$LOGS/threads1-$name-$i.txt" "$WINDOW_S" >"$LOGS/threads-$name-$i.txt"
     THREAD_ROWS+=("$name ${NAMES[$i]}: $(head -n 6 "$LOGS/threads-$name-$i.txt" | sed 's/^ *//; s/ %  /% /' | paste -sd ';' | sed 's/;/; /g')")

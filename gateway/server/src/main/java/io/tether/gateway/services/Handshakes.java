@@ -160,8 +160,11 @@ public final class Handshakes {
         });
       }
       String previousOwner = outcome.previousOwner();
-      if (previousOwner != null && !core.instance().equals(previousOwner)) {
+      if (previousOwner != null && !core.instance().equals(previousOwner)
+          && core.store().liveNodes().contains(previousOwner)) {
         // The store already refuses the old owner's writes; this makes it drop the socket now, not at its next write.
+        // An owner that left holds no socket: fencing it would only cost a store operation per resumed session
+        // (Router.ownerLeft), 10 000 of them in a storm after a node died.
         core.router().forward(previousOwner, new NodeOp.Fence(sessionId, outcome.epoch(), 1));
       }
       s.send(new Frame.Resumed(sessionId, token, outcome.inSeq(), core.nodeId()));
