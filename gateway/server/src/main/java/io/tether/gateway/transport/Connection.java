@@ -13,10 +13,8 @@ import io.tether.protocol.DecodeResult;
 import io.tether.protocol.ErrorCode;
 import io.tether.protocol.Frame;
 import io.vertx.core.AsyncResult;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFuture;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.vertx.core.Context;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.core.buffer.Buffer;
@@ -42,12 +40,10 @@ final class Connection implements Transport {
   private enum Phase { HANDSHAKE, ATTACHING, ATTACHED, CLOSED }
 
   private final ServerWebSocket ws;
-  private final ChannelHandlerContext channel;
   /** Larger frames go through the WebSocket API, which splits them into continuation frames. */
   private final int maxFrameBytes;
-  /** Text written with its flush held ({@link #write(String, boolean)}), counted off when the batch is flushed. */
-  private int heldChars;
-  private ChannelFuture lastHeld;
+  /** Frames written with their flush held ({@link #write(String, boolean)}); null without the direct channel. */
+  private final FrameBatch batch;
   private final GatewayServices mgr;
   private final Context ctx;
   private final io.netty.channel.EventLoop loop;
@@ -73,7 +69,7 @@ final class Connection implements Transport {
   Connection(ServerWebSocket ws, ChannelHandlerContext channel, GatewayServices mgr, Context ctx,
       ClientEndpointVerticle endpoint) {
     this.ws = ws;
-    this.channel = channel;
+    this.batch = channel == null ? null : new FrameBatch(channel, mgr.metrics().memory());
     this.maxFrameBytes = mgr.options().getMaxFrameBytes() * 4; // the socket's frame size (ClientEndpointVerticle)
     this.mgr = mgr;
     this.ctx = ctx;
@@ -332,6 +328,9 @@ final class Connection implements Transport {
   private void onClosed() {
     Phase was = phase;
     phase = Phase.CLOSED;
+    if (batch != null) {
+      batch.write(true); // nothing should be held here; if it is, the failed write releases the buffer
+    }
     endpoint.removed(this);
     if (was == Phase.ATTACHED) {
       session.onTransportClosed(this);
@@ -347,9 +346,10 @@ final class Connection implements Transport {
   }
 
   /**
-   * Frames written with {@code more} go to the channel without a flush; the next one without it flushes them all
-   * (docs/BENCHMARKS.md, the push profile: a flush per frame was a system call per frame). Without the direct
-   * channel, or for a frame Vert.x would split, each goes through the WebSocket API, which flushes.
+   * Frames written with {@code more} are held in one buffer ({@link FrameBatch}); the next one without it writes and
+   * flushes them all (docs/BENCHMARKS.md "One flush per batch": a flush per frame was a system call per frame).
+   * Without the direct channel, for a frame on its own, or for one Vert.x would split into fragments, the frame goes
+   * through the WebSocket API.
    */
   @Override
   public void write(String text, boolean more) {
@@ -365,34 +365,19 @@ final class Connection implements Transport {
     int n = text.length();
     MemoryByLifetime memory = mgr.metrics().memory();
     memory.connectionQueued(n);
-    byte[] bytes = channel == null ? null : text.getBytes(StandardCharsets.UTF_8);
-    if (bytes == null || bytes.length > maxFrameBytes || ws.isClosed()) {
-      flushHeld();
+    // A frame on its own goes through Vert.x, which holds the flush while it reads the socket (a pong, an ack).
+    boolean batched = batch != null && (more || !batch.isEmpty());
+    int utf8 = batched ? ByteBufUtil.utf8Bytes(text) : 0;
+    if (!batched || utf8 > maxFrameBytes || ws.isClosed()) {
+      if (batched) {
+        batch.write(true); // what is held goes first
+      }
       ws.writeTextMessage(text).onComplete(ar -> memory.connectionWritten(n));
       return;
     }
-    heldChars += n;
-    TextWebSocketFrame frame = new TextWebSocketFrame(true, 0, Unpooled.wrappedBuffer(bytes));
-    if (more) {
-      lastHeld = channel.write(frame);
-    } else {
-      int batch = heldChars;
-      heldChars = 0;
-      lastHeld = null;
-      // Netty completes a channel's writes in order: this one done, the held ones before it are done too.
-      channel.writeAndFlush(frame).addListener(f -> memory.connectionWritten(batch));
-    }
-  }
-
-  /** A frame that must go through the WebSocket API follows held ones: flush those first, in order. */
-  private void flushHeld() {
-    if (lastHeld != null) {
-      int batch = heldChars;
-      heldChars = 0;
-      MemoryByLifetime memory = mgr.metrics().memory();
-      lastHeld.addListener(f -> memory.connectionWritten(batch));
-      lastHeld = null;
-      channel.flush();
+    batch.add(text, utf8);
+    if (!more) {
+      batch.write(true);
     }
   }
 
