@@ -19,6 +19,7 @@ usage: scripts/bench-idle.sh [single|cluster] [options]     (each option also ha
   --profile         JFR of gateway node 1 during the ramp and during the window: run/bench-idle/profile/*.txt
   --heap H          gateway node -Xmx                         IDLE_HEAP       1g (single) / 1500m (cluster)
   --rate R          handshakes per second per load process    IDLE_RATE       1500
+  --bare-rate R     the same for the bare baseline            IDLE_BARE_RATE  (--rate)
   --no-bare         without the bare baseline (in cluster mode it holds one node's share, sessions / nodes)
   --rebuild         build the jars even if they exist
 Extra gateway options (environment): IDLE_NODE_ARGS, e.g. "--heartbeat-ms 60000".
@@ -37,6 +38,7 @@ SETTLE_S=${IDLE_SETTLE_S:-30}
 PROFILE=0
 HEAP=${IDLE_HEAP:-}
 RATE=${IDLE_RATE:-1500}
+BARE_RATE=${IDLE_BARE_RATE:-}
 BARE=1
 REBUILD=0
 COMMAND="scripts/bench-idle.sh $MODE $*"
@@ -49,12 +51,14 @@ while [[ $# -gt 0 ]]; do
     --profile) PROFILE=1; shift ;;
     --heap) HEAP=$2; shift 2 ;;
     --rate) RATE=$2; shift 2 ;;
+    --bare-rate) BARE_RATE=$2; shift 2 ;;
     --no-bare) BARE=0; shift ;;
     --rebuild) REBUILD=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
   esac
 done
+BARE_RATE=${BARE_RATE:-$RATE}
 if [[ $MODE == single ]]; then
   SESSIONS=${SESSIONS:-18000}; HEAP=${HEAP:-1g}; NODES=2
 else
@@ -94,7 +98,7 @@ start_holder() { # name j first count urls
   local b=$((2 + 2 * $2))
   spawn "$LOGS/hold-$1.log" java -Xmx1g -Xss256k -cp "$BENCH_JAR" io.tether.bench.HoldClient --urls "$5" \
     --sessions "$4" --first "$3" --client-prefix "idle-$1" --sources "127.0.$b.1,127.0.$((b + 1)).1" \
-    --connect-rate "$RATE" --progress-ms 5000
+    --connect-rate "$([[ $1 == bare-* ]] && echo "$BARE_RATE" || echo "$RATE")" --progress-ms 5000
 }
 
 # Warms a server up (class loading, pools: not counted) with 200 sessions that say hello then bye.
@@ -265,7 +269,7 @@ fi
   echo "# scripts/bench-idle.sh, $MODE: $TOTAL idle sessions"
   echo "command: $COMMAND"
   echo "date: $START_DATE; commit $(commit_of "$ROOT"); load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1, options: ${IDLE_NODE_ARGS:-(defaults: heartbeat 25 s)}; idle window ${WINDOW_S}s after ${SETTLE_S}s; a ping every 20 s per session"
+  echo "gateway nodes: $NODES, -Xmx$HEAP, backup-count 1, options: ${IDLE_NODE_ARGS:-(defaults: heartbeat 25 s)}; ramp at most ${RATE} handshakes/s per load process (bare ${BARE_RATE}); idle window ${WINDOW_S}s after ${SETTLE_S}s; a ping every 20 s per session"
   echo "JVM options of every server measured: $IDLE_JVM"
   echo
   echo "| target | sessions held | ramp s | RSS MB (0 → loaded) | RSS KB / session | live heap KB / session | idle CPU % of a core | SUSPECT transitions | heartbeat timeouts |"
