@@ -10,6 +10,7 @@ import io.tether.gateway.demo.DemoBackend;
 import io.tether.gateway.metrics.GatewayMetrics;
 import io.tether.gateway.management.ManagementServer;
 import io.tether.gateway.services.GatewayServices;
+import io.tether.gateway.store.ClusterSafety;
 import io.tether.gateway.store.ClusterStore;
 import io.tether.gateway.store.HazelcastSetup;
 import io.tether.gateway.transport.AddressLimits;
@@ -47,8 +48,8 @@ public final class GatewayNode {
   private final GatewayServices services;
   private volatile boolean serving;
   private volatile Future<Void> stopping;
-  /** Every partition has its backups in sync: a member may crash now without losing data (refreshed each second). */
-  private volatile boolean clusterSafe;
+  /** Every partition has its backups in sync: a member may crash now without losing data. */
+  private final ClusterSafety clusterSafety;
   /** How often the cluster's topics are counted for the maxTopics bound. */
   private static final long TOPIC_COUNT_INTERVAL_MS = 5_000;
   private int port;
@@ -61,6 +62,7 @@ public final class GatewayNode {
     this.hazelcast = hazelcast;
     this.vertx = vertx;
     this.services = services;
+    this.clusterSafety = new ClusterSafety(vertx, hazelcast);
   }
 
   /** Starts a node; fails with a clear message if the options are invalid or a port is taken. */
@@ -127,10 +129,9 @@ public final class GatewayNode {
 
   private Future<Void> deploy(PrometheusMeterRegistry registry) {
     ManagementServer management = new ManagementServer(services, registry, this::status,
-        () -> hazelcast.getCluster().getMembers().size(), () -> clusterSafe);
+        () -> hazelcast.getCluster().getMembers().size(), clusterSafety::isSafe);
     services.metrics().clusterMembersGauge(() -> hazelcast.getCluster().getMembers().size());
-    refreshClusterSafe();
-    vertx.setPeriodic(1000, id -> refreshClusterSafe());
+    clusterSafety.start();
     services.countTopics();
     vertx.setPeriodic(TOPIC_COUNT_INTERVAL_MS, id -> services.countTopics());
     boolean gateway = !options.isBackendOnly();
@@ -181,20 +182,13 @@ public final class GatewayNode {
         });
   }
 
-  /** Asks Hazelcast whether all backups are in sync; it may call other members, so off the event loop. */
-  private Future<Boolean> refreshClusterSafe() {
-    return vertx.executeBlocking(() -> hazelcast.getPartitionService().isClusterSafe(), false)
-        .onSuccess(safe -> clusterSafe = safe)
-        .otherwise(false);
-  }
-
   /**
    * Completes once every partition's backups are in sync (migrations after a join are done), so that one member
    * may crash without losing data. Checks every 100 ms; fails after {@code timeoutMs}.
    */
   public Future<Void> awaitClusterSafe(long timeoutMs) {
     long deadline = System.currentTimeMillis() + timeoutMs;
-    return refreshClusterSafe().compose(safe -> {
+    return clusterSafety.refresh().compose(safe -> {
       if (safe) {
         return Future.succeededFuture();
       }
