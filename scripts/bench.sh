@@ -33,8 +33,8 @@ declare -A FULL=(
   [push]="scripts/bench-push.sh" [storm]="scripts/bench-storm.sh" [fanout]="scripts/bench-notify.sh --subscribers 10000 --publishes 30 --nodes 1,3"
   [peers]="scripts/bench-peers.sh")
 declare -A QUICKCMD=(
-  [idle]="scripts/bench-idle.sh single --sessions 5000 --idle-s 20"
-  [cluster]="scripts/bench-idle.sh cluster --sessions 30000 --nodes 3 --idle-s 20"
+  [idle]="scripts/bench-idle.sh single --sessions 5000 --idle-s 20 --settle-s 20"
+  [cluster]="scripts/bench-idle.sh cluster --sessions 30000 --nodes 3 --idle-s 20 --settle-s 20 --rate 200"
   [request]="scripts/bench-request.sh"
   [push]="scripts/bench-push.sh --rounds 5 --warmup 2 --idle-conns 1000"
   [storm]="scripts/bench-storm.sh kill --sessions 2000" [fanout]="scripts/bench-notify.sh --subscribers 2000 --publishes 30 --nodes 1"
