@@ -13,7 +13,6 @@ import io.vertx.core.eventbus.Message;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -97,7 +96,7 @@ class MemoryByLifetimeTest {
     WebSocketConnectOptions target = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(node.port())
         .setURI(WireClient.PATH);
     String pad = "y".repeat(60_000);
-    client.connect(target).compose(ws -> hello(ws, "mem-connection").compose(v -> {
+    client.connect(target).compose(ws -> WireClient.hello(ws, "mem-connection").compose(v -> {
       ws.pause(); // the client stops reading: the kernel buffers fill, then the node's queue
       // Volatile pushes are not bounded by the replay buffer; the node drops them once its write queue is full.
       return send(vertx, "mem-connection", pad, 400);
@@ -127,7 +126,7 @@ class MemoryByLifetimeTest {
     }
     List<Long> seqs = new ArrayList<>();
     Promise<Void> all = Promise.promise();
-    client.connect(target).compose(ws -> hello(ws, "mem-batch").compose(v -> {
+    client.connect(target).compose(ws -> WireClient.hello(ws, "mem-batch").compose(v -> {
       ws.textMessageHandler(text -> {
         JsonObject f = new JsonObject(text);
         if ("push".equals(f.getString("type"))) {
@@ -148,17 +147,6 @@ class MemoryByLifetimeTest {
           assertEquals(seqs.get(0) + n - 1, seqs.get(n - 1), "no gap, no duplicate");
           ctx.completeNow();
         })));
-  }
-
-  private static Future<Void> hello(WebSocket ws, String clientId) {
-    Promise<Void> welcomed = Promise.promise();
-    ws.textMessageHandler(text -> {
-      if (text.contains("\"welcome\"")) {
-        welcomed.tryComplete();
-      }
-    });
-    ws.writeTextMessage(new JsonObject().put("type", "hello").put("clientId", clientId).encode());
-    return welcomed.future();
   }
 
   /** {@code n} volatile pushes of {@code pad} to the client through gateway.send, one after the other. */

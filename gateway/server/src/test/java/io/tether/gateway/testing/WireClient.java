@@ -105,6 +105,21 @@ public final class WireClient {
   private record SharedClient(WebSocketClient client) implements io.vertx.core.shareddata.Shareable {
   }
 
+  /**
+   * Says {@code hello} as {@code clientId} on a plain socket (for tests that need their own client options) and
+   * completes at the {@code welcome}; the socket's text handler is the caller's to set afterwards.
+   */
+  public static Future<Void> hello(io.vertx.core.http.WebSocket ws, String clientId) {
+    Promise<Void> welcomed = Promise.promise();
+    ws.textMessageHandler(text -> {
+      if (text.contains("\"welcome\"")) {
+        welcomed.tryComplete();
+      }
+    });
+    ws.writeTextMessage(new JsonObject().put("type", "hello").put("clientId", clientId).encode());
+    return welcomed.future();
+  }
+
   /** Connects to {@code ws://127.0.0.1:port/ws}. */
   public static Future<WireClient> connect(Vertx vertx, int port) {
     return connect(vertx, "127.0.0.1", port);

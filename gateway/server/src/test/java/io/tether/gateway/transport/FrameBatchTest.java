@@ -7,7 +7,6 @@ import io.tether.gateway.testing.WireClient;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
@@ -81,7 +80,7 @@ class FrameBatchTest {
     pads.forEach(p -> bodies.add(new JsonObject().put("p", p)));
     List<String> got = new ArrayList<>();
     Promise<Void> all = Promise.promise();
-    return client.connect(target).compose(ws -> welcomed(ws, clientId).compose(v -> {
+    return client.connect(target).compose(ws -> WireClient.hello(ws, clientId).compose(v -> {
       ws.textMessageHandler(text -> {
         JsonObject f = new JsonObject(text);
         if ("push".equals(f.getString("type"))) {
@@ -99,16 +98,5 @@ class FrameBatchTest {
       assertEquals(pads, got, "every frame byte for byte, in order");
       return (Void) null;
     }).eventually(() -> ws.close()));
-  }
-
-  private static Future<Void> welcomed(WebSocket ws, String clientId) {
-    Promise<Void> welcomed = Promise.promise();
-    ws.textMessageHandler(text -> {
-      if (text.contains("\"welcome\"")) {
-        welcomed.tryComplete();
-      }
-    });
-    ws.writeTextMessage(new JsonObject().put("type", "hello").put("clientId", clientId).encode());
-    return welcomed.future();
   }
 }
