@@ -42,16 +42,14 @@ class ClusterSafetyTest {
    */
   @Test
   void aJoinMakesItUnsafeAtOnceUntilAskedAgainAfterTheMigrations(Vertx vertx, VertxTestContext ctx) {
-    int a = TestNodes.freePort();
-    int b = TestNodes.freePort();
-    List<String> list = List.of("127.0.0.1:" + a, "127.0.0.1:" + b);
-    HazelcastInstance first = member(a, list, "safety-a");
+    List<String> list = memberList();
+    HazelcastInstance first = member(list.get(0), list, "safety-a");
     ClusterSafety safety = new ClusterSafety(vertx, first);
     first.getMap(ClusterStore.SESSIONS).put("some-session", "x"); // something to migrate
     safety.refresh()
         .compose(safe -> {
           ctx.verify(() -> assertTrue(safe && safety.isSafe(), "one member with its data: safe"));
-          return vertx.executeBlocking(() -> member(b, list, "safety-b"), false);
+          return vertx.executeBlocking(() -> member(list.get(1), list, "safety-b"), false);
         })
         .compose(second -> until(vertx, () -> !safety.isSafe(), "the join to make it unsafe"))
         .compose(v -> untilAsked(vertx, safety))
@@ -64,11 +62,9 @@ class ClusterSafetyTest {
   /** Verifies that a member leaving makes it "not safe" at once as well. */
   @Test
   void aMemberLeavingMakesItUnsafeAtOnce(Vertx vertx, VertxTestContext ctx) {
-    int a = TestNodes.freePort();
-    int b = TestNodes.freePort();
-    List<String> list = List.of("127.0.0.1:" + a, "127.0.0.1:" + b);
-    HazelcastInstance first = member(a, list, "leave-a");
-    HazelcastInstance second = member(b, list, "leave-b");
+    List<String> list = memberList();
+    HazelcastInstance first = member(list.get(0), list, "leave-a");
+    HazelcastInstance second = member(list.get(1), list, "leave-b");
     ClusterSafety safety = new ClusterSafety(vertx, first);
     untilAsked(vertx, safety)
         .compose(v -> vertx.executeBlocking(() -> {
@@ -82,7 +78,14 @@ class ClusterSafetyTest {
         })));
   }
 
-  private HazelcastInstance member(int port, List<String> list, String name) {
+  /** Two members' addresses on free ports. */
+  private static List<String> memberList() {
+    return List.of("127.0.0.1:" + TestNodes.freePort(), "127.0.0.1:" + TestNodes.freePort());
+  }
+
+  /** Starts the member at {@code address} (one of {@code list}). */
+  private HazelcastInstance member(String address, List<String> list, String name) {
+    int port = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
     GatewayOptions o = new GatewayOptions().setClusterHost("127.0.0.1").setClusterPort(port).setMembers(list)
         .setNodeId(name);
     HazelcastInstance hz = Hazelcast.newHazelcastInstance(HazelcastSetup.config(o, name));
