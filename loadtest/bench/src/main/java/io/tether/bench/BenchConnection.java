@@ -14,8 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class BenchConnection {
 
-  /** Ack at least this often: the server keeps at most 1000 unacked frames per session (PROTOCOL.md §3). */
-  private static final int ACK_EVERY = 100;
   /** Enough examples to diagnose a failure without flooding the output when 1000 sockets fail alike. */
   private static final int MAX_PRINTED_PROBLEMS = 10;
   private static final AtomicInteger printedProblems = new AtomicInteger();
@@ -23,11 +21,7 @@ final class BenchConnection {
   private final WebSocket ws;
   private final String clientId;
   private final Promise<Void> welcomed = Promise.promise();
-  private boolean closed;
-
-  /** Highest server seq received; everything up to it is in hand (gaps are counted, not waited for). */
-  private long lastSeq;
-  private long ackedSeq;
+  private final ServerSeqs seqs;
 
   private Round round;
   private Tally tally = new Tally();
@@ -37,6 +31,7 @@ final class BenchConnection {
   BenchConnection(WebSocket ws, String clientId) {
     this.ws = ws;
     this.clientId = clientId;
+    this.seqs = new ServerSeqs(ws);
     ws.textMessageHandler(this::onText);
     ws.exceptionHandler(err -> problem("socket error: " + err));
     ws.closeHandler(v -> onClosed());
@@ -53,7 +48,7 @@ final class BenchConnection {
     tally = new Tally();
     pushes = 0;
     responded = false;
-    if (closed) {
+    if (seqs.closed()) {
       tally.errors++;
       finishRound();
       return;
@@ -65,29 +60,16 @@ final class BenchConnection {
     return tally;
   }
 
-  /** Timer-driven ack, so the tail of a burst (fewer than {@link #ACK_EVERY} frames) is acked too. */
   void flushAck() {
-    if (!closed && lastSeq > ackedSeq) {
-      sendAck();
-    }
+    seqs.flushAck();
   }
 
-  /** Heartbeat: the protocol wants a ping after heartbeatMs of silence; the worker calls this well before. */
   void ping() {
-    if (!closed) {
-      ws.writeTextMessage(ClientFrames.ping(lastSeq));
-      ackedSeq = lastSeq;
-    }
+    seqs.ping();
   }
 
-  /** Ends the session cleanly so a gateway frees it at once instead of keeping it resumable. */
   Future<Void> bye() {
-    if (closed) {
-      return Future.succeededFuture();
-    }
-    closed = true;
-    ws.writeTextMessage(ClientFrames.bye());
-    return ws.close((short) 1000);
+    return seqs.bye();
   }
 
   private void onText(String text) {
@@ -100,10 +82,7 @@ final class BenchConnection {
       case "welcome" -> welcomed.tryComplete();
       case "push" -> onPush(frame, seq);
       case "response" -> onResponse(frame);
-      case "ping" -> {
-        ws.writeTextMessage(ClientFrames.pong(lastSeq));
-        ackedSeq = lastSeq;
-      }
+      case "ping" -> seqs.pong();
       case "error", "bye", "reconnect" -> {
         if (round != null) {
           tally.errors++;
@@ -116,18 +95,17 @@ final class BenchConnection {
 
   /** @return false for a duplicate, which the protocol says to drop (and ack again) */
   private boolean acceptSeq(long seq) {
-    if (seq <= lastSeq) {
-      tally.dups++;
-      sendAck();
-      return false;
-    }
-    if (seq != lastSeq + 1) {
-      tally.gaps++;
-      problem("gap: expected seq " + (lastSeq + 1) + ", got " + seq);
-    }
-    lastSeq = seq;
-    if (lastSeq - ackedSeq >= ACK_EVERY) {
-      sendAck();
+    long expected = seqs.lastSeq() + 1;
+    switch (seqs.accept(seq)) {
+      case DUPLICATE -> {
+        tally.dups++;
+        return false;
+      }
+      case GAP -> {
+        tally.gaps++;
+        problem("gap: expected seq " + expected + ", got " + seq);
+      }
+      default -> { }
     }
     return true;
   }
@@ -174,21 +152,15 @@ final class BenchConnection {
   }
 
   private void onClosed() {
-    if (closed) {
+    if (!seqs.close()) {
       return;
     }
-    closed = true;
     welcomed.tryFail("closed before welcome");
     problem("socket closed by server (code " + ws.closeStatusCode() + ")");
     if (round != null) {
       tally.errors++;
       finishRound();
     }
-  }
-
-  private void sendAck() {
-    ws.writeTextMessage(ClientFrames.ack(lastSeq));
-    ackedSeq = lastSeq;
   }
 
   private void problem(String what) {

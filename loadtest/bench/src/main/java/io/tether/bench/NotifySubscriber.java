@@ -7,16 +7,11 @@ import io.vertx.core.json.JsonObject;
 
 /** A subscriber socket; all methods run on its event loop. */
 final class NotifySubscriber {
-  /** A cumulative ack at least every this many frames (and on the client's 20 ms timer). */
-  private static final int ACK_EVERY = 100;
-
   private final WebSocket ws;
   private final String clientId;
   private final Promise<Void> subscribed = Promise.promise();
   private boolean welcomed;
-  private boolean closed;
-  private long lastSeq;
-  private long ackedSeq;
+  private final ServerSeqs seqs;
   /** Highest version received, across rounds. */
   private long lastVersion;
   private NotifyRound round;
@@ -28,11 +23,11 @@ final class NotifySubscriber {
   NotifySubscriber(WebSocket ws, String clientId) {
     this.ws = ws;
     this.clientId = clientId;
+    this.seqs = new ServerSeqs(ws);
     ws.textMessageHandler(this::onText);
     ws.exceptionHandler(err -> NotifyLoadClient.problem(clientId, "socket error: " + err));
     ws.closeHandler(v -> {
-      if (!closed) {
-        closed = true;
+      if (seqs.close()) {
         violations++;
         NotifyLoadClient.problem(clientId, "closed by the server (code " + ws.closeStatusCode() + ")");
         subscribed.tryFail("closed");
@@ -53,8 +48,8 @@ final class NotifySubscriber {
     received = 0;
     violations = 0;
     skipped = 0;
-    done = closed;
-    if (closed) {
+    done = seqs.closed();
+    if (seqs.closed()) {
       violations++;
       next.subscriberDone();
     }
@@ -74,43 +69,32 @@ final class NotifySubscriber {
   }
 
   void flushAck() {
-    if (!closed && lastSeq > ackedSeq) {
-      sendAck();
-    }
+    seqs.flushAck();
   }
 
   void ping() {
-    if (!closed) {
-      ws.writeTextMessage(ClientFrames.ping(lastSeq));
-      ackedSeq = lastSeq;
-    }
+    seqs.ping();
   }
 
   Future<Void> bye() {
-    if (closed) {
-      return Future.succeededFuture();
-    }
-    closed = true;
-    ws.writeTextMessage(ClientFrames.bye());
-    return ws.close((short) 1000);
+    return seqs.bye();
   }
 
   private void onText(String text) {
     JsonObject frame = new JsonObject(text);
     Long seq = frame.getLong("seq");
     if (seq != null && seq > 0) {
-      if (seq <= lastSeq) {
-        violations++;
-        sendAck();
-        return;
-      }
-      if (seq != lastSeq + 1) {
-        violations++;
-        NotifyLoadClient.problem(clientId, "gap: expected seq " + (lastSeq + 1) + ", got " + seq);
-      }
-      lastSeq = seq;
-      if (lastSeq - ackedSeq >= ACK_EVERY) {
-        sendAck();
+      long expected = seqs.lastSeq() + 1;
+      switch (seqs.accept(seq)) {
+        case DUPLICATE -> {
+          violations++;
+          return;
+        }
+        case GAP -> {
+          violations++;
+          NotifyLoadClient.problem(clientId, "gap: expected seq " + expected + ", got " + seq);
+        }
+        default -> { }
       }
     }
     switch (frame.getString("type", "")) {
@@ -121,10 +105,7 @@ final class NotifySubscriber {
         }
       }
       case "notify" -> onNotify(frame.getLong("version", 0L));
-      case "ping" -> {
-        ws.writeTextMessage(ClientFrames.pong(lastSeq));
-        ackedSeq = lastSeq;
-      }
+      case "ping" -> seqs.pong();
       case "error", "bye", "reconnect" -> {
         violations++;
         NotifyLoadClient.problem(clientId, text);
@@ -150,8 +131,4 @@ final class NotifySubscriber {
     }
   }
 
-  private void sendAck() {
-    ws.writeTextMessage(ClientFrames.ack(lastSeq));
-    ackedSeq = lastSeq;
-  }
 }
